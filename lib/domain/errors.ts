@@ -1,0 +1,71 @@
+/**
+ * Domain errors. Every error the service answers with is an {@link ApiError} thrown by the code that
+ * detects it; exactly one middleware (`lib/http/error-mapper.ts`) turns it into the APIG envelope.
+ */
+
+/** An error with the HTTP status, APIG error code and message that the client will see. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+/** 400 `APIG.2012`: a field, query parameter or path parameter the service cannot accept. */
+export const invalidParameter = (name: string): ApiError =>
+  new ApiError(
+    400,
+    'APIG.2012',
+    `Invalid parameter value,parameterName:${name}. Please refer to the support documentation`,
+  );
+
+/** 401 `APIG.1002`: no token, or one that does not verify. */
+export const invalidToken = (): ApiError =>
+  new ApiError(401, 'APIG.1002', 'Incorrect token or token resolution failed');
+
+/** 403 `APIG.1005`: a valid token for another project, or without the route's action. */
+export const forbidden = (): ApiError => new ApiError(403, 'APIG.1005', 'No permissions to request this method');
+
+/** 403 `APIG.3100`: a configured resource limit would be passed. */
+export const resourceLimitExceeded = (): ApiError =>
+  new ApiError(403, 'APIG.3100', 'The number of resources exceeds the maximum allowed limit');
+
+/** 404 `APIG.3030`. */
+export const instanceNotFound = (id: string): ApiError =>
+  new ApiError(404, 'APIG.3030', `The instance does not exist;id:${id}`);
+
+/** 404 `APIG.3004`. */
+export const appNotFound = (id: string): ApiError => new ApiError(404, 'APIG.3004', `The app ${id} does not exist`);
+
+/** 404 `APIG.3093`. */
+export const quotaNotFound = (id: string): ApiError =>
+  new ApiError(404, 'APIG.3093', `The App quota ${id} does not exist`);
+
+/** 400 `APIG.3325`. */
+export const quotaNameExists = (): ApiError => new ApiError(400, 'APIG.3325', 'The API quota name already exists');
+
+/** 400 `CQ.4001` (no vendor code): the app name is taken within the instance. */
+export const appNameExists = (name: string, instanceId: string): ApiError =>
+  new ApiError(400, 'CQ.4001', `The app name ${name} already exists in instance ${instanceId}`);
+
+/** 400 `CQ.4002` (no vendor code): the app_key is taken within the instance. */
+export const appKeyExists = (instanceId: string): ApiError =>
+  new ApiError(400, 'CQ.4002', `The app_key already exists in instance ${instanceId}`);
+
+/** 404 `APIG.0101`: no route has this path (the gateway's own code for an unknown API). */
+export const routeNotFound = (): ApiError =>
+  new ApiError(404, 'APIG.0101', 'The API does not exist or has not been published in the environment');
+
+/** 405 `CQ.4050` (no vendor code): the path exists, the method does not. */
+export const methodNotAllowed = (allowed: readonly string[]): ApiError =>
+  new ApiError(405, 'CQ.4050', 'The method is not allowed on this resource', { Allow: allowed.join(', ') });
+
+/** 500 `APIG.9999`: anything unexpected. The detail goes to the log, never to the client. */
+export const systemError = (): ApiError => new ApiError(500, 'APIG.9999', 'System error');

@@ -1,0 +1,28 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const PLAIN_ID = /^[0-9a-f]{32}$/i;
+const DASHED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A new service id: 32 lowercase hex characters (a UUIDv4 without dashes). */
+export const newId = (): string => randomUUID().replaceAll('-', '');
+
+/**
+ * The canonical form of an id given by a client: 32 hex characters or a dashed UUID, compared
+ * without dashes and case. Returns `undefined` for anything else.
+ */
+export const canonicalId = (value: string): string | undefined =>
+  PLAIN_ID.test(value) || DASHED_ID.test(value) ? value.replaceAll('-', '').toLowerCase() : undefined;
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random credential string (app_key, app_secret) of the given length from letters and digits. */
+export const newCredential = (length: number): string => {
+  // 248 is the largest multiple of 62 below 256: rejecting bytes above it keeps every character equally likely.
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += KEY_ALPHABET[byte % 62];
+    }
+  }
+  return out;
+};

@@ -1,0 +1,25 @@
+/** An instance: the gateway everything else belongs to. */
+export interface Instance {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly createTime: Date;
+}
+
+/** App status: 1 enabled (the only status the API sets), 2 disabled. */
+export type AppStatus = 1 | 2;
+
+/** An app: a credential of an instance. The secret is kept only as a hash. */
+export interface App {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly appId: string;
+  readonly name: string;
+  readonly remark: string;
+  readonly status: AppStatus;
+  readonly appKey: string;
+  readonly secretHash: string;
+  readonly registerTime: Date;
+  readonly updateTime: Date;
+}

@@ -1,0 +1,78 @@
+import type { HandlerSet } from '../http/function-handler.ts';
+import { parseWith } from '../http/validation.ts';
+import { nameListQuery } from '../schemas/list-query.ts';
+import { appPath, instancePath, projectPath } from '../schemas/path.ts';
+import { createAppBody, createInstanceBody } from '../schemas/registry-bodies.ts';
+import { createApp } from '../use-cases/create-app.ts';
+import { createInstance } from '../use-cases/create-instance.ts';
+import { deleteApp } from '../use-cases/delete-app.ts';
+import { listApps } from '../use-cases/list-apps.ts';
+import { listInstances } from '../use-cases/list-instances.ts';
+import { showApp } from '../use-cases/show-app.ts';
+import { showInstance } from '../use-cases/show-instance.ts';
+import { notYetAvailable } from './not-yet-available.ts';
+import { appView, instanceView, pageView } from './views.ts';
+
+/** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
+export const registryHandlers: HandlerSet<'registry'> = {
+  createInstance: async (request, deps) => {
+    const { project_id } = parseWith(projectPath, request.pathParameters, 'path');
+    const body = parseWith(createInstanceBody, request.body, 'body');
+    const instance = await createInstance(deps, {
+      projectId: project_id,
+      name: body.instance_name,
+      description: body.description ?? '',
+    });
+    return { status: 201, body: instanceView(instance) };
+  },
+
+  showInstance: async (request, deps) => {
+    const path = parseWith(instancePath, request.pathParameters, 'path');
+    return { status: 200, body: instanceView(await showInstance(deps, path.project_id, path.instance_id)) };
+  },
+
+  listInstances: async (request, deps) => {
+    const { project_id } = parseWith(projectPath, request.pathParameters, 'path');
+    const query = parseWith(nameListQuery, request.query, 'query');
+    return { status: 200, body: pageView(await listInstances(deps, project_id, query), 'instances', instanceView) };
+  },
+
+  createApp: async (request, deps) => {
+    const path = parseWith(instancePath, request.pathParameters, 'path');
+    const body = parseWith(createAppBody, request.body, 'body');
+    const { app, appSecret } = await createApp(deps, {
+      projectId: path.project_id,
+      instanceId: path.instance_id,
+      name: body.name,
+      remark: body.remark ?? '',
+      appKey: body.app_key,
+      appSecret: body.app_secret,
+    });
+    return { status: 201, body: { ...appView(app), app_secret: appSecret } };
+  },
+
+  showApp: async (request, deps) => {
+    const path = parseWith(appPath, request.pathParameters, 'path');
+    return { status: 200, body: appView(await showApp(deps, path.project_id, path.instance_id, path.app_id)) };
+  },
+
+  listApps: async (request, deps) => {
+    const path = parseWith(instancePath, request.pathParameters, 'path');
+    const query = parseWith(nameListQuery, request.query, 'query');
+    return {
+      status: 200,
+      body: pageView(await listApps(deps, path.project_id, path.instance_id, query), 'apps', appView),
+    };
+  },
+
+  deleteApp: async (request, deps) => {
+    const path = parseWith(appPath, request.pathParameters, 'path');
+    await deleteApp(deps, path.project_id, path.instance_id, path.app_id);
+    return { status: 204 };
+  },
+
+  showAppQuota: notYetAvailable,
+  showUsage: notYetAvailable,
+
+  health: async () => ({ status: 200, body: { status: 'UP' } }),
+};

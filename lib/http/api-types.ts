@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Principal } from '../auth/permissions.ts';
+import type { Route } from '../routes.ts';
+
+/** The API Gateway (HTTP API, payload 2.0) event every function receives. */
+export type ApiEvent = APIGatewayProxyEventV2;
+/** What every function returns to API Gateway. */
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+/** The Lambda context, with what the middleware learned about the request. */
+export interface ApiContext extends Context {
+  route?: Route;
+  pathParameters?: Record<string, string>;
+  principal?: Principal;
+}
+
+/** A request as an operation handler sees it: matched, authenticated and with its body parsed. */
+export interface ApiRequest {
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body: unknown;
+  readonly principal: Principal | undefined;
+}
+
+/** What an operation handler answers; the stack serializes it. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** An adapter from a request to one use case and back. */
+export type OperationHandler<Deps> = (request: ApiRequest, deps: Deps) => Promise<ApiResponse>;

@@ -1,0 +1,17 @@
+import type { Context } from 'aws-lambda';
+import type { ApiEvent, ApiResult } from '../http/api-types.ts';
+import type { FunctionName } from '../routes.ts';
+
+/** A deployed function's entry point. */
+export type FunctionHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+/**
+ * Loads a function's entry point from `functions/`, the same file the stack bundles. Its module
+ * reads its configuration from the environment when first loaded, so set the environment first.
+ */
+export const loadFunction = async (fn: FunctionName): Promise<FunctionHandler> => {
+  const module = (await import(new URL(`../../functions/${fn}.ts`, import.meta.url).href)) as {
+    handler: FunctionHandler;
+  };
+  return module.handler;
+};

@@ -1,0 +1,56 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { invalidParameter } from '../domain/errors.ts';
+import type { ApiResult } from '../http/api-types.ts';
+import { errorResult } from '../http/responses.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
+import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
+import { type FunctionHandler, loadFunction } from './functions.ts';
+
+/** API Gateway's own payload limit; a larger body is refused before any function runs. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+const readBody = (request: IncomingMessage): Promise<Buffer | undefined> =>
+  new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => done(size > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks)));
+    request.on('error', fail);
+  });
+
+/**
+ * Serves the API over HTTP the way API Gateway does: each request becomes the HTTP API event the
+ * deployed API would send, and goes to the handler of the function the route table names.
+ */
+export const startLocalServer = async (port: number, host = '127.0.0.1'): Promise<Server> => {
+  const handlers = Object.fromEntries(
+    await Promise.all(FUNCTION_NAMES.map(async (fn) => [fn, await loadFunction(fn)] as const)),
+  ) as Record<FunctionName, FunctionHandler>;
+
+  const server = createServer(async (request, response) => {
+    let result: ApiResult;
+    const body = await readBody(request).catch(() => undefined);
+    if (body === undefined) {
+      result = errorResult(invalidParameter('body'));
+    } else {
+      const { fn, event } = toApiGatewayEvent({
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        headers: request.headers,
+        body,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      });
+      result = await handlers[fn](event, lambdaContext(fn));
+    }
+    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    response.end(result.body);
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => done());
+  });
+  return server;
+};

@@ -1,0 +1,189 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { appKeyExists, appNameExists, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
+import type { App } from '../domain/models.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import { cancellationReasons, type Db, failedCondition, queryPage } from './db.ts';
+import {
+  appKey,
+  appListKey,
+  appNameKey,
+  credentialKey,
+  instanceKey,
+  instancePartition,
+  type Key,
+  LIST_PREFIX,
+  unboundAppKey,
+} from './keys.ts';
+
+/** The stored form of an app. */
+export interface AppItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly type: 'app';
+  readonly lsi1sk: string;
+  /** Present while the app is bound to no quota (the bindable-apps order) or bound (bound-apps order). */
+  readonly lsi2sk?: string;
+  readonly project_id: string;
+  readonly instance_id: string;
+  readonly app_id: string;
+  readonly name: string;
+  readonly name_lc: string;
+  readonly remark: string;
+  readonly status: 1 | 2;
+  readonly app_key: string;
+  readonly secret_hash: string;
+  readonly register_time: string;
+  readonly update_time: string;
+}
+
+const toItem = (app: App): AppItem => ({
+  ...appKey(app.projectId, app.instanceId, app.appId),
+  type: 'app',
+  lsi1sk: appListKey(app.name, app.appId),
+  lsi2sk: unboundAppKey(app.name, app.appId),
+  project_id: app.projectId,
+  instance_id: app.instanceId,
+  app_id: app.appId,
+  name: app.name,
+  name_lc: app.name.toLowerCase(),
+  remark: app.remark,
+  status: app.status,
+  app_key: app.appKey,
+  secret_hash: app.secretHash,
+  register_time: app.registerTime.toISOString(),
+  update_time: app.updateTime.toISOString(),
+});
+
+/** The domain form of a stored app. */
+export const appFromItem = (item: AppItem): App => ({
+  projectId: item.project_id,
+  instanceId: item.instance_id,
+  appId: item.app_id,
+  name: item.name,
+  remark: item.remark,
+  status: item.status,
+  appKey: item.app_key,
+  secretHash: item.secret_hash,
+  registerTime: new Date(item.register_time),
+  updateTime: new Date(item.update_time),
+});
+
+/**
+ * Stores a new app in one transaction: counts it on its instance (which must exist and be under
+ * `maxApps`), and claims its name and its `app_key` within the instance. DynamoDB's conditions,
+ * not a prior read, decide every conflict.
+ */
+export const createApp = async (db: Db, app: App, maxApps: number): Promise<void> => {
+  const { projectId, instanceId } = app;
+  const claim = (key: Key, rest: Record<string, unknown>) => ({
+    Put: {
+      TableName: db.tableName,
+      Item: { ...key, ...rest, app_id: app.appId },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  });
+  try {
+    await db.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: instanceKey(projectId, instanceId),
+              UpdateExpression: 'SET app_num = if_not_exists(app_num, :zero) + :one',
+              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num < :max)',
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxApps },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Put: { TableName: db.tableName, Item: toItem(app), ConditionExpression: 'attribute_not_exists(pk)' } },
+          claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
+          claim(credentialKey(projectId, instanceId, app.appKey), { type: 'credential' }),
+        ],
+      }),
+    );
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (failedCondition(reasons, 0)) throw reasons[0]?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
+    if (failedCondition(reasons, 2)) throw appNameExists(app.name, instanceId);
+    if (failedCondition(reasons, 3)) throw appKeyExists(instanceId);
+    throw error;
+  }
+};
+
+const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {
+  const { Item } = await db.client.send(
+    new GetCommand({ TableName: db.tableName, Key: appKey(projectId, instanceId, appId), ConsistentRead: true }),
+  );
+  return Item as AppItem | undefined;
+};
+
+/** The app, if it exists in this instance. */
+export const getApp = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+): Promise<App | undefined> => {
+  const item = await getAppItem(db, projectId, instanceId, appId);
+  return item ? appFromItem(item) : undefined;
+};
+
+/** A page of the instance's apps by name. */
+export const listApps = async (db: Db, projectId: string, instanceId: string, query: ListQuery): Promise<Page<App>> => {
+  const page = await queryPage<AppItem>(
+    db,
+    {
+      IndexName: 'lsi1',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': LIST_PREFIX.app },
+    },
+    query,
+  );
+  return { total: page.total, items: page.items.map(appFromItem) };
+};
+
+/** How many times a delete re-reads the app after a concurrent change cancelled its transaction. */
+const DELETE_ATTEMPTS = 5;
+
+/**
+ * Deletes an app with its name and key claims and uncounts it from its instance, in one
+ * transaction conditioned on the app being as it was read. Returns false when there is no app.
+ */
+export const deleteApp = async (db: Db, projectId: string, instanceId: string, appId: string): Promise<boolean> => {
+  for (let attempt = 1; ; attempt += 1) {
+    const item = await getAppItem(db, projectId, instanceId, appId);
+    if (!item) return false;
+    try {
+      await db.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: db.tableName,
+                Key: appKey(projectId, instanceId, appId),
+                ConditionExpression: 'attribute_exists(pk) AND lsi2sk = :binding',
+                ExpressionAttributeValues: { ':binding': item.lsi2sk },
+              },
+            },
+            { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
+            { Delete: { TableName: db.tableName, Key: credentialKey(projectId, instanceId, item.app_key) } },
+            {
+              Update: {
+                TableName: db.tableName,
+                Key: instanceKey(projectId, instanceId),
+                UpdateExpression: 'SET app_num = app_num - :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons || !failedCondition(reasons, 0) || attempt >= DELETE_ATTEMPTS) throw error;
+    }
+  }
+};

@@ -1,0 +1,70 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ListQuery, Page } from '../domain/page.ts';
+
+/** The table a store works on. */
+export interface Db {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** Why one action of a cancelled transaction failed, with the item as it was (when asked for). */
+export interface CancellationReason {
+  readonly code: string | undefined;
+  readonly item: Record<string, unknown> | undefined;
+}
+
+/**
+ * The per-action reasons of a cancelled transaction, in action order, or `undefined` when the
+ * error is not a cancellation (throttling, a timeout...), which callers rethrow as-is.
+ */
+export const cancellationReasons = (error: unknown): readonly CancellationReason[] | undefined => {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((reason) => ({
+    code: reason.Code,
+    item: reason.Item ? unmarshall(reason.Item) : undefined,
+  }));
+};
+
+/** Whether the action at `index` failed its condition. */
+export const failedCondition = (reasons: readonly CancellationReason[], index: number): boolean =>
+  reasons[index]?.code === 'ConditionalCheckFailed';
+
+/**
+ * Serves one page of a Query: reads the whole result (the total must count every match), keeps
+ * the items in `[offset, offset + limit)`. A name filter is a `contains` on the stored lowercase
+ * name. Reads are strongly consistent.
+ */
+export const queryPage = async <T>(
+  db: Db,
+  input: Omit<QueryCommandInput, 'TableName'>,
+  query: ListQuery,
+): Promise<Page<T>> => {
+  const filter = query.name
+    ? {
+        FilterExpression: 'contains(name_lc, :name)',
+        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':name': query.name.toLowerCase() },
+      }
+    : {};
+  const items: T[] = [];
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const output = await db.client.send(
+      new QueryCommand({
+        ...input,
+        ...filter,
+        TableName: db.tableName,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of output.Items ?? []) {
+      if (total >= query.offset && items.length < query.limit) items.push(item as T);
+      total += 1;
+    }
+    start = output.LastEvaluatedKey;
+  } while (start);
+  return { total, items };
+};

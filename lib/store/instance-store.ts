@@ -1,0 +1,75 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Instance } from '../domain/models.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import { type Db, queryPage } from './db.ts';
+import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX } from './keys.ts';
+
+/** The stored form of an instance. */
+export interface InstanceItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly type: 'instance';
+  readonly lsi1sk: string;
+  readonly project_id: string;
+  readonly instance_id: string;
+  readonly name: string;
+  readonly name_lc: string;
+  readonly description: string;
+  readonly create_time: string;
+  /** Apps the instance holds, kept by the app transactions to enforce the apps-per-instance limit. */
+  readonly app_num?: number;
+}
+
+const toItem = (instance: Instance): InstanceItem => ({
+  ...instanceKey(instance.projectId, instance.instanceId),
+  type: 'instance',
+  lsi1sk: instanceListKey(instance.name, instance.instanceId),
+  project_id: instance.projectId,
+  instance_id: instance.instanceId,
+  name: instance.name,
+  name_lc: instance.name.toLowerCase(),
+  description: instance.description,
+  create_time: instance.createTime.toISOString(),
+  app_num: 0,
+});
+
+const fromItem = (item: InstanceItem): Instance => ({
+  projectId: item.project_id,
+  instanceId: item.instance_id,
+  name: item.name,
+  description: item.description,
+  createTime: new Date(item.create_time),
+});
+
+/** Stores a new instance (its id is fresh, the condition only guards against a collision). */
+export const putInstance = async (db: Db, instance: Instance): Promise<void> => {
+  await db.client.send(
+    new PutCommand({
+      TableName: db.tableName,
+      Item: toItem(instance),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+};
+
+/** The instance, if it exists in this project. */
+export const getInstance = async (db: Db, projectId: string, instanceId: string): Promise<Instance | undefined> => {
+  const { Item } = await db.client.send(
+    new GetCommand({ TableName: db.tableName, Key: instanceKey(projectId, instanceId), ConsistentRead: true }),
+  );
+  return Item ? fromItem(Item as InstanceItem) : undefined;
+};
+
+/** A page of the project's instances by name. */
+export const listInstances = async (db: Db, projectId: string, query: ListQuery): Promise<Page<Instance>> => {
+  const page = await queryPage<InstanceItem>(
+    db,
+    {
+      IndexName: 'lsi1',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': instancesPartition(projectId), ':prefix': LIST_PREFIX.instance },
+    },
+    query,
+  );
+  return { total: page.total, items: page.items.map(fromItem) };
+};

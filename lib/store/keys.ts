@@ -1,0 +1,70 @@
+/**
+ * Every DynamoDB key of the service is built here, from prefixed parts, so no other module
+ * assembles key strings. Layout (pk / sk):
+ *
+ * - instance:         `PROJECT#<project>` / `INSTANCE#<instance_id>`
+ * - app:              `PROJECT#<project>#INSTANCE#<instance_id>` / `APP#<app_id>`
+ * - app name marker:  `PROJECT#<project>#INSTANCE#<instance_id>` / `APPNAME#<name>`
+ * - credential:       `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>` / `CREDENTIAL`
+ *
+ * The project is part of every key, so an instance does not exist under another project.
+ * Credentials have a partition each: the data plane's writes spread over the table instead of
+ * landing on the instance's partition.
+ */
+
+/** A primary key. */
+export interface Key {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+const projectPk = (projectId: string): string => `PROJECT#${projectId}`;
+const instancePk = (projectId: string, instanceId: string): string => `${projectPk(projectId)}#INSTANCE#${instanceId}`;
+
+/** The partition holding a project's instances. */
+export const instancesPartition = projectPk;
+/** The partition holding everything of one instance but its credentials. */
+export const instancePartition = instancePk;
+
+/** The instance item. */
+export const instanceKey = (projectId: string, instanceId: string): Key => ({
+  pk: projectPk(projectId),
+  sk: `INSTANCE#${instanceId}`,
+});
+
+/** The app item. */
+export const appKey = (projectId: string, instanceId: string, appId: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `APP#${appId}`,
+});
+
+/** The marker that keeps app names unique within an instance. */
+export const appNameKey = (projectId: string, instanceId: string, name: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `APPNAME#${name}`,
+});
+
+/** The credential item: found by `app_key`, keeps app keys unique within an instance. */
+export const credentialKey = (projectId: string, instanceId: string, key: string): Key => ({
+  pk: `${instancePk(projectId, instanceId)}#APPKEY#${key}`,
+  sk: 'CREDENTIAL',
+});
+
+/** Sort-key prefixes of the listing index (`lsi1`). */
+export const LIST_PREFIX = { instance: 'INSTANCE#', app: 'APP#' } as const;
+
+// `#` sorts before every character a name may hold, so a name sorts before its own extensions.
+const byName = (prefix: string, name: string, id: string): string => `${prefix}${name.toLowerCase()}#${id}`;
+
+/** Listing sort key of an instance: by name, case-insensitively, then id. */
+export const instanceListKey = (name: string, instanceId: string): string =>
+  byName(LIST_PREFIX.instance, name, instanceId);
+
+/** Listing sort key of an app: by name, case-insensitively, then id. */
+export const appListKey = (name: string, appId: string): string => byName(LIST_PREFIX.app, name, appId);
+
+/** Sort-key prefixes of the binding-state index (`lsi2`). */
+export const BINDING_PREFIX = { unbound: 'UNBOUND#' } as const;
+
+/** Binding-state sort key of an app bound to no quota: by name, then id. */
+export const unboundAppKey = (name: string, appId: string): string => byName(BINDING_PREFIX.unbound, name, appId);

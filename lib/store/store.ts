@@ -1,0 +1,20 @@
+import * as apps from './app-store.ts';
+import type { Db } from './db.ts';
+import * as instances from './instance-store.ts';
+
+/** The data adapter the use cases call; every method is one operation's DynamoDB work. */
+export const createStore = (db: Db) => ({
+  putInstance: (...args: Tail<typeof instances.putInstance>) => instances.putInstance(db, ...args),
+  getInstance: (...args: Tail<typeof instances.getInstance>) => instances.getInstance(db, ...args),
+  listInstances: (...args: Tail<typeof instances.listInstances>) => instances.listInstances(db, ...args),
+  createApp: (...args: Tail<typeof apps.createApp>) => apps.createApp(db, ...args),
+  getApp: (...args: Tail<typeof apps.getApp>) => apps.getApp(db, ...args),
+  listApps: (...args: Tail<typeof apps.listApps>) => apps.listApps(db, ...args),
+  deleteApp: (...args: Tail<typeof apps.deleteApp>) => apps.deleteApp(db, ...args),
+});
+
+/** The store's interface. */
+export type Store = ReturnType<typeof createStore>;
+
+// biome-ignore lint/suspicious/noExplicitAny: a parameter list of any function
+type Tail<F> = F extends (db: Db, ...rest: infer R) => any ? R : never;

@@ -1,0 +1,44 @@
+import type { Deps } from '../deps.ts';
+import { newCredential, newId } from '../domain/ids.ts';
+import type { App } from '../domain/models.ts';
+import { hashSecret } from '../domain/secrets.ts';
+
+/** What creating an app takes. */
+export interface CreateAppInput {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly name: string;
+  readonly remark: string;
+  readonly appKey?: string | undefined;
+  readonly appSecret?: string | undefined;
+}
+
+/** A new app with its secret, which is shown this once and stored only as a hash. */
+export interface CreatedApp {
+  readonly app: App;
+  readonly appSecret: string;
+}
+
+/**
+ * Create app. Primary course: generate the id (and key and secret when not given), hash the
+ * secret, store the app; the store enforces the instance's existence, the apps-per-instance limit
+ * and the uniqueness of name and key in one transaction.
+ */
+export const createApp = async ({ store, clock, limits }: Deps, input: CreateAppInput): Promise<CreatedApp> => {
+  const now = clock.now();
+  const appSecret = input.appSecret ?? newCredential(32);
+  const app: App = {
+    projectId: input.projectId,
+    instanceId: input.instanceId,
+    appId: newId(),
+    name: input.name,
+    remark: input.remark,
+    status: 1,
+    appKey: input.appKey ?? newCredential(32),
+    secretHash: await hashSecret(appSecret),
+    registerTime: now,
+    updateTime: now,
+  };
+  await store.createApp(app, limits.appsPerInstance);
+  return { app, appSecret };
+};

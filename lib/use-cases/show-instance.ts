@@ -1,0 +1,10 @@
+import type { Deps } from '../deps.ts';
+import { instanceNotFound } from '../domain/errors.ts';
+import type { Instance } from '../domain/models.ts';
+
+/** Show instance. Primary course: read it within the project; 404 `APIG.3030` when absent. */
+export const showInstance = async ({ store }: Deps, projectId: string, instanceId: string): Promise<Instance> => {
+  const instance = await store.getInstance(projectId, instanceId);
+  if (!instance) throw instanceNotFound(instanceId);
+  return instance;
+};

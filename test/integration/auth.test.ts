@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '#lib/routes.ts';
+import { createTestApi, freshProject, type TestApi } from '../support/api-client.ts';
+import { tableSnapshot } from '../support/table-snapshot.ts';
+import { badTokens, tokenFor } from '../support/tokens.ts';
+
+const ID = 'c900c5612dbe451bb43cbcc49cfaf2f3';
+
+/** A concrete URL for a route template, with well-formed ids. */
+const urlOf = (path: string, project: string, product = 'apigw') =>
+  path
+    .replace('{project_id}', project)
+    .replace('{product}', product)
+    .replace(/\{(instance_id|app_id|app_quota_id)\}/g, ID);
+
+const tokenRoutes = ROUTES.filter((route) => route.action !== null);
+const registryRoutes = tokenRoutes.filter((route) => route.fn === 'registry' && !route.path.includes('quota'));
+
+let api: TestApi;
+let project: string;
+beforeAll(async () => {
+  api = await createTestApi();
+  project = freshProject();
+});
+
+describe('authentication (401 APIG.1002)', () => {
+  it('refuses a missing, malformed, unsigned (alg none), mis-signed, expired or incomplete token on every route', async () => {
+    const tokens = await badTokens(project);
+    const before = await tableSnapshot(api.db);
+    for (const route of tokenRoutes) {
+      for (const [why, token] of Object.entries(tokens)) {
+        const response = await api.call(route.method, urlOf(route.path, project), { token, body: {} });
+        expect(response.status, `${route.operation}: ${why}`).toBe(401);
+        expect(response.body, `${route.operation}: ${why}`).toEqual({
+          error_code: 'APIG.1002',
+          error_msg: 'Incorrect token or token resolution failed',
+        });
+      }
+    }
+    expect(await tableSnapshot(api.db)).toEqual(before);
+  });
+});
+
+describe('permission (403 APIG.1005)', () => {
+  it('refuses a valid token for another project on every route', async () => {
+    const token = await tokenFor('someone-else');
+    for (const route of tokenRoutes) {
+      const response = await api.call(route.method, urlOf(route.path, project), { token, body: {} });
+      expect(response.status, route.operation).toBe(403);
+      expect(response.body, route.operation).toEqual({
+        error_code: 'APIG.1005',
+        error_msg: 'No permissions to request this method',
+      });
+    }
+  });
+
+  it("refuses a token that lacks the route's action, and admits one that has exactly it", async () => {
+    for (const route of registryRoutes) {
+      const others = tokenRoutes.map((r) => r.action).filter((action) => action !== route.action);
+      const without = await api.call(route.method, urlOf(route.path, project), {
+        token: await tokenFor(project, others),
+        body: {},
+      });
+      expect(without.status, route.operation).toBe(403);
+      const withIt = await api.call(route.method, urlOf(route.path, project), {
+        token: await tokenFor(project, [route.action]),
+        body: {},
+      });
+      expect(withIt.status, route.operation).not.toBe(403);
+      expect(withIt.status, route.operation).not.toBe(401);
+    }
+  });
+
+  it('accepts wildcard grants', async () => {
+    const response = await api.call('GET', `/v2/${project}/apigw/instances`, {
+      token: await tokenFor(project, ['apig:instance:*']),
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('order of checks', () => {
+  it('checks the token (401) before the project (403) before validation (400) before existence (404)', async () => {
+    const bad = `/v2/${project}/apigw/instances/not-an-id/apps`;
+    expect((await api.call('POST', bad, { token: 'garbage', body: { name: 1 } })).status).toBe(401);
+    expect((await api.call('POST', bad, { token: await tokenFor('other'), body: { name: 1 } })).status).toBe(403);
+    expect(
+      (await api.call('POST', bad, { token: await tokenFor(project, ['apig:app:list']), body: { name: 1 } })).status,
+    ).toBe(403);
+    const invalid = await api.call('POST', bad, { token: await tokenFor(project), body: { name: 1 } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error_msg).toContain('parameterName:instance_id');
+    const missing = await api.call('POST', urlOf('/v2/{project_id}/{product}/instances/{instance_id}/apps', project), {
+      token: await tokenFor(project),
+      body: { name: 'valid-name' },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error_code).toBe('APIG.3030');
+  });
+
+  it('answers an unknown path 404 and an unknown method 405 before any token check', async () => {
+    const unknown = await api.call('GET', `/v2/${project}/apigw/nothing-here`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({
+      error_code: 'APIG.0101',
+      error_msg: 'The API does not exist or has not been published in the environment',
+    });
+    expect((await api.call('GET', `/v2/${project}/roma/instances`)).status).toBe(404);
+    const wrongMethod = await api.call('PATCH', `/v2/${project}/apigw/instances`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.error_code).toBe('CQ.4050');
+    expect(wrongMethod.headers.allow).toBe('POST, GET');
+  });
+
+  it('serves /health without a token', async () => {
+    expect(await api.call('GET', '/health')).toMatchObject({ status: 200, body: { status: 'UP' } });
+  });
+});

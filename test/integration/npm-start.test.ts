@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly base: string;
+  readonly token: string;
+  output(): string;
+}
+
+/** Runs `node scripts/start.ts` (what `npm start` runs) and waits for its banner. */
+const start = async (env: Record<string, string>, args: string[] = []): Promise<Started> => {
+  const child = spawn(process.execPath, ['scripts/start.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!/export TOKEN=(\S+)/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no token within 60 s:\n${output}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return {
+    child,
+    base: /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '',
+    token: /export TOKEN=(\S+)/.exec(output)?.[1] ?? '',
+    output: () => output,
+  };
+};
+
+const stop = (started: Started): Promise<number | null> =>
+  new Promise((done) => {
+    if (started.child.exitCode !== null) return done(started.child.exitCode);
+    started.child.once('exit', (code) => done(code));
+    started.child.kill('SIGTERM');
+  });
+
+const portAnswers = async (port: number): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${port}`).then(
+    () => true,
+    () => false,
+  );
+
+const dataDir = mkdtempSync(join(tmpdir(), 'credential-quota-start-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('serves the API over HTTP, prints a working token, and keeps data across a restart on DATA_DIR', async () => {
+    const env = {
+      PORT: String(await freePort()),
+      DYNAMODB_LOCAL_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      TABLE_NAME: 'start-test',
+    };
+    const first = await start(env);
+    expect(first.base).toBe(`http://127.0.0.1:${env.PORT}`);
+    const health = await fetch(`${first.base}/health`);
+    expect(health.status).toBe(200);
+
+    const headers = { 'x-auth-token': first.token, 'content-type': 'application/json' };
+    const instances = `${first.base}/v2/demo/apigw/instances`;
+    const created = await fetch(instances, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ instance_name: 'persisted' }),
+    });
+    expect(created.status).toBe(201);
+    const { instance_id: instanceId } = (await created.json()) as { instance_id: string };
+    const app = await fetch(`${instances}/${instanceId}/apps`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'app-demo' }),
+    });
+    expect(app.status).toBe(201);
+
+    expect(await stop(first)).toBe(0);
+    expect(await portAnswers(Number(env.DYNAMODB_LOCAL_PORT))).toBe(false);
+
+    const second = await start(env);
+    try {
+      const shown = await fetch(`${second.base}/v2/demo/apic/instances/${instanceId}/apps`, {
+        headers: { 'x-auth-token': second.token },
+      });
+      expect(shown.status).toBe(200);
+      expect(await shown.json()).toMatchObject({ total: 1, apps: [{ name: 'app-demo' }] });
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
+
+  it('with --in-memory keeps nothing once stopped', async () => {
+    const env = {
+      PORT: String(await freePort()),
+      DYNAMODB_LOCAL_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      TABLE_NAME: 'in-memory-test',
+    };
+    const first = await start(env, ['--in-memory']);
+    expect(first.output()).toContain('(in memory)');
+    const headers = { 'x-auth-token': first.token, 'content-type': 'application/json' };
+    await fetch(`${first.base}/v2/demo/apigw/instances`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ instance_name: 'forgotten' }),
+    });
+    expect(await stop(first)).toBe(0);
+    const second = await start(env, ['--in-memory']);
+    try {
+      const listed = await fetch(`${second.base}/v2/demo/apigw/instances`, { headers: { 'x-auth-token': second.token } });
+      expect(await listed.json()).toEqual({ total: 0, size: 0, instances: [] });
+    } finally {
+      await stop(second);
+    }
+  });
+});

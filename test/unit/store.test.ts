@@ -1,0 +1,153 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '#lib/domain/models.ts';
+import { createApp, deleteApp, listApps } from '#lib/store/app-store.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import type { Db } from '#lib/store/db.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const db: Db = { client: createDocumentClient({ region: 'us-east-1' }), tableName: 'table' };
+
+const app: App = {
+  projectId: 'demo',
+  instanceId: 'i1',
+  appId: 'a1',
+  name: 'App-One',
+  remark: '',
+  status: 1,
+  appKey: 'key-0001',
+  secretHash: 'scrypt$x$y',
+  registerTime: new Date('2026-01-01T00:00:00.000Z'),
+  updateTime: new Date('2026-01-01T00:00:00.000Z'),
+};
+
+const cancelled = (...reasons: Array<{ Code: string; Item?: Record<string, unknown> }>) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons.map((reason) => ({
+      Code: reason.Code,
+      ...(reason.Item ? { Item: marshall(reason.Item) } : {}),
+    })),
+  });
+
+const none = { Code: 'None' };
+const failed = { Code: 'ConditionalCheckFailed' };
+
+beforeEach(() => ddb.reset());
+
+describe('app store: create', () => {
+  it('writes the app, counts it on its instance and claims its name and key in one transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await createApp(db, app, 50);
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(1);
+    const items = calls[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Put', 'Put', 'Put']);
+    expect(items[0]?.Update?.ConditionExpression).toContain('app_num < :max');
+    expect(items[0]?.Update?.ExpressionAttributeValues?.[':max']).toBe(50);
+    expect(items[1]?.Put?.Item).toMatchObject({ sk: 'APP#a1', lsi1sk: 'APP#app-one#a1', lsi2sk: 'UNBOUND#app-one#a1' });
+    expect(items[2]?.Put?.Item?.sk).toBe('APPNAME#App-One');
+    expect(items[3]?.Put?.Item?.pk).toContain('#APPKEY#key-0001');
+    for (const item of items.slice(1)) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('maps a failed instance condition without an item to 404 APIG.3030', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(failed, none, none, none));
+    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 404, code: 'APIG.3030' });
+  });
+
+  it('maps a failed instance condition on an existing instance to 403 APIG.3100 (limit reached)', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled({ ...failed, Item: { pk: 'x', sk: 'y', app_num: 50 } }, none, none, none));
+    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 403, code: 'APIG.3100' });
+  });
+
+  it('maps a taken name to 400 CQ.4001 naming the name and instance, and a taken key to 400 CQ.4002', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(none, none, failed, none));
+    await expect(createApp(db, app, 50)).rejects.toMatchObject({
+      code: 'CQ.4001',
+      message: 'The app name App-One already exists in instance i1',
+    });
+    ddb.on(TransactWriteCommand).rejects(cancelled(none, none, none, failed));
+    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 400, code: 'CQ.4002' });
+  });
+
+  it('lets other failures (throttling, a conflict) through untouched, for the error mapper', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+    ddb.on(TransactWriteCommand).rejects(throttled);
+    await expect(createApp(db, app, 50)).rejects.toBe(throttled);
+    const conflict = cancelled({ Code: 'TransactionConflict' }, none, none, none);
+    ddb.on(TransactWriteCommand).rejects(conflict);
+    await expect(createApp(db, app, 50)).rejects.toBe(conflict);
+  });
+});
+
+describe('app store: list', () => {
+  it('pages through every Query page, counts all matches and keeps only the asked window', async () => {
+    const item = (n: number) => ({
+      ...app,
+      app_id: `a${n}`,
+      name: `app${n}`,
+      register_time: '2026-01-01T00:00:00.000Z',
+      update_time: '2026-01-01T00:00:00.000Z',
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [item(1), item(2), item(3)], LastEvaluatedKey: { pk: 'p', sk: 's3' } })
+      .resolvesOnce({ Items: [item(4), item(5)] });
+    const page = await listApps(db, 'demo', 'i1', { offset: 2, limit: 2, name: 'APP' });
+    expect(page.total).toBe(5);
+    expect(page.items.map((a) => a.appId)).toEqual(['a3', 'a4']);
+    const calls = ddb.commandCalls(QueryCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'p', sk: 's3' });
+    expect(calls[0]?.args[0].input).toMatchObject({
+      IndexName: 'lsi1',
+      ConsistentRead: true,
+      FilterExpression: 'contains(name_lc, :name)',
+      ExpressionAttributeValues: { ':name': 'app', ':prefix': 'APP#' },
+    });
+  });
+});
+
+describe('app store: delete', () => {
+  const stored = {
+    pk: 'p',
+    sk: 'APP#a1',
+    app_id: 'a1',
+    name: 'App-One',
+    app_key: 'key-0001',
+    lsi2sk: 'UNBOUND#app-one#a1',
+  };
+
+  it('answers false without writing when the app does not exist', async () => {
+    ddb.on(GetCommand).resolves({});
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(false);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('deletes the app and its claims and uncounts it, conditioned on the binding state it read', async () => {
+    ddb.on(GetCommand).resolves({ Item: stored });
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(true);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':binding': 'UNBOUND#app-one#a1' });
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update']);
+  });
+
+  it('re-reads and retries when a concurrent change cancelled the transaction', async () => {
+    ddb.on(GetCommand).resolves({ Item: stored });
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(failed, none, none, none))
+      .resolves({});
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(true);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+});
