@@ -15,6 +15,13 @@ export interface HttpRequest {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** API Gateway's `requestContext.time` format: `23/Nov/2026:07:43:11 +0000`. */
+const gatewayTime = (date: Date): string =>
+  `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+
 const bodyOf = (body: Buffer | string | undefined): Pick<ApiEvent, 'body' | 'isBase64Encoded'> => {
   if (body === undefined || body.length === 0) return { isBase64Encoded: false };
   if (typeof body === 'string') return { body, isBase64Encoded: false };
@@ -75,7 +82,7 @@ export const toApiGatewayEvent = (request: HttpRequest): { fn: FunctionName; eve
       requestId: randomUUID(),
       routeKey: match.kind === 'found' ? routeKey(match.route) : '$default',
       stage: '$default',
-      time: now.toUTCString(),
+      time: gatewayTime(now),
       timeEpoch: now.getTime(),
     },
     ...bodyOf(request.body),

@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ApiEvent } from '#lib/http/api-types.ts';
+import { matchRoute, routeKey } from '#lib/routes.ts';
+
+const ID = 'c900c5612dbe451bb43cbcc49cfaf2f3';
+const files = readdirSync('events').filter((name) => name.endsWith('.json'));
+const load = (name: string): ApiEvent =>
+  JSON.parse(readFileSync(`events/${name}`, 'utf8').replace(/\{\{(\w+)\}\}/g, ID)) as ApiEvent;
+
+describe('sample events', () => {
+  it('include one for every seed operation', () => {
+    const operations = files.map((name) => {
+      const event = load(name);
+      const match = matchRoute(event.requestContext.http.method, event.rawPath);
+      return match.kind === 'found' ? match.route.operation : undefined;
+    });
+    expect(operations).toEqual(expect.arrayContaining(['createQuota', 'bindApps', 'listBoundApps']));
+  });
+
+  it.each(files)('%s is an HTTP API 2.0 event whose route key is the route its path matches', (name) => {
+    const event = load(name);
+    expect(event.version).toBe('2.0');
+    const match = matchRoute(event.requestContext.http.method, event.rawPath);
+    expect(match.kind).toBe('found');
+    if (match.kind !== 'found') return;
+    expect(event.routeKey).toBe(routeKey(match.route));
+    expect(event.requestContext.routeKey).toBe(event.routeKey);
+    expect(event.pathParameters ?? {}).toEqual(match.pathParameters);
+  });
+});
