@@ -117,7 +117,9 @@ describe('npm start', () => {
     expect(await stop(first)).toBe(0);
     const second = await start(env, ['--in-memory']);
     try {
-      const listed = await fetch(`${second.base}/v2/demo/apigw/instances`, { headers: { 'x-auth-token': second.token } });
+      const listed = await fetch(`${second.base}/v2/demo/apigw/instances`, {
+        headers: { 'x-auth-token': second.token },
+      });
       expect(await listed.json()).toEqual({ total: 0, size: 0, instances: [] });
     } finally {
       await stop(second);
