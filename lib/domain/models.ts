@@ -10,7 +10,7 @@ export interface Instance {
 /** App status: 1 enabled (the only status the API sets), 2 disabled. */
 export type AppStatus = 1 | 2;
 
-/** An app: a credential of an instance. The secret is kept only as a hash. */
+/** An app: a credential of an instance. Its secret is never part of it: the store keeps only a hash. */
 export interface App {
   readonly projectId: string;
   readonly instanceId: string;
@@ -19,7 +19,6 @@ export interface App {
   readonly remark: string;
   readonly status: AppStatus;
   readonly appKey: string;
-  readonly secretHash: string;
   readonly registerTime: Date;
   readonly updateTime: Date;
 }

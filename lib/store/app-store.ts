@@ -5,9 +5,9 @@ import type { ListQuery, Page } from '../domain/page.ts';
 import { cancellationReasons, type Db, failedCondition, queryPage } from './db.ts';
 import {
   appKey,
+  appKeyClaimKey,
   appListKey,
   appNameKey,
-  credentialKey,
   instanceKey,
   instancePartition,
   type Key,
@@ -31,12 +31,13 @@ export interface AppItem {
   readonly remark: string;
   readonly status: 1 | 2;
   readonly app_key: string;
-  readonly secret_hash: string;
+  /** Only on the base item: no list projects it. */
+  readonly secret_hash?: string;
   readonly register_time: string;
   readonly update_time: string;
 }
 
-const toItem = (app: App): AppItem => ({
+const toItem = (app: App, secretHash: string): AppItem => ({
   ...appKey(app.projectId, app.instanceId, app.appId),
   type: 'app',
   lsi1sk: appListKey(app.name, app.appId),
@@ -49,7 +50,7 @@ const toItem = (app: App): AppItem => ({
   remark: app.remark,
   status: app.status,
   app_key: app.appKey,
-  secret_hash: app.secretHash,
+  secret_hash: secretHash,
   register_time: app.registerTime.toISOString(),
   update_time: app.updateTime.toISOString(),
 });
@@ -63,7 +64,6 @@ export const appFromItem = (item: AppItem): App => ({
   remark: item.remark,
   status: item.status,
   appKey: item.app_key,
-  secretHash: item.secret_hash,
   registerTime: new Date(item.register_time),
   updateTime: new Date(item.update_time),
 });
@@ -73,7 +73,7 @@ export const appFromItem = (item: AppItem): App => ({
  * `maxApps`), and claims its name and its `app_key` within the instance. DynamoDB's conditions,
  * not a prior read, decide every conflict.
  */
-export const createApp = async (db: Db, app: App, maxApps: number): Promise<void> => {
+export const createApp = async (db: Db, app: App, secretHash: string, maxApps: number): Promise<void> => {
   const { projectId, instanceId } = app;
   const claim = (key: Key, rest: Record<string, unknown>) => ({
     Put: {
@@ -96,9 +96,15 @@ export const createApp = async (db: Db, app: App, maxApps: number): Promise<void
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
-          { Put: { TableName: db.tableName, Item: toItem(app), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: db.tableName,
+              Item: toItem(app, secretHash),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
           claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
-          claim(credentialKey(projectId, instanceId, app.appKey), { type: 'credential' }),
+          claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
         ],
       }),
     );
@@ -168,7 +174,7 @@ export const deleteApp = async (db: Db, projectId: string, instanceId: string, a
               },
             },
             { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
-            { Delete: { TableName: db.tableName, Key: credentialKey(projectId, instanceId, item.app_key) } },
+            { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
             {
               Update: {
                 TableName: db.tableName,

@@ -5,11 +5,9 @@
  * - instance:         `PROJECT#<project>` / `INSTANCE#<instance_id>`
  * - app:              `PROJECT#<project>#INSTANCE#<instance_id>` / `APP#<app_id>`
  * - app name marker:  `PROJECT#<project>#INSTANCE#<instance_id>` / `APPNAME#<name>`
- * - credential:       `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>` / `CREDENTIAL`
+ * - app key claim:    `PROJECT#<project>#INSTANCE#<instance_id>` / `APPKEY#<app_key>`
  *
  * The project is part of every key, so an instance does not exist under another project.
- * Credentials have a partition each: the data plane's writes spread over the table instead of
- * landing on the instance's partition.
  */
 
 /** A primary key. */
@@ -44,10 +42,10 @@ export const appNameKey = (projectId: string, instanceId: string, name: string):
   sk: `APPNAME#${name}`,
 });
 
-/** The credential item: found by `app_key`, keeps app keys unique within an instance. */
-export const credentialKey = (projectId: string, instanceId: string, key: string): Key => ({
-  pk: `${instancePk(projectId, instanceId)}#APPKEY#${key}`,
-  sk: 'CREDENTIAL',
+/** The claim that keeps `app_key` unique within an instance and maps it to its app. */
+export const appKeyClaimKey = (projectId: string, instanceId: string, key: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `APPKEY#${key}`,
 });
 
 /** Sort-key prefixes of the listing index (`lsi1`). */

@@ -1,6 +1,34 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
+ * Attributes copied into the local secondary indexes: what the lists show, nothing the data plane
+ * writes. A consume updates only the counter attributes of an app item, which are not projected,
+ * so it never costs an index write.
+ */
+export const LISTED_ATTRIBUTES = [
+  'type',
+  'project_id',
+  'instance_id',
+  'app_id',
+  'quota_id',
+  'name',
+  'name_lc',
+  'description',
+  'remark',
+  'status',
+  'app_key',
+  'create_time',
+  'register_time',
+  'update_time',
+  'bound_time',
+  'call_limits',
+  'time_unit',
+  'time_interval',
+  'reset_time',
+  'bound_app_num',
+] as const;
+
+/**
  * The single table's shape, read by the CDK stateful stack and by the local table set-up so both
  * build the same table. Local secondary indexes (not global ones) serve the lists, because only
  * they allow strongly consistent reads: a page reflects every write that returned before it.
@@ -10,11 +38,11 @@ export const TABLE_DEFINITION = {
   sortKey: 'sk',
   localIndexes: [
     /** Listing order within a collection: instances and apps by name, quotas newest first. */
-    { indexName: 'lsi1', sortKey: 'lsi1sk' },
+    { indexName: 'lsi1', sortKey: 'lsi1sk', projectedAttributes: LISTED_ATTRIBUTES },
     /** Binding state of apps: unbound apps by name, bound apps by quota then newest binding. */
-    { indexName: 'lsi2', sortKey: 'lsi2sk' },
+    { indexName: 'lsi2', sortKey: 'lsi2sk', projectedAttributes: LISTED_ATTRIBUTES },
   ],
-  /** Epoch seconds after which DynamoDB TTL may delete an item (quota counters of past windows). */
+  /** Epoch seconds after which DynamoDB TTL may delete an item. */
   timeToLiveAttribute: 'expires_at',
 } as const;
 
@@ -41,7 +69,7 @@ export const createTableInput = (tableName: string): CreateTableCommandInput => 
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projectedAttributes] },
     })),
   };
 };

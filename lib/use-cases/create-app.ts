@@ -35,10 +35,9 @@ export const createApp = async ({ store, clock, limits }: Deps, input: CreateApp
     remark: input.remark,
     status: 1,
     appKey: input.appKey ?? newCredential(32),
-    secretHash: await hashSecret(appSecret),
     registerTime: now,
     updateTime: now,
   };
-  await store.createApp(app, limits.appsPerInstance);
+  await store.createApp(app, await hashSecret(appSecret), limits.appsPerInstance);
   return { app, appSecret };
 };

@@ -6,13 +6,13 @@ import { errorMapper } from '#lib/http/error-mapper.ts';
 import { jsonBody, MAX_BODY_BYTES } from '#lib/http/json-body.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { logger } from '#lib/logger.ts';
-import { ROUTES } from '#lib/routes.ts';
+import { ROUTES, type Route } from '#lib/routes.ts';
 
-const createApp = ROUTES.find((route) => route.operation === 'createApp');
-const showApp = ROUTES.find((route) => route.operation === 'showApp');
+const createApp: Route | undefined = ROUTES.find((route) => route.operation === 'createApp');
+const showApp: Route | undefined = ROUTES.find((route) => route.operation === 'showApp');
 
 /** A stack of error mapping and body parsing around a handler that echoes the parsed body. */
-const bodyStack = (route = createApp) =>
+const bodyStack = (route: Route | undefined = createApp) =>
   middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorMapper())
     .use({
@@ -26,7 +26,7 @@ const bodyStack = (route = createApp) =>
 const send = async (
   body: string | Buffer | undefined,
   contentType: string | null = 'application/json',
-  route = createApp,
+  route: Route | undefined = createApp,
 ) => {
   const { event } = toApiGatewayEvent({
     method: 'POST',

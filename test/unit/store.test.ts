@@ -19,7 +19,6 @@ const app: App = {
   remark: '',
   status: 1,
   appKey: 'key-0001',
-  secretHash: 'scrypt$x$y',
   registerTime: new Date('2026-01-01T00:00:00.000Z'),
   updateTime: new Date('2026-01-01T00:00:00.000Z'),
 };
@@ -42,7 +41,7 @@ beforeEach(() => ddb.reset());
 describe('app store: create', () => {
   it('writes the app, counts it on its instance and claims its name and key in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await createApp(db, app, 50);
+    await createApp(db, app, 'scrypt$x$y', 50);
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
@@ -51,39 +50,39 @@ describe('app store: create', () => {
     expect(items[0]?.Update?.ExpressionAttributeValues?.[':max']).toBe(50);
     expect(items[1]?.Put?.Item).toMatchObject({ sk: 'APP#a1', lsi1sk: 'APP#app-one#a1', lsi2sk: 'UNBOUND#app-one#a1' });
     expect(items[2]?.Put?.Item?.sk).toBe('APPNAME#App-One');
-    expect(items[3]?.Put?.Item?.pk).toContain('#APPKEY#key-0001');
+    expect(items[3]?.Put?.Item?.sk).toBe('APPKEY#key-0001');
     for (const item of items.slice(1)) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
   });
 
   it('maps a failed instance condition without an item to 404 APIG.3030', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled(failed, none, none, none));
-    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 404, code: 'APIG.3030' });
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toMatchObject({ status: 404, code: 'APIG.3030' });
   });
 
   it('maps a failed instance condition on an existing instance to 403 APIG.3100 (limit reached)', async () => {
     ddb
       .on(TransactWriteCommand)
       .rejects(cancelled({ ...failed, Item: { pk: 'x', sk: 'y', app_num: 50 } }, none, none, none));
-    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 403, code: 'APIG.3100' });
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toMatchObject({ status: 403, code: 'APIG.3100' });
   });
 
   it('maps a taken name to 400 CQ.4001 naming the name and instance, and a taken key to 400 CQ.4002', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled(none, none, failed, none));
-    await expect(createApp(db, app, 50)).rejects.toMatchObject({
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toMatchObject({
       code: 'CQ.4001',
       message: 'The app name App-One already exists in instance i1',
     });
     ddb.on(TransactWriteCommand).rejects(cancelled(none, none, none, failed));
-    await expect(createApp(db, app, 50)).rejects.toMatchObject({ status: 400, code: 'CQ.4002' });
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toMatchObject({ status: 400, code: 'CQ.4002' });
   });
 
   it('lets other failures (throttling, a conflict) through untouched, for the error mapper', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
     ddb.on(TransactWriteCommand).rejects(throttled);
-    await expect(createApp(db, app, 50)).rejects.toBe(throttled);
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toBe(throttled);
     const conflict = cancelled({ Code: 'TransactionConflict' }, none, none, none);
     ddb.on(TransactWriteCommand).rejects(conflict);
-    await expect(createApp(db, app, 50)).rejects.toBe(conflict);
+    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toBe(conflict);
   });
 });
 

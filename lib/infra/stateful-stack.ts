@@ -1,0 +1,45 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITION } from '../store/table-definition.ts';
+import { isProductionStage } from './stage.ts';
+
+/** What the stateful stack needs to know: which environment it holds the data of. */
+export interface StatefulStackProps extends StackProps {
+  readonly stage: string;
+}
+
+/**
+ * The stack that holds data: the single DynamoDB table. It is kept apart from the functions and
+ * the API so that those can be replaced, renamed or destroyed without any risk to the data.
+ */
+export class StatefulStack extends Stack {
+  /** The single table of the service, for the stateless stack to bind its functions to. */
+  public readonly table: TableV2;
+
+  /** Creates the table of one stage. */
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const production = isProductionStage(props.stage);
+    const { partitionKey, sortKey, localIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
+    // Every key attribute is a string, as in `createTableInput`, so DynamoDB Local and AWS agree.
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      sortKey: { name: sortKey, type: AttributeType.STRING },
+      localSecondaryIndexes: localIndexes.map((index) => ({
+        indexName: index.indexName,
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        // The lists read whole items from the index; projecting fewer attributes would cost a
+        // second read per item.
+        projectionType: ProjectionType.ALL,
+      })),
+      timeToLiveAttribute,
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Test stages are created and destroyed freely; production data is never deleted by a stack
+      // operation, even one run by mistake.
+      deletionProtection: production,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}
