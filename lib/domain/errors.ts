@@ -59,6 +59,14 @@ export const appNameExists = (name: string, instanceId: string): ApiError =>
 export const appKeyExists = (instanceId: string): ApiError =>
   new ApiError(400, 'CQ.4002', `The app_key already exists in instance ${instanceId}`);
 
+/** 400 `CQ.4003` (no vendor code): one quota per app; the app must be unbound first. */
+export const appBoundElsewhere = (appId: string, boundQuotaId: string, quotaId: string): ApiError =>
+  new ApiError(
+    400,
+    'CQ.4003',
+    `The app ${appId} is already bound to app quota ${boundQuotaId}; unbind it before binding it to app quota ${quotaId}`,
+  );
+
 /** 404 `APIG.0101`: no route has this path (the gateway's own code for an unknown API). */
 export const routeNotFound = (): ApiError =>
   new ApiError(404, 'APIG.0101', 'The API does not exist or has not been published in the environment');

@@ -1,6 +1,8 @@
 import type { App, Instance } from '../domain/models.ts';
 import type { Page } from '../domain/page.ts';
+import { type Binding, formatResetTime, type Quota } from '../domain/quota.ts';
 import { formatTime } from '../domain/time.ts';
+import type { AppBinding } from '../store/binding-store.ts';
 
 /** An instance as the API shows it. */
 export const instanceView = (instance: Instance) => ({
@@ -26,4 +28,38 @@ export const pageView = <T, V>(page: Page<T>, name: string, view: (item: T) => V
   total: page.total,
   size: page.items.length,
   [name]: page.items.map(view),
+});
+
+/** A quota as the API shows it (AppQuotaInfo); `reset_time` is omitted when it has none. */
+export const quotaView = (quota: Quota) => ({
+  app_quota_id: quota.quotaId,
+  name: quota.name,
+  call_limits: quota.callLimits,
+  time_unit: quota.timeUnit,
+  time_interval: quota.timeInterval,
+  remark: quota.remark,
+  ...(quota.resetTime ? { reset_time: formatResetTime(quota.resetTime) } : {}),
+  create_time: formatTime(quota.createTime),
+  bound_app_num: quota.boundAppNum,
+});
+
+/** A binding as bind answers it (AppQuotaAppBinding). */
+export const bindingView = (binding: Binding) => ({
+  app_quota_id: binding.quotaId,
+  app_id: binding.appId,
+  bound_time: formatTime(binding.boundTime),
+});
+
+/** An app in the bound and bindable lists (AppQuotaAppInfo). */
+export const quotaAppView = (binding: AppBinding, quota: Quota | undefined) => ({
+  app_id: binding.app.appId,
+  name: binding.app.name,
+  status: binding.app.status,
+  app_key: binding.app.appKey,
+  remark: binding.app.remark,
+  register_time: formatTime(binding.app.registerTime),
+  update_time: formatTime(binding.app.updateTime),
+  app_quota_id: quota?.quotaId ?? '',
+  app_quota_name: quota?.name ?? '',
+  bound_time: binding.boundTime ? formatTime(binding.boundTime) : '',
 });

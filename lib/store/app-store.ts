@@ -12,6 +12,7 @@ import {
   instancePartition,
   type Key,
   LIST_PREFIX,
+  quotaKey,
   unboundAppKey,
 } from './keys.ts';
 
@@ -35,6 +36,9 @@ export interface AppItem {
   readonly secret_hash?: string;
   readonly register_time: string;
   readonly update_time: string;
+  /** The quota the app is bound to, and since when; absent while unbound. */
+  readonly quota_id?: string;
+  readonly bound_time?: string;
 }
 
 const toItem = (app: App, secretHash: string): AppItem => ({
@@ -154,8 +158,9 @@ export const listApps = async (db: Db, projectId: string, instanceId: string, qu
 const DELETE_ATTEMPTS = 5;
 
 /**
- * Deletes an app with its name and key claims and uncounts it from its instance, in one
- * transaction conditioned on the app being as it was read. Returns false when there is no app.
+ * Deletes an app with its name and key claims and uncounts it from its instance and from the
+ * quota it is bound to, in one transaction conditioned on the app's binding being as it was read.
+ * Returns false when there is no app.
  */
 export const deleteApp = async (db: Db, projectId: string, instanceId: string, appId: string): Promise<boolean> => {
   for (let attempt = 1; ; attempt += 1) {
@@ -183,6 +188,18 @@ export const deleteApp = async (db: Db, projectId: string, instanceId: string, a
                 ExpressionAttributeValues: { ':one': 1 },
               },
             },
+            ...(item.quota_id
+              ? [
+                  {
+                    Update: {
+                      TableName: db.tableName,
+                      Key: quotaKey(projectId, instanceId, item.quota_id),
+                      UpdateExpression: 'ADD bound_app_num :minus',
+                      ExpressionAttributeValues: { ':minus': -1 },
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );

@@ -6,6 +6,8 @@
  * - app:              `PROJECT#<project>#INSTANCE#<instance_id>` / `APP#<app_id>`
  * - app name marker:  `PROJECT#<project>#INSTANCE#<instance_id>` / `APPNAME#<name>`
  * - app key claim:    `PROJECT#<project>#INSTANCE#<instance_id>` / `APPKEY#<app_key>`
+ * - quota:            `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTA#<app_quota_id>`
+ * - quota name claim: `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTANAME#<name>`
  *
  * The project is part of every key, so an instance does not exist under another project.
  */
@@ -48,8 +50,24 @@ export const appKeyClaimKey = (projectId: string, instanceId: string, key: strin
   sk: `APPKEY#${key}`,
 });
 
+/** The quota item. */
+export const quotaKey = (projectId: string, instanceId: string, quotaId: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `QUOTA#${quotaId}`,
+});
+
+/** The claim that keeps quota names unique within an instance. */
+export const quotaNameKey = (projectId: string, instanceId: string, name: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `QUOTANAME#${name}`,
+});
+
 /** Sort-key prefixes of the listing index (`lsi1`). */
-export const LIST_PREFIX = { instance: 'INSTANCE#', app: 'APP#' } as const;
+export const LIST_PREFIX = { instance: 'INSTANCE#', app: 'APP#', quota: 'QUOTA#' } as const;
+
+// Epoch milliseconds subtracted from 10^13 and zero-padded: ascending order is newest first
+// until the year 2286.
+const newestFirst = (date: Date): string => String(1e13 - date.getTime()).padStart(13, '0');
 
 // `#` sorts before every character a name may hold, so a name sorts before its own extensions.
 const byName = (prefix: string, name: string, id: string): string => `${prefix}${name.toLowerCase()}#${id}`;
@@ -61,8 +79,19 @@ export const instanceListKey = (name: string, instanceId: string): string =>
 /** Listing sort key of an app: by name, case-insensitively, then id. */
 export const appListKey = (name: string, appId: string): string => byName(LIST_PREFIX.app, name, appId);
 
+/** Listing sort key of a quota: newest first, then id. */
+export const quotaListKey = (createTime: Date, quotaId: string): string =>
+  `${LIST_PREFIX.quota}${newestFirst(createTime)}#${quotaId}`;
+
 /** Sort-key prefixes of the binding-state index (`lsi2`). */
-export const BINDING_PREFIX = { unbound: 'UNBOUND#' } as const;
+export const BINDING_PREFIX = { unbound: 'UNBOUND#', bound: 'BOUND#' } as const;
 
 /** Binding-state sort key of an app bound to no quota: by name, then id. */
 export const unboundAppKey = (name: string, appId: string): string => byName(BINDING_PREFIX.unbound, name, appId);
+
+/** The binding-state prefix of every app bound to a quota. */
+export const boundToQuotaPrefix = (quotaId: string): string => `${BINDING_PREFIX.bound}${quotaId}#`;
+
+/** Binding-state sort key of a bound app: by quota, newest binding first, then app id. */
+export const boundAppKey = (quotaId: string, boundTime: Date, appId: string): string =>
+  `${boundToQuotaPrefix(quotaId)}${newestFirst(boundTime)}#${appId}`;

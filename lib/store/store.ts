@@ -1,6 +1,8 @@
 import * as apps from './app-store.ts';
+import * as bindings from './binding-store.ts';
 import type { Db } from './db.ts';
 import * as instances from './instance-store.ts';
+import * as quotas from './quota-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */
 export const createStore = (db: Db) => ({
@@ -11,6 +13,11 @@ export const createStore = (db: Db) => ({
   getApp: (...args: Tail<typeof apps.getApp>) => apps.getApp(db, ...args),
   listApps: (...args: Tail<typeof apps.listApps>) => apps.listApps(db, ...args),
   deleteApp: (...args: Tail<typeof apps.deleteApp>) => apps.deleteApp(db, ...args),
+  createQuota: (...args: Tail<typeof quotas.createQuota>) => quotas.createQuota(db, ...args),
+  getQuota: (...args: Tail<typeof quotas.getQuota>) => quotas.getQuota(db, ...args),
+  getAppBindings: (...args: Tail<typeof bindings.getAppBindings>) => bindings.getAppBindings(db, ...args),
+  bindApps: (...args: Tail<typeof bindings.bindApps>) => bindings.bindApps(db, ...args),
+  listBoundApps: (...args: Tail<typeof bindings.listBoundApps>) => bindings.listBoundApps(db, ...args),
 });
 
 /** The store's interface. */

@@ -1,0 +1,88 @@
+/** The units a quota window is measured in, with their length in milliseconds. */
+export const TIME_UNIT_MS = {
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+} as const;
+
+/** A window's unit. */
+export type TimeUnit = keyof typeof TIME_UNIT_MS;
+
+/** What a quota says: at most `callLimits` cost units per credential per window. */
+export interface QuotaConfig {
+  readonly callLimits: number;
+  readonly timeUnit: TimeUnit;
+  readonly timeInterval: number;
+  /** Where windows are anchored; absent, a credential's window opens at its first counted call. */
+  readonly resetTime: Date | undefined;
+}
+
+/** A credential quota. */
+export interface Quota extends QuotaConfig {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly quotaId: string;
+  readonly name: string;
+  readonly remark: string;
+  readonly createTime: Date;
+  /** How many apps are bound to it, kept in the same transactions as the bindings it counts. */
+  readonly boundAppNum: number;
+}
+
+/** An app's binding to a quota. */
+export interface Binding {
+  readonly quotaId: string;
+  readonly appId: string;
+  readonly boundTime: Date;
+}
+
+/** The window length `time_interval x time_unit`, in milliseconds. */
+export const windowLengthMs = (config: Pick<QuotaConfig, 'timeUnit' | 'timeInterval'>): number =>
+  config.timeInterval * TIME_UNIT_MS[config.timeUnit];
+
+const SPACED = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const utc = (parts: readonly string[]): Date | undefined => {
+  const [year, month, day, hour, minute, second] = parts.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  // Date.UTC rolls 2021-02-30 over into March: a date that does not read back the same is not a date.
+  const valid =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return valid && year >= 1970 ? date : undefined;
+};
+
+/**
+ * Parses `reset_time`: `YYYY-MM-DD HH:mm:ss` in UTC (the vendor's example) or RFC 3339 with an
+ * offset. Fractions of a second are dropped: windows are anchored on whole seconds.
+ */
+export const parseResetTime = (value: string): Date | undefined => {
+  const spaced = SPACED.exec(value);
+  if (spaced) return utc(spaced.slice(1, 7));
+  const rfc = RFC3339.exec(value);
+  if (!rfc) return undefined;
+  const local = utc(rfc.slice(1, 7));
+  if (!local) return undefined;
+  const offset = rfc[8] ?? 'Z';
+  if (offset === 'Z' || offset === 'z') return local;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const [hours, minutes] = offset.slice(1).split(':').map(Number) as [number, number];
+  if (hours > 23 || minutes > 59) return undefined;
+  return new Date(local.getTime() - sign * (hours * 60 + minutes) * 60_000);
+};
+
+/** `reset_time` as responses show it: `YYYY-MM-DD HH:mm:ss` in UTC. */
+export const formatResetTime = (date: Date): string => date.toISOString().slice(0, 19).replace('T', ' ');

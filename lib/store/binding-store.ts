@@ -1,0 +1,197 @@
+import { BatchGetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { App } from '../domain/models.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import { windowLengthMs } from '../domain/quota.ts';
+import { logger } from '../logger.ts';
+import { type AppItem, appFromItem } from './app-store.ts';
+import { cancellationReasons, type Db, queryPage } from './db.ts';
+import { appKey, boundAppKey, boundToQuotaPrefix, instancePartition, quotaKey, unboundAppKey } from './keys.ts';
+import type { VersionedQuota } from './quota-store.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB's limit on the actions of one transaction. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+/** An app with its binding, as the binding operations read it. */
+export interface AppBinding {
+  readonly app: App;
+  readonly quotaId: string | undefined;
+  readonly boundTime: Date | undefined;
+}
+
+const bindingFromItem = (item: AppItem): AppBinding => ({
+  app: appFromItem(item),
+  quotaId: item.quota_id,
+  boundTime: item.bound_time ? new Date(item.bound_time) : undefined,
+});
+
+/** The apps with these ids that exist in the instance, with their bindings (strongly consistent). */
+export const getAppBindings = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  appIds: readonly string[],
+): Promise<Map<string, AppBinding>> => {
+  const found = new Map<string, AppBinding>();
+  let keys: Record<string, unknown>[] = appIds.map((id) => ({ ...appKey(projectId, instanceId, id) }));
+  for (let attempt = 0; keys.length > 0; attempt += 1) {
+    if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
+    const output = await db.client.send(
+      new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    for (const item of (output.Responses?.[db.tableName] ?? []) as AppItem[]) {
+      found.set(item.app_id, bindingFromItem(item));
+    }
+    keys = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+  }
+  return found;
+};
+
+const quotaCountAction = (db: Db, { quota, configVersion }: VersionedQuota, delta: number): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
+    UpdateExpression: 'ADD bound_app_num :delta',
+    ConditionExpression: 'attribute_exists(pk) AND config_version = :version',
+    ExpressionAttributeValues: { ':delta': delta, ':version': configVersion },
+  },
+});
+
+/**
+ * Binds one app: records the binding (its listing key included) and copies the quota's settings
+ * onto the app, where the data plane reads them; the usage counters start afresh.
+ */
+const bindAction = (db: Db, { quota, configVersion }: VersionedQuota, app: App, boundTime: Date): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: appKey(app.projectId, app.instanceId, app.appId),
+    UpdateExpression:
+      'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, limit_units = :limit, window_ms = :window, ' +
+      'config_version = :version' +
+      (quota.resetTime ? ', anchor_ms = :anchor' : '') +
+      ' REMOVE window_end_ms, used' +
+      (quota.resetTime ? '' : ', anchor_ms'),
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(quota_id)',
+    ExpressionAttributeValues: {
+      ':quota': quota.quotaId,
+      ':time': boundTime.toISOString(),
+      ':binding': boundAppKey(quota.quotaId, boundTime, app.appId),
+      ':limit': quota.callLimits,
+      ':window': windowLengthMs(quota),
+      ':version': configVersion,
+      ...(quota.resetTime ? { ':anchor': quota.resetTime.getTime() } : {}),
+    },
+  },
+});
+
+const stillBoundAction = (db: Db, quotaId: string, app: App): TransactItem => ({
+  ConditionCheck: {
+    TableName: db.tableName,
+    Key: appKey(app.projectId, app.instanceId, app.appId),
+    ConditionExpression: 'quota_id = :quota',
+    ExpressionAttributeValues: { ':quota': quotaId },
+  },
+});
+
+/**
+ * Unbinds one app that is bound to `quotaId` (at `boundTime`, when given): the binding, the copied
+ * settings and the usage go; the app is listed as bindable again.
+ */
+export const unbindAction = (db: Db, app: App, quotaId: string, boundTime?: Date): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: appKey(app.projectId, app.instanceId, app.appId),
+    UpdateExpression:
+      'SET lsi2sk = :unbound REMOVE quota_id, bound_time, limit_units, window_ms, anchor_ms, config_version, window_end_ms, used',
+    ConditionExpression: boundTime ? 'quota_id = :quota AND bound_time = :time' : 'quota_id = :quota',
+    ExpressionAttributeValues: {
+      ':unbound': unboundAppKey(app.name, app.appId),
+      ':quota': quotaId,
+      ...(boundTime ? { ':time': boundTime.toISOString() } : {}),
+    },
+  },
+});
+
+const transact = async (db: Db, items: TransactItem[]): Promise<boolean> => {
+  try {
+    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (cancellationReasons(error)) return false;
+    throw error;
+  }
+};
+
+/** What a bind attempt came to: done, or overtaken by a concurrent change (read again and retry). */
+export type BindOutcome = 'bound' | 'conflict';
+
+/**
+ * Binds `toBind` (apps bound to no quota) to the quota in one transaction with the quota's bound
+ * count, conditioned on every app being unbound and the quota's settings unchanged since read;
+ * `alreadyBound` apps are checked to still be bound to it, when the transaction has room for the
+ * check. Only 100 new apps need 101 actions, one over DynamoDB's limit: then 99 are bound in
+ * one transaction and the last in a second, and if the second fails the first is undone.
+ */
+export const bindApps = async (
+  db: Db,
+  quota: VersionedQuota,
+  toBind: readonly App[],
+  alreadyBound: readonly App[],
+  boundTime: Date,
+): Promise<BindOutcome> => {
+  const quotaId = quota.quota.quotaId;
+  const binds = toBind.map((app) => bindAction(db, quota, app, boundTime));
+  const checks = alreadyBound.map((app) => stillBoundAction(db, quotaId, app));
+  if (1 + binds.length + checks.length <= MAX_TRANSACTION_ACTIONS) {
+    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds, ...checks]))
+      ? 'bound'
+      : 'conflict';
+  }
+  if (1 + binds.length <= MAX_TRANSACTION_ACTIONS) {
+    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds])) ? 'bound' : 'conflict';
+  }
+  const first = binds.slice(0, MAX_TRANSACTION_ACTIONS - 1);
+  const rest = binds.slice(MAX_TRANSACTION_ACTIONS - 1);
+  if (!(await transact(db, [quotaCountAction(db, quota, first.length), ...first]))) return 'conflict';
+  if (await transact(db, [quotaCountAction(db, quota, rest.length), ...rest])) return 'bound';
+  const undo = toBind.slice(0, first.length).map((app) => unbindAction(db, app, quotaId, boundTime));
+  const quotaUndo: TransactItem = {
+    Update: {
+      TableName: db.tableName,
+      Key: quotaKey(quota.quota.projectId, quota.quota.instanceId, quotaId),
+      UpdateExpression: 'ADD bound_app_num :delta',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':delta': -first.length },
+    },
+  };
+  if (!(await transact(db, [quotaUndo, ...undo]))) {
+    // Only a concurrent unbind or quota delete of these very apps cancels the undo, and either
+    // already undid what it touched: nothing is left for the undo to do.
+    logger.warn('bind undo overtaken by a concurrent change', { quotaId, apps: first.length });
+  }
+  return 'conflict';
+};
+
+/** A page of the apps bound to a quota: newest binding first, then app id. */
+export const listBoundApps = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+  query: ListQuery,
+): Promise<Page<AppBinding>> => {
+  const page = await queryPage<AppItem>(
+    db,
+    {
+      IndexName: 'lsi2',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': instancePartition(projectId, instanceId),
+        ':prefix': boundToQuotaPrefix(quotaId),
+      },
+    },
+    query,
+  );
+  return { total: page.total, items: page.items.map(bindingFromItem) };
+};

@@ -1,0 +1,57 @@
+import type { Deps } from '../deps.ts';
+import { appBoundElsewhere, appNotFound } from '../domain/errors.ts';
+import type { App } from '../domain/models.ts';
+import type { Binding } from '../domain/quota.ts';
+import { requireQuota } from './require-quota.ts';
+
+/** What binding apps takes: distinct canonical app ids, in request order. */
+export interface BindAppsInput {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly quotaId: string;
+  readonly appIds: readonly string[];
+}
+
+/** How often a bind reads again after a concurrent change overtook it. */
+const BIND_ATTEMPTS = 25;
+
+const backoff = (attempt: number) =>
+  new Promise((done) => setTimeout(done, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+
+/**
+ * Bind apps. Primary course: read the quota and the apps; refuse the whole request if the quota
+ * or any app is missing (404, naming the first) or any app is bound to another quota (400);
+ * bind the others in one transaction that re-checks all of it, so nothing changes unless all of
+ * it holds. Apps already bound to this quota keep their bound_time. A transaction overtaken by a
+ * concurrent change is read again and retried, so its answer reflects the final state.
+ */
+export const bindApps = async (deps: Deps, input: BindAppsInput): Promise<Binding[]> => {
+  const { projectId, instanceId, quotaId, appIds } = input;
+  for (let attempt = 1; ; attempt += 1) {
+    const [quota, found] = await Promise.all([
+      requireQuota(deps, projectId, instanceId, quotaId),
+      deps.store.getAppBindings(projectId, instanceId, appIds),
+    ]);
+    const boundTime = deps.clock.now();
+    const toBind: App[] = [];
+    const alreadyBound: App[] = [];
+    const applies: Binding[] = [];
+    for (const appId of appIds) {
+      const binding = found.get(appId);
+      if (!binding) throw appNotFound(appId);
+      if (binding.quotaId === undefined) {
+        toBind.push(binding.app);
+        applies.push({ quotaId, appId, boundTime });
+      } else if (binding.quotaId === quotaId && binding.boundTime) {
+        alreadyBound.push(binding.app);
+        applies.push({ quotaId, appId, boundTime: binding.boundTime });
+      } else {
+        throw appBoundElsewhere(appId, binding.quotaId, quotaId);
+      }
+    }
+    if (toBind.length === 0) return applies;
+    if ((await deps.store.bindApps(quota, toBind, alreadyBound, boundTime)) === 'bound') return applies;
+    if (attempt >= BIND_ATTEMPTS) throw new Error(`bind to quota ${quotaId} overtaken ${attempt} times`);
+    await backoff(attempt);
+  }
+};

@@ -1,0 +1,29 @@
+import type { Deps } from '../deps.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import type { Quota } from '../domain/quota.ts';
+import type { AppBinding } from '../store/binding-store.ts';
+import { requireQuota } from './require-quota.ts';
+
+/** A page of bound apps with the quota they are bound to. */
+export interface BoundAppsPage {
+  readonly quota: Quota;
+  readonly page: Page<AppBinding>;
+}
+
+/**
+ * List bound apps. Primary course: read the quota (404 when missing) and the page of its bound
+ * apps, newest binding first, at the same time; both reads are strongly consistent.
+ */
+export const listBoundApps = async (
+  deps: Deps,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+  query: ListQuery,
+): Promise<BoundAppsPage> => {
+  const [quota, page] = await Promise.all([
+    requireQuota(deps, projectId, instanceId, quotaId),
+    deps.store.listBoundApps(projectId, instanceId, quotaId, query),
+  ]);
+  return { quota: quota.quota, page };
+};
