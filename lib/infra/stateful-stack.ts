@@ -4,6 +4,20 @@ import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../store/table-definition.ts';
 import { isProductionStage } from './stage.ts';
 
+/** One local index of TABLE_DEFINITION; without `projectedAttributes` it projects every attribute. */
+interface LocalIndexDefinition {
+  readonly indexName: string;
+  readonly sortKey: string;
+  readonly projectedAttributes?: readonly string[];
+}
+
+// The projection must match `createTableInput`'s, or DynamoDB Local and AWS would answer the same
+// query with different attributes.
+const projectionOf = (index: LocalIndexDefinition) =>
+  index.projectedAttributes
+    ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projectedAttributes] }
+    : { projectionType: ProjectionType.ALL };
+
 /** What the stateful stack needs to know: which environment it holds the data of. */
 export interface StatefulStackProps extends StackProps {
   readonly stage: string;
@@ -21,7 +35,8 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const production = isProductionStage(props.stage);
-    const { partitionKey, sortKey, localIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
+    const { partitionKey, sortKey, timeToLiveAttribute } = TABLE_DEFINITION;
+    const localIndexes: readonly LocalIndexDefinition[] = TABLE_DEFINITION.localIndexes;
     // Every key attribute is a string, as in `createTableInput`, so DynamoDB Local and AWS agree.
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
@@ -29,9 +44,7 @@ export class StatefulStack extends Stack {
       localSecondaryIndexes: localIndexes.map((index) => ({
         indexName: index.indexName,
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        // The lists read whole items from the index; projecting fewer attributes would cost a
-        // second read per item.
-        projectionType: ProjectionType.ALL,
+        ...projectionOf(index),
       })),
       timeToLiveAttribute,
       billing: Billing.onDemand(),

@@ -157,7 +157,7 @@ export class StatelessStack extends Stack {
       this.api.addRoutes({
         path: route.path,
         methods: [HTTP_METHODS[route.method]],
-        integration: integrations[route.fn === 'quota-consumptions' ? 'registry' : route.fn],
+        integration: integrations[route.fn],
       });
     }
 

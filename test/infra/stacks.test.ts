@@ -1,0 +1,610 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type AppOptions, buildApp, readAppContext, stackNames } from '#lib/infra/app.ts';
+import { QuotaFunction } from '#lib/infra/quota-function.ts';
+import { FUNCTION_SETTINGS } from '#lib/infra/stateless-stack.ts';
+import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, ROUTES, routeKey, routesOf } from '#lib/routes.ts';
+import { createTableInput, TABLE_DEFINITION } from '#lib/store/table-definition.ts';
+
+// The same feature flags as `cdk synth`, so the tests check the templates the CLI produces.
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+// Bundling is proven once, on the dev stage; the other variants only need the templates.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+type Json = Record<string, unknown>;
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Json;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+interface Synthesized {
+  readonly app: App;
+  readonly stateful: Template;
+  readonly stateless: Template;
+  readonly statefulStack: Stack;
+  readonly statelessStack: Stack;
+}
+
+// Each App synthesizes into its own temporary directory; remove them when done.
+const apps: App[] = [];
+afterAll(() => {
+  for (const app of apps) rmSync(app.outdir, { recursive: true, force: true });
+});
+
+const newApp = (context: Json = {}): App => {
+  const app = new App({ context: { ...CDK_CONTEXT, ...context } });
+  apps.push(app);
+  return app;
+};
+
+const synth = (stage: string, options: AppOptions = {}, context: Json = NO_BUNDLING): Synthesized => {
+  const app = newApp(context);
+  const { stateful, stateless } = buildApp(app, stage, options);
+  return {
+    app,
+    stateful: Template.fromStack(stateful),
+    stateless: Template.fromStack(stateless),
+    statefulStack: stateful,
+    statelessStack: stateless,
+  };
+};
+
+const memo = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+};
+const dev = memo(() => synth('dev', {}, {}));
+const prod = memo(() => synth('prod'));
+const jwks = memo(() =>
+  synth('oidc', {
+    auth: {
+      kind: 'jwks',
+      jwksUrl: 'https://issuer.example/jwks.json',
+      issuer: 'https://issuer.example/',
+      audience: 'cq',
+    },
+  }),
+);
+
+const resources = (template: Template, type: string): [string, Resource][] =>
+  Object.entries(template.findResources(type) as Record<string, Resource>);
+const allResources = (template: Template): [string, Resource][] =>
+  Object.entries((template.toJSON() as { Resources: Record<string, Resource> }).Resources);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const key = (value: unknown): string => JSON.stringify(value);
+
+/** The logical id a `{Ref}` or `{Fn::GetAtt}` points at. */
+const target = (value: unknown): string | undefined => {
+  const ref = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return ref.Ref ?? ref['Fn::GetAtt']?.[0];
+};
+
+interface DeployedFunction {
+  readonly logicalId: string;
+  readonly props: Json;
+}
+
+/** The deployed functions by route-table name, told apart by their descriptions. */
+const functionsOf = (template: Template): Map<FunctionName, DeployedFunction> => {
+  const found = new Map<FunctionName, DeployedFunction>();
+  for (const [logicalId, resource] of resources(template, 'AWS::Lambda::Function')) {
+    const name = /^credential-quota (\S+) \(/.exec(String(resource.Properties.Description))?.[1] as FunctionName;
+    expect(FUNCTION_NAMES).toContain(name);
+    expect(found.has(name), `two functions named ${name}`).toBe(false);
+    found.set(name, { logicalId, props: resource.Properties });
+  }
+  return found;
+};
+
+const fn = (template: Template, name: FunctionName): DeployedFunction => {
+  const found = functionsOf(template).get(name);
+  if (!found) throw new Error(`no function ${name}`);
+  return found;
+};
+
+const envOf = (deployed: DeployedFunction): Json =>
+  ((deployed.props.Environment as { Variables?: Json } | undefined)?.Variables ?? {}) as Json;
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action?: string | string[];
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+}
+
+const statementsOf = (policy: Resource): Statement[] =>
+  asArray((policy.Properties.PolicyDocument as { Statement: Statement | Statement[] }).Statement);
+
+const allStatements = (template: Template): Statement[] => [
+  ...resources(template, 'AWS::IAM::Policy').flatMap(([, policy]) => statementsOf(policy)),
+  ...resources(template, 'AWS::IAM::Role').flatMap(([, role]) =>
+    asArray(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((inline) =>
+      asArray(inline.PolicyDocument.Statement),
+    ),
+  ),
+];
+
+/** Every statement that applies to a function's execution role (attached and inline policies). */
+const roleStatements = (template: Template, deployed: DeployedFunction): Statement[] => {
+  const roleId = target(deployed.props.Role);
+  const attached = resources(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => asArray(policy.Properties.Roles).some((role) => target(role) === roleId))
+    .flatMap(([, policy]) => statementsOf(policy));
+  const role = resources(template, 'AWS::IAM::Role').find(([id]) => id === roleId)?.[1];
+  const inline = asArray(role?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => asArray(policy.PolicyDocument.Statement),
+  );
+  return [...attached, ...inline];
+};
+
+/** action -> the set of resources (as JSON) it is allowed on, for actions of one service. */
+const grants = (statements: Statement[], service: string): Map<string, Set<string>> => {
+  const map = new Map<string, Set<string>>();
+  for (const statement of statements) {
+    expect(statement.Effect).toBe('Allow');
+    for (const action of asArray(statement.Action).filter((a) => a.startsWith(`${service}:`))) {
+      const set = map.get(action) ?? new Set<string>();
+      for (const resource of asArray(statement.Resource)) set.add(key(resource));
+      map.set(action, set);
+    }
+  }
+  return map;
+};
+
+/** How the stateless stack refers to the table's ARN: the stateful stack's export of `Fn::GetAtt Table.Arn`. */
+const tableArnReference = (synthesized: Synthesized): Json => {
+  const [tableId] = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable').map(([id]) => id);
+  const outputs = (
+    synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
+  ).Outputs;
+  const output = Object.values(outputs).find(
+    (candidate) => key(candidate.Value) === key({ 'Fn::GetAtt': [tableId, 'Arn'] }),
+  );
+  if (!output) throw new Error('the stateful stack does not export the table ARN');
+  return { 'Fn::ImportValue': output.Export.Name };
+};
+
+const READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const WRITE_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const EXPECTED_ACTIONS = { RO: READ_ACTIONS, RW: [...READ_ACTIONS, ...WRITE_ACTIONS] } as const;
+// SPEC §8: each function only what its routes need; all three write (instances and apps, quotas
+// and bindings, usage counters).
+const EXPECTED_ACCESS = { registry: 'RW', 'app-quotas': 'RW', 'quota-consumptions': 'RW' } as const;
+
+const FORBIDDEN_ACTION =
+  /^(\*|dynamodb:\*|dynamodb:Scan|dynamodb:CreateTable|dynamodb:DeleteTable|dynamodb:BatchWriteItem)$/;
+
+describe('stacks of a stage', () => {
+  it('names the two stacks after the stage, the stateless one depending on the stateful one', () => {
+    const { statefulStack, statelessStack } = dev();
+    expect(statefulStack.stackName).toBe('CredentialQuota-dev-Stateful');
+    expect(statelessStack.stackName).toBe('CredentialQuota-dev-Stateless');
+    expect(stackNames('prod')).toEqual({
+      stateful: 'CredentialQuota-prod-Stateful',
+      stateless: 'CredentialQuota-prod-Stateless',
+    });
+    expect(statelessStack.dependencies).toContain(statefulStack);
+  });
+
+  it('rejects stage names that are not [a-z][a-z0-9-]{0,20}', () => {
+    for (const stage of ['Prod', '1dev', 'dev_1', '', 'a'.repeat(22), 'dev stage']) {
+      expect(() => buildApp(newApp(), stage), stage).toThrow(/invalid stage/);
+    }
+    expect(() => buildApp(newApp(NO_BUNDLING), `a${'b'.repeat(20)}`)).not.toThrow();
+  });
+
+  it('puts no helper functions or custom resources in either stack', () => {
+    const { stateful, stateless } = dev();
+    for (const template of [stateful, stateless]) {
+      const types = allResources(template).map(([, resource]) => resource.Type);
+      expect(
+        types.filter((type) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource'),
+      ).toEqual([]);
+    }
+    expect(resources(stateful, 'AWS::Lambda::Function')).toHaveLength(0);
+    expect(resources(stateless, 'AWS::Lambda::Function')).toHaveLength(3);
+  });
+});
+
+describe('context (bin/app.ts)', () => {
+  const context = (values: Json, env: NodeJS.ProcessEnv = {}) => readAppContext(newApp(values), env);
+
+  it('defaults to stage dev, a generated secret, no reserved concurrency and environment-agnostic stacks', () => {
+    expect(context({})).toEqual({
+      stage: 'dev',
+      options: { auth: undefined, consumeConcurrency: undefined, env: undefined },
+    });
+  });
+
+  it('takes account and region from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION', () => {
+    const { options } = context(
+      { stage: 'test' },
+      { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' },
+    );
+    expect(options.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
+  });
+
+  it('rejects an invalid stage given with -c stage=', () => {
+    expect(() => context({ stage: 'Prod!' })).toThrow(/invalid stage/);
+  });
+
+  it('switches to JWKS when jwksUrl is given, and then requires an https URL, issuer and audience', () => {
+    const url = 'https://login.example/.well-known/jwks.json';
+    expect(context({ jwksUrl: url, issuer: 'https://login.example/', audience: 'quota' }).options.auth).toEqual({
+      kind: 'jwks',
+      jwksUrl: url,
+      issuer: 'https://login.example/',
+      audience: 'quota',
+    });
+    expect(() => context({ jwksUrl: url, issuer: 'https://login.example/' })).toThrow(/issuer and audience/);
+    expect(() => context({ jwksUrl: 'http://login.example/jwks', issuer: 'i', audience: 'a' })).toThrow(/https/);
+    expect(() => context({ issuer: 'https://login.example/', audience: 'quota' })).toThrow(/need jwksUrl/);
+  });
+
+  it('reads consumeConcurrency as a positive integer from the command line or cdk.json', () => {
+    expect(context({ consumeConcurrency: '25' }).options.consumeConcurrency).toBe(25);
+    expect(context({ consumeConcurrency: 5 }).options.consumeConcurrency).toBe(5);
+    for (const bad of ['0', '-1', '2.5', 'lots']) {
+      expect(() => context({ consumeConcurrency: bad }), bad).toThrow(/consumeConcurrency/);
+    }
+  });
+});
+
+describe('table', () => {
+  const tableProps = (synthesized: Synthesized): Json => {
+    const tables = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable');
+    expect(tables).toHaveLength(1);
+    return tables[0]?.[1].Properties ?? {};
+  };
+
+  it('has the keys, both local indexes, the TTL attribute and on-demand billing of TABLE_DEFINITION', () => {
+    const { partitionKey, sortKey, localIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
+    const props = tableProps(dev());
+    expect(props.KeySchema).toEqual([
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ]);
+    const indexes = props.LocalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
+    expect(indexes.map((index) => [index.IndexName, index.KeySchema])).toEqual(
+      localIndexes.map((index) => [
+        index.indexName,
+        [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+      ]),
+    );
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: timeToLiveAttribute, Enabled: true });
+    expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('is the table createTableInput builds on DynamoDB Local: same attributes, keys and index projections', () => {
+    const local = createTableInput('credential-quota');
+    const props = tableProps(dev());
+    const byName = (definitions: unknown) =>
+      [...(definitions as { AttributeName: string }[])].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
+    expect(byName(props.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions));
+    expect(props.KeySchema).toEqual(local.KeySchema);
+    expect(props.LocalSecondaryIndexes).toEqual(local.LocalSecondaryIndexes);
+    expect(props.BillingMode).toBe(local.BillingMode);
+  });
+
+  it('has point-in-time recovery on in every stage', () => {
+    for (const { stateful } of [dev(), prod()]) {
+      stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [{ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
+      });
+    }
+  });
+
+  it('in dev, is deleted with its stack and not deletion-protected', () => {
+    const { stateful, statefulStack } = dev();
+    stateful.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: false }] },
+    });
+    expect(statefulStack.terminationProtection).toBe(false);
+  });
+
+  it('in prod, is retained, deletion-protected and its stack termination-protected', () => {
+    const { stateful, statefulStack } = prod();
+    stateful.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: true }] },
+    });
+    expect(statefulStack.terminationProtection).toBe(true);
+  });
+});
+
+describe('functions', () => {
+  it('are exactly the three of FUNCTION_NAMES, on Node.js 24, arm64, with the ESM bundle handler', () => {
+    const functions = functionsOf(dev().stateless);
+    expect([...functions.keys()].sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const deployed of functions.values()) {
+      expect(deployed.props.Runtime).toBe('nodejs24.x');
+      expect(deployed.props.Architectures).toEqual(['arm64']);
+      expect(deployed.props.Handler).toBe('index.handler');
+    }
+  });
+
+  it('read the table name from the stateful stack, and run with source maps', () => {
+    const synthesized = dev();
+    const tableId = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable')[0]?.[0];
+    const outputs = (
+      synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
+    ).Outputs;
+    const nameExport = Object.values(outputs).find((output) => key(output.Value) === key({ Ref: tableId }));
+    for (const deployed of functionsOf(synthesized.stateless).values()) {
+      const env = envOf(deployed);
+      expect(env.TABLE_NAME).toEqual({ 'Fn::ImportValue': nameExport?.Export.Name });
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('credential-quota');
+    }
+  });
+
+  it('give quota-consumptions 512 MB and 3 s, the others 256 MB and 10 s, and reserve no concurrency by default', () => {
+    const { stateless } = dev();
+    expect(fn(stateless, 'quota-consumptions').props).toMatchObject({ MemorySize: 512, Timeout: 3 });
+    for (const name of ['registry', 'app-quotas'] as const) {
+      expect(fn(stateless, name).props).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    }
+    for (const deployed of functionsOf(stateless).values()) {
+      expect(deployed.props.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('reserve consumeConcurrency for quota-consumptions only', () => {
+    const { stateless } = synth('dev', { consumeConcurrency: 25 });
+    expect(fn(stateless, 'quota-consumptions').props.ReservedConcurrentExecutions).toBe(25);
+    expect(fn(stateless, 'registry').props.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn(stateless, 'app-quotas').props.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('each log to their own log group kept for 30 days (no log-retention helper)', () => {
+    const { stateless } = dev();
+    const logGroups = new Map(resources(stateless, 'AWS::Logs::LogGroup'));
+    const used = new Set<string>();
+    for (const deployed of functionsOf(stateless).values()) {
+      const logGroupId = target((deployed.props.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup) ?? '';
+      expect(logGroups.get(logGroupId)?.Properties.RetentionInDays, deployed.logicalId).toBe(30);
+      used.add(logGroupId);
+    }
+    expect(used.size).toBe(3);
+  });
+
+  it('keep their log groups in prod and delete them in dev', () => {
+    for (const [synthesized, policy] of [
+      [dev(), 'Delete'],
+      [prod(), 'Retain'],
+    ] as const) {
+      const logGroups = resources(synthesized.stateless, 'AWS::Logs::LogGroup');
+      expect(logGroups.length).toBeGreaterThan(0);
+      for (const [, logGroup] of logGroups) expect(logGroup.DeletionPolicy).toBe(policy);
+    }
+  });
+
+  it('are bundled into minified ESM that loads in Node.js and answers with the service error envelope', () => {
+    const { app, stateless } = dev();
+    for (const [name, deployed] of functionsOf(stateless)) {
+      const s3Key = String((deployed.props.Code as { S3Key: string }).S3Key);
+      const assetDir = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      const bundle = join(assetDir, 'index.mjs');
+      expect(existsSync(bundle), `${name} bundle`).toBe(true);
+      expect(existsSync(`${bundle}.map`), `${name} source map`).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      expect(
+        code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);"),
+      ).toBe(true);
+      // No import of the repository's sources or of the SDK is left for the runtime to resolve.
+      expect(code).not.toMatch(/from\s*["'](#lib|@aws-sdk)\//);
+      const script = `
+        const { handler } = await import(${JSON.stringify(bundle)});
+        const event = { version: '2.0', routeKey: '$default', rawPath: '/no-such-path', rawQueryString: '', headers: {},
+          isBase64Encoded: false, requestContext: { http: { method: 'GET', path: '/no-such-path', protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: '$default', stage: '$default',
+          accountId: '123456789012', apiId: 'api', domainName: 'example', domainPrefix: 'example', time: '', timeEpoch: 0 } };
+        const context = { functionName: 'f', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
+          memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 3000 };
+        process.stdout.write(JSON.stringify(await handler(event, context)));`;
+      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+        encoding: 'utf8',
+      });
+      const result = JSON.parse(output) as { statusCode: number; body: string };
+      expect(result.statusCode, name).toBe(404);
+      expect(JSON.parse(result.body)).toMatchObject({ error_code: expect.any(String), error_msg: expect.any(String) });
+    }
+  });
+});
+
+describe('least privilege', () => {
+  it('the mapping gives each function the table access its routes need', () => {
+    expect(Object.fromEntries(FUNCTION_NAMES.map((name) => [name, FUNCTION_SETTINGS[name].tableAccess]))).toEqual(
+      EXPECTED_ACCESS,
+    );
+  });
+
+  it('no statement in any stack allows *, dynamodb:*, Scan, BatchWriteItem, CreateTable or DeleteTable, or uses NotAction/NotResource', () => {
+    for (const synthesized of [dev(), prod(), jwks()]) {
+      for (const template of [synthesized.stateful, synthesized.stateless]) {
+        for (const statement of allStatements(template)) {
+          expect(statement.NotAction).toBeUndefined();
+          expect(statement.NotResource).toBeUndefined();
+          for (const action of asArray(statement.Action)) expect(action).not.toMatch(FORBIDDEN_ACTION);
+          if (asArray(statement.Action).some((action) => action.startsWith('dynamodb:'))) {
+            expect(asArray(statement.Resource)).not.toContain('*');
+          }
+        }
+      }
+    }
+  });
+
+  it("each function's role allows exactly its mode's DynamoDB actions: items on the table, Query also on the indexes", () => {
+    const synthesized = dev();
+    const tableArn = tableArnReference(synthesized);
+    const indexArns = TABLE_DEFINITION.localIndexes.map((index) => ({
+      'Fn::Join': ['', [tableArn, `/index/${index.indexName}`]],
+    }));
+    for (const name of FUNCTION_NAMES) {
+      const allowed = grants(roleStatements(synthesized.stateless, fn(synthesized.stateless, name)), 'dynamodb');
+      const expected = EXPECTED_ACTIONS[EXPECTED_ACCESS[name]];
+      expect([...allowed.keys()].sort(), name).toEqual([...expected].sort());
+      for (const [action, on] of allowed) {
+        const wanted = action === 'dynamodb:Query' ? [tableArn, ...indexArns] : [tableArn];
+        expect(on, `${name} ${action}`).toEqual(new Set(wanted.map(key)));
+      }
+    }
+  });
+
+  it('bindTable in RO mode allows only the four read actions', () => {
+    const app = newApp(NO_BUNDLING);
+    const stack = new Stack(app, 'ReadOnly');
+    const table = new TableV2(stack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const reader = new QuotaFunction(stack, 'Reader', {
+      name: 'registry',
+      stage: 'test',
+      auth: { kind: 'jwks', jwksUrl: 'https://issuer.example/jwks', issuer: 'i', audience: 'a' },
+      memorySize: 128,
+      timeout: Duration.seconds(1),
+    });
+    reader.bindTable(table, 'RO');
+    const template = Template.fromStack(stack);
+    const allowed = grants(allStatements(template), 'dynamodb');
+    expect([...allowed.keys()].sort()).toEqual(READ_ACTIONS);
+    expect(() => reader.bindTable(table, 'RW')).toThrow(/already bound/);
+  });
+
+  it('a function never bound to the table fails synthesis', () => {
+    const app = newApp(NO_BUNDLING);
+    const stack = new Stack(app, 'Unbound');
+    new QuotaFunction(stack, 'Orphan', {
+      name: 'registry',
+      stage: 'test',
+      auth: { kind: 'jwks', jwksUrl: 'https://issuer.example/jwks', issuer: 'i', audience: 'a' },
+      memorySize: 128,
+      timeout: Duration.seconds(1),
+    });
+    expect(() => app.synth()).toThrow(/bindTable\(\) was never called/);
+  });
+});
+
+describe('token verification wiring', () => {
+  it('by default, generates an HS256 secret, passes its ARN and allows only GetSecretValue on it', () => {
+    const { stateless } = dev();
+    const secrets = resources(stateless, 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0] ?? [];
+    expect(secret?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    for (const [name, deployed] of functionsOf(stateless)) {
+      expect(envOf(deployed).AUTH_SECRET_ARN, name).toEqual({ Ref: secretId });
+      expect(envOf(deployed).AUTH_JWKS_URL, name).toBeUndefined();
+      const allowed = grants(roleStatements(stateless, deployed), 'secretsmanager');
+      expect(Object.fromEntries([...allowed].map(([action, on]) => [action, [...on]]))).toEqual({
+        'secretsmanager:GetSecretValue': [key({ Ref: secretId })],
+      });
+    }
+    stateless.hasOutput('AuthSecretArn', { Value: { Ref: secretId } });
+  });
+
+  it('with jwksUrl, creates no secret, grants no Secrets Manager action and passes the JWKS settings', () => {
+    const { stateless } = jwks();
+    expect(resources(stateless, 'AWS::SecretsManager::Secret')).toHaveLength(0);
+    expect(allStatements(stateless).flatMap((statement) => asArray(statement.Action))).not.toContainEqual(
+      expect.stringMatching(/^secretsmanager:/),
+    );
+    for (const [name, deployed] of functionsOf(stateless)) {
+      expect(envOf(deployed), name).toMatchObject({
+        AUTH_JWKS_URL: 'https://issuer.example/jwks.json',
+        AUTH_ISSUER: 'https://issuer.example/',
+        AUTH_AUDIENCE: 'cq',
+      });
+      expect(envOf(deployed).AUTH_SECRET_ARN, name).toBeUndefined();
+    }
+    expect(Object.keys(stateless.findOutputs('AuthSecretArn'))).toHaveLength(0);
+  });
+});
+
+describe('HTTP API', () => {
+  const routeResources = (template: Template) => resources(template, 'AWS::ApiGatewayV2::Route');
+
+  it('has one route per route-table row, keyed exactly as the table says, plus $default', () => {
+    const keys = routeResources(dev().stateless).map(([, route]) => String(route.Properties.RouteKey));
+    expect(keys.sort()).toEqual([...ROUTES.map(routeKey), '$default'].sort());
+  });
+
+  it("sends every route to its row's function and $default to the fallback function, with payload 2.0", () => {
+    const { stateless } = dev();
+    const integrations = new Map(resources(stateless, 'AWS::ApiGatewayV2::Integration'));
+    const nameById = new Map([...functionsOf(stateless)].map(([name, deployed]) => [deployed.logicalId, name]));
+    const functionOfRoute = new Map<string, FunctionName | undefined>();
+    for (const [, route] of routeResources(stateless)) {
+      const targetJoin = route.Properties.Target as { 'Fn::Join': [string, [string, unknown]] };
+      expect(targetJoin['Fn::Join'][1][0]).toBe('integrations/');
+      const integration = integrations.get(target(targetJoin['Fn::Join'][1][1]) ?? '');
+      expect(integration?.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      functionOfRoute.set(
+        String(route.Properties.RouteKey),
+        nameById.get(target(integration?.Properties.IntegrationUri) ?? ''),
+      );
+    }
+    for (const route of ROUTES) expect(functionOfRoute.get(routeKey(route)), routeKey(route)).toBe(route.fn);
+    expect(functionOfRoute.get('$default')).toBe(FALLBACK_FUNCTION);
+  });
+
+  it('lets API Gateway invoke each function once per route it serves (and the fallback for $default)', () => {
+    const { stateless } = dev();
+    const permissions = resources(stateless, 'AWS::Lambda::Permission');
+    for (const [name, deployed] of functionsOf(stateless)) {
+      const mine = permissions.filter(
+        ([, permission]) => target(permission.Properties.FunctionName) === deployed.logicalId,
+      );
+      for (const [, permission] of mine) {
+        expect(permission.Properties).toMatchObject({
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+        });
+      }
+      expect(mine, name).toHaveLength(routesOf(name).length + (name === FALLBACK_FUNCTION ? 1 : 0));
+    }
+  });
+
+  it('serves from the auto-deployed $default stage, throttled, with JSON access logs kept 30 days', () => {
+    const { stateless } = dev();
+    const stages = resources(stateless, 'AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const props = stages[0]?.[1].Properties ?? {};
+    expect(props).toMatchObject({ StageName: '$default', AutoDeploy: true });
+    const throttle = props.DefaultRouteSettings as { ThrottlingBurstLimit: number; ThrottlingRateLimit: number };
+    expect(throttle.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(throttle.ThrottlingBurstLimit).toBeGreaterThanOrEqual(throttle.ThrottlingRateLimit);
+    const accessLog = props.AccessLogSettings as { DestinationArn: unknown; Format: string };
+    expect(JSON.parse(accessLog.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    const logGroup = new Map(resources(stateless, 'AWS::Logs::LogGroup')).get(target(accessLog.DestinationArn) ?? '');
+    expect(logGroup?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('outputs the URL of the API', () => {
+    const { stateless } = dev();
+    const [api] = resources(stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    const output = stateless.findOutputs('ApiUrl').ApiUrl as { Value: unknown } | undefined;
+    expect(key(output?.Value)).toContain(key({ Ref: api }));
+    expect(key(output?.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+  });
+});
