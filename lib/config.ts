@@ -3,6 +3,9 @@
  * local run needs, so `npm start` and the tests work with no environment at all.
  */
 
+/** The service's name in logs, tags and descriptions. */
+export const SERVICE_NAME = 'credential-quota';
+
 /** The HS256 secret that local runs and tests sign and verify tokens with when none is given. */
 export const DEVELOPMENT_JWT_SECRET = 'credential-quota-local-development-secret-change-me';
 

@@ -1,5 +1,5 @@
 import type { App, Environment } from 'aws-cdk-lib';
-import { SERVICE_NAME } from './quota-function.ts';
+import { SERVICE_NAME } from '../config.ts';
 import { isProductionStage, parseStage } from './stage.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { type AuthOptions, StatelessStack } from './stateless-stack.ts';

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../config.ts';
 import type { FunctionName } from '../routes.ts';
 import { TABLE_DEFINITION } from '../store/table-definition.ts';
 
@@ -18,9 +19,6 @@ export const BUNDLE_TARGET = 'node24';
 
 /** How long function logs are kept. */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
-
-/** The value of `POWERTOOLS_SERVICE_NAME`, the same service name the logger uses. */
-export const SERVICE_NAME = 'credential-quota';
 
 /**
  * Lets CommonJS dependencies that call `require` (of Node built-ins) run inside the ESM bundle,
@@ -113,7 +111,6 @@ export class QuotaFunction extends Construct {
       depsLockFilePath: LOCK_FILE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         ...authEnvironment(props.auth),
       },
       bundling: {

@@ -12,8 +12,9 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { SERVICE_NAME } from '../config.ts';
 import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, type Method, ROUTES } from '../routes.ts';
-import { type FunctionAuth, LOG_RETENTION, QuotaFunction, SERVICE_NAME, type TableAccess } from './quota-function.ts';
+import { type FunctionAuth, LOG_RETENTION, QuotaFunction, type TableAccess } from './quota-function.ts';
 import { isProductionStage } from './stage.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */

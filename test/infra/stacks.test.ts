@@ -355,7 +355,6 @@ describe('functions', () => {
       const env = envOf(deployed);
       expect(env.TABLE_NAME).toEqual({ 'Fn::ImportValue': nameExport?.Export.Name });
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-      expect(env.POWERTOOLS_SERVICE_NAME).toBe('credential-quota');
     }
   });
 
