@@ -48,6 +48,10 @@ export const appNotFound = (id: string): ApiError => new ApiError(404, 'APIG.300
 export const quotaNotFound = (id: string): ApiError =>
   new ApiError(404, 'APIG.3093', `The App quota ${id} does not exist`);
 
+/** 404 `APIG.3093` for an app bound to no quota. */
+export const noBoundQuota = (appId: string): ApiError =>
+  new ApiError(404, 'APIG.3093', `The App quota of app ${appId} does not exist`);
+
 /** 400 `APIG.3325`. */
 export const quotaNameExists = (): ApiError => new ApiError(400, 'APIG.3325', 'The API quota name already exists');
 

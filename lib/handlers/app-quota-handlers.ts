@@ -1,13 +1,28 @@
 import type { HandlerSet } from '../http/function-handler.ts';
 import { parseWith } from '../http/validation.ts';
-import { appNameListQuery } from '../schemas/list-query.ts';
-import { instancePath, quotaPath } from '../schemas/path.ts';
+import { appNameListQuery, nameListQuery } from '../schemas/list-query.ts';
+import { instancePath, quotaAppPath, quotaPath } from '../schemas/path.ts';
 import { bindAppsBody, quotaBody } from '../schemas/quota-bodies.ts';
 import { bindApps } from '../use-cases/bind-apps.ts';
 import { createQuota } from '../use-cases/create-quota.ts';
+import { deleteQuota } from '../use-cases/delete-quota.ts';
+import { listBindableApps } from '../use-cases/list-bindable-apps.ts';
 import { listBoundApps } from '../use-cases/list-bound-apps.ts';
-import { notYetAvailable } from './not-yet-available.ts';
-import { bindingView, pageView, quotaAppView, quotaView } from './views.ts';
+import { listQuotas } from '../use-cases/list-quotas.ts';
+import { showQuota } from '../use-cases/show-quota.ts';
+import { unbindApp } from '../use-cases/unbind-app.ts';
+import { updateQuota } from '../use-cases/update-quota.ts';
+import { bindableAppView, bindingView, boundAppView, pageView, quotaView } from './views.ts';
+
+/** The quota fields of a create or update body, as the use cases take them. */
+const quotaFields = (body: ReturnType<typeof quotaBody.parse>) => ({
+  name: body.name,
+  callLimits: body.call_limits,
+  timeUnit: body.time_unit,
+  timeInterval: body.time_interval,
+  resetTime: body.reset_time ?? undefined,
+  remark: body.remark ?? '',
+});
 
 /** The adapters of the app-quotas function: everything under `{P}/app-quotas`. */
 export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
@@ -17,14 +32,44 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
     const quota = await createQuota(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
-      name: body.name,
-      callLimits: body.call_limits,
-      timeUnit: body.time_unit,
-      timeInterval: body.time_interval,
-      resetTime: body.reset_time ?? undefined,
-      remark: body.remark ?? '',
+      ...quotaFields(body),
     });
     return { status: 201, body: quotaView(quota) };
+  },
+
+  showQuota: async (request, deps) => {
+    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    return {
+      status: 200,
+      body: quotaView(await showQuota(deps, path.project_id, path.instance_id, path.app_quota_id)),
+    };
+  },
+
+  listQuotas: async (request, deps) => {
+    const path = parseWith(instancePath, request.pathParameters, 'path');
+    const query = parseWith(nameListQuery, request.query, 'query');
+    return {
+      status: 200,
+      body: pageView(await listQuotas(deps, path.project_id, path.instance_id, query), 'quotas', quotaView),
+    };
+  },
+
+  updateQuota: async (request, deps) => {
+    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    const body = parseWith(quotaBody, request.body, 'body');
+    const quota = await updateQuota(deps, {
+      projectId: path.project_id,
+      instanceId: path.instance_id,
+      quotaId: path.app_quota_id,
+      ...quotaFields(body),
+    });
+    return { status: 200, body: quotaView(quota) };
+  },
+
+  deleteQuota: async (request, deps) => {
+    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    await deleteQuota(deps, path.project_id, path.instance_id, path.app_quota_id);
+    return { status: 204 };
   },
 
   bindApps: async (request, deps) => {
@@ -39,6 +84,12 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
     return { status: 201, body: { applies: applies.map(bindingView) } };
   },
 
+  unbindApp: async (request, deps) => {
+    const path = parseWith(quotaAppPath, request.pathParameters, 'path');
+    await unbindApp(deps, path.project_id, path.instance_id, path.app_quota_id, path.app_id);
+    return { status: 204 };
+  },
+
   listBoundApps: async (request, deps) => {
     const path = parseWith(quotaPath, request.pathParameters, 'path');
     const query = parseWith(appNameListQuery, request.query, 'query');
@@ -47,13 +98,17 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
       limit: query.limit,
       name: query.app_name,
     });
-    return { status: 200, body: pageView(page, 'apps', (binding) => quotaAppView(binding, quota)) };
+    return { status: 200, body: pageView(page, 'apps', (binding) => boundAppView(binding, quota)) };
   },
 
-  showQuota: notYetAvailable,
-  listQuotas: notYetAvailable,
-  updateQuota: notYetAvailable,
-  deleteQuota: notYetAvailable,
-  unbindApp: notYetAvailable,
-  listBindableApps: notYetAvailable,
+  listBindableApps: async (request, deps) => {
+    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    const query = parseWith(appNameListQuery, request.query, 'query');
+    const page = await listBindableApps(deps, path.project_id, path.instance_id, path.app_quota_id, {
+      offset: query.offset,
+      limit: query.limit,
+      name: query.app_name,
+    });
+    return { status: 200, body: pageView(page, 'apps', bindableAppView) };
+  },
 };

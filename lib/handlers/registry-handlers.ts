@@ -9,9 +9,10 @@ import { deleteApp } from '../use-cases/delete-app.ts';
 import { listApps } from '../use-cases/list-apps.ts';
 import { listInstances } from '../use-cases/list-instances.ts';
 import { showApp } from '../use-cases/show-app.ts';
+import { showAppQuota } from '../use-cases/show-app-quota.ts';
 import { showInstance } from '../use-cases/show-instance.ts';
 import { notYetAvailable } from './not-yet-available.ts';
-import { appView, instanceView, pageView } from './views.ts';
+import { appView, instanceView, pageView, quotaView } from './views.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
 export const registryHandlers: HandlerSet<'registry'> = {
@@ -71,7 +72,11 @@ export const registryHandlers: HandlerSet<'registry'> = {
     return { status: 204 };
   },
 
-  showAppQuota: notYetAvailable,
+  showAppQuota: async (request, deps) => {
+    const path = parseWith(appPath, request.pathParameters, 'path');
+    return { status: 200, body: quotaView(await showAppQuota(deps, path.project_id, path.instance_id, path.app_id)) };
+  },
+
   showUsage: notYetAvailable,
 
   health: async () => ({ status: 200, body: { status: 'UP' } }),

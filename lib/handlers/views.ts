@@ -50,16 +50,21 @@ export const bindingView = (binding: Binding) => ({
   bound_time: formatTime(binding.boundTime),
 });
 
-/** An app in the bound and bindable lists (AppQuotaAppInfo). */
-export const quotaAppView = (binding: AppBinding, quota: Quota | undefined) => ({
-  app_id: binding.app.appId,
-  name: binding.app.name,
-  status: binding.app.status,
-  app_key: binding.app.appKey,
-  remark: binding.app.remark,
-  register_time: formatTime(binding.app.registerTime),
-  update_time: formatTime(binding.app.updateTime),
-  app_quota_id: quota?.quotaId ?? '',
-  app_quota_name: quota?.name ?? '',
+/** An app in the bindable list: AppQuotaAppInfo without the quota fields it does not have. */
+export const bindableAppView = ({ app }: AppBinding) => ({
+  app_id: app.appId,
+  name: app.name,
+  status: app.status,
+  app_key: app.appKey,
+  remark: app.remark,
+  register_time: formatTime(app.registerTime),
+  update_time: formatTime(app.updateTime),
+});
+
+/** An app in the bound list (AppQuotaAppInfo). */
+export const boundAppView = (binding: AppBinding, quota: Quota) => ({
+  ...bindableAppView(binding),
+  app_quota_id: quota.quotaId,
+  app_quota_name: quota.name,
   bound_time: binding.boundTime ? formatTime(binding.boundTime) : '',
 });

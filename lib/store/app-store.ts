@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { appKeyExists, appNameExists, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { cancellationReasons, type Db, failedCondition, queryPage } from './db.ts';
+import { cancellationReasons, type Db, failedCondition, queryPage, transact } from './db.ts';
 import {
   appKey,
   appKeyClaimKey,
@@ -39,6 +39,14 @@ export interface AppItem {
   /** The quota the app is bound to, and since when; absent while unbound. */
   readonly quota_id?: string;
   readonly bound_time?: string;
+  /** The bound quota's settings, copied here by the binding and quota transactions for the data plane. */
+  readonly limit_units?: number;
+  readonly window_ms?: number;
+  readonly anchor_ms?: number;
+  readonly config_version?: number;
+  /** Usage in the current window (not projected into any index: the data plane writes them). */
+  readonly window_end_ms?: number;
+  readonly remaining?: number;
 }
 
 const toItem = (app: App, secretHash: string): AppItem => ({
@@ -154,59 +162,52 @@ export const listApps = async (db: Db, projectId: string, instanceId: string, qu
   return { total: page.total, items: page.items.map(appFromItem) };
 };
 
-/** How many times a delete re-reads the app after a concurrent change cancelled its transaction. */
-const DELETE_ATTEMPTS = 5;
+/** How an app delete ended: done, nothing to delete, or overtaken by a concurrent change. */
+export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
 
 /**
  * Deletes an app with its name and key claims and uncounts it from its instance and from the
  * quota it is bound to, in one transaction conditioned on the app's binding being as it was read.
- * Returns false when there is no app.
  */
-export const deleteApp = async (db: Db, projectId: string, instanceId: string, appId: string): Promise<boolean> => {
-  for (let attempt = 1; ; attempt += 1) {
-    const item = await getAppItem(db, projectId, instanceId, appId);
-    if (!item) return false;
-    try {
-      await db.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: db.tableName,
-                Key: appKey(projectId, instanceId, appId),
-                ConditionExpression: 'attribute_exists(pk) AND lsi2sk = :binding',
-                ExpressionAttributeValues: { ':binding': item.lsi2sk },
-              },
+export const deleteApp = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+): Promise<DeleteOutcome> => {
+  const item = await getAppItem(db, projectId, instanceId, appId);
+  if (!item) return 'missing';
+  const done = await transact(db, [
+    {
+      Delete: {
+        TableName: db.tableName,
+        Key: appKey(projectId, instanceId, appId),
+        ConditionExpression: 'attribute_exists(pk) AND lsi2sk = :binding',
+        ExpressionAttributeValues: { ':binding': item.lsi2sk },
+      },
+    },
+    { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
+    { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: instanceKey(projectId, instanceId),
+        UpdateExpression: 'SET app_num = app_num - :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+    ...(item.quota_id
+      ? [
+          {
+            Update: {
+              TableName: db.tableName,
+              Key: quotaKey(projectId, instanceId, item.quota_id),
+              UpdateExpression: 'ADD bound_app_num :minus',
+              ExpressionAttributeValues: { ':minus': -1 },
             },
-            { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
-            { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
-            {
-              Update: {
-                TableName: db.tableName,
-                Key: instanceKey(projectId, instanceId),
-                UpdateExpression: 'SET app_num = app_num - :one',
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-            ...(item.quota_id
-              ? [
-                  {
-                    Update: {
-                      TableName: db.tableName,
-                      Key: quotaKey(projectId, instanceId, item.quota_id),
-                      UpdateExpression: 'ADD bound_app_num :minus',
-                      ExpressionAttributeValues: { ':minus': -1 },
-                    },
-                  },
-                ]
-              : []),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons || !failedCondition(reasons, 0) || attempt >= DELETE_ATTEMPTS) throw error;
-    }
-  }
+          },
+        ]
+      : []),
+  ]);
+  return done ? 'deleted' : 'conflict';
 };

@@ -4,14 +4,17 @@ import type { ListQuery, Page } from '../domain/page.ts';
 import { windowLengthMs } from '../domain/quota.ts';
 import { logger } from '../logger.ts';
 import { type AppItem, appFromItem } from './app-store.ts';
-import { cancellationReasons, type Db, queryPage } from './db.ts';
-import { appKey, boundAppKey, boundToQuotaPrefix, instancePartition, quotaKey, unboundAppKey } from './keys.ts';
+import { type Db, MAX_TRANSACTION_ACTIONS, queryPage, type TransactItem, transact } from './db.ts';
+import {
+  appKey,
+  BINDING_PREFIX,
+  boundAppKey,
+  boundToQuotaPrefix,
+  instancePartition,
+  quotaKey,
+  unboundAppKey,
+} from './keys.ts';
 import type { VersionedQuota } from './quota-store.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** DynamoDB's limit on the actions of one transaction. */
-export const MAX_TRANSACTION_ACTIONS = 100;
 
 /** An app with its binding, as the binding operations read it. */
 export interface AppBinding {
@@ -53,7 +56,7 @@ const quotaCountAction = (db: Db, { quota, configVersion }: VersionedQuota, delt
     TableName: db.tableName,
     Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
     UpdateExpression: 'ADD bound_app_num :delta',
-    ConditionExpression: 'attribute_exists(pk) AND config_version = :version',
+    ConditionExpression: 'attribute_exists(pk) AND config_version = :version AND attribute_not_exists(deleting)',
     ExpressionAttributeValues: { ':delta': delta, ':version': configVersion },
   },
 });
@@ -70,7 +73,7 @@ const bindAction = (db: Db, { quota, configVersion }: VersionedQuota, app: App, 
       'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, limit_units = :limit, window_ms = :window, ' +
       'config_version = :version' +
       (quota.resetTime ? ', anchor_ms = :anchor' : '') +
-      ' REMOVE window_end_ms, used' +
+      ' REMOVE window_end_ms, remaining' +
       (quota.resetTime ? '' : ', anchor_ms'),
     ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(quota_id)',
     ExpressionAttributeValues: {
@@ -103,7 +106,7 @@ export const unbindAction = (db: Db, app: App, quotaId: string, boundTime?: Date
     TableName: db.tableName,
     Key: appKey(app.projectId, app.instanceId, app.appId),
     UpdateExpression:
-      'SET lsi2sk = :unbound REMOVE quota_id, bound_time, limit_units, window_ms, anchor_ms, config_version, window_end_ms, used',
+      'SET lsi2sk = :unbound REMOVE quota_id, bound_time, limit_units, window_ms, anchor_ms, config_version, window_end_ms, remaining',
     ConditionExpression: boundTime ? 'quota_id = :quota AND bound_time = :time' : 'quota_id = :quota',
     ExpressionAttributeValues: {
       ':unbound': unboundAppKey(app.name, app.appId),
@@ -112,16 +115,6 @@ export const unbindAction = (db: Db, app: App, quotaId: string, boundTime?: Date
     },
   },
 });
-
-const transact = async (db: Db, items: TransactItem[]): Promise<boolean> => {
-  try {
-    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
-  } catch (error) {
-    if (cancellationReasons(error)) return false;
-    throw error;
-  }
-};
 
 /** What a bind attempt came to: done, or overtaken by a concurrent change (read again and retry). */
 export type BindOutcome = 'bound' | 'conflict';
@@ -194,4 +187,66 @@ export const listBoundApps = async (
     query,
   );
   return { total: page.total, items: page.items.map(bindingFromItem) };
+};
+
+/** A page of the apps bound to no quota, by name. */
+export const listBindableApps = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  query: ListQuery,
+): Promise<Page<AppBinding>> => {
+  const page = await queryPage<AppItem>(
+    db,
+    {
+      IndexName: 'lsi2',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': BINDING_PREFIX.unbound },
+    },
+    query,
+  );
+  return { total: page.total, items: page.items.map(bindingFromItem) };
+};
+
+const quotaUncountAction = (db: Db, app: App, quotaId: string, count: number): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: quotaKey(app.projectId, app.instanceId, quotaId),
+    UpdateExpression: 'ADD bound_app_num :delta',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':delta': -count },
+  },
+});
+
+/**
+ * Unbinds one app from a quota, as it was read (bound at `boundTime`), with the quota's count, in
+ * one transaction. False when a concurrent change overtook it.
+ */
+export const unbindApp = (db: Db, binding: AppBinding, quotaId: string): Promise<boolean> =>
+  transact(db, [
+    quotaUncountAction(db, binding.app, quotaId, 1),
+    unbindAction(db, binding.app, quotaId, binding.boundTime),
+  ]);
+
+/**
+ * Unbinds up to 99 apps of a quota being deleted, with its count, in one transaction. Reads the
+ * next batch itself; returns how many it unbound (0: none left), or -1 when overtaken.
+ */
+export const unbindNextBatch = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+): Promise<number> => {
+  const page = await listBoundApps(db, projectId, instanceId, quotaId, {
+    offset: 0,
+    limit: MAX_TRANSACTION_ACTIONS - 1,
+  });
+  const [first] = page.items;
+  if (!first) return 0;
+  const done = await transact(db, [
+    quotaUncountAction(db, first.app, quotaId, page.items.length),
+    ...page.items.map((binding) => unbindAction(db, binding.app, quotaId)),
+  ]);
+  return done ? page.items.length : -1;
 };

@@ -1,5 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ListQuery, Page } from '../domain/page.ts';
 
@@ -34,19 +40,21 @@ export const failedCondition = (reasons: readonly CancellationReason[], index: n
 /**
  * Serves one page of a Query: reads the whole result (the total must count every match), keeps
  * the items in `[offset, offset + limit)`. A name filter is a `contains` on the stored lowercase
- * name. Reads are strongly consistent.
+ * name, added to the input's own filter. Reads are strongly consistent.
  */
 export const queryPage = async <T>(
   db: Db,
   input: Omit<QueryCommandInput, 'TableName'>,
   query: ListQuery,
 ): Promise<Page<T>> => {
-  const filter = query.name
-    ? {
-        FilterExpression: 'contains(name_lc, :name)',
-        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':name': query.name.toLowerCase() },
-      }
-    : {};
+  const filters = [input.FilterExpression, query.name ? 'contains(name_lc, :name)' : undefined].filter(Boolean);
+  const filter = {
+    ...(filters.length > 0 ? { FilterExpression: filters.map((f) => `(${f})`).join(' AND ') } : {}),
+    ExpressionAttributeValues: {
+      ...input.ExpressionAttributeValues,
+      ...(query.name ? { ':name': query.name.toLowerCase() } : {}),
+    },
+  };
   const items: T[] = [];
   let total = 0;
   let start: Record<string, unknown> | undefined;
@@ -67,4 +75,32 @@ export const queryPage = async <T>(
     start = output.LastEvaluatedKey;
   } while (start);
   return { total, items };
+};
+
+/** Every item a Query matches (strongly consistent), page after page. */
+export const queryAll = async <T>(db: Db, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> =>
+  (await queryPage<T>(db, input, { offset: 0, limit: Number.MAX_SAFE_INTEGER })).items as T[];
+
+/** Sends one transaction; false when DynamoDB cancelled it (a condition or a concurrent change). */
+export const transact = async (db: Db, items: TransactItem[]): Promise<boolean> => {
+  try {
+    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (cancellationReasons(error)) return false;
+    throw error;
+  }
+};
+
+/** One action of a transaction. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB's limit on the actions of one transaction. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+/** Splits actions into runs that each fit in one transaction. */
+export const chunks = <T>(items: readonly T[], size = MAX_TRANSACTION_ACTIONS): T[][] => {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
 };

@@ -18,6 +18,8 @@ export interface InstanceItem {
   readonly create_time: string;
   /** Apps the instance holds, kept by the app transactions to enforce the apps-per-instance limit. */
   readonly app_num?: number;
+  /** Quotas the instance holds, for the quotas-per-instance limit. */
+  readonly quota_num?: number;
 }
 
 const toItem = (instance: Instance): InstanceItem => ({
@@ -31,6 +33,7 @@ const toItem = (instance: Instance): InstanceItem => ({
   description: instance.description,
   create_time: instance.createTime.toISOString(),
   app_num: 0,
+  quota_num: 0,
 });
 
 const fromItem = (item: InstanceItem): Instance => ({

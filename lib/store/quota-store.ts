@@ -1,8 +1,29 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { instanceNotFound, quotaNameExists, resourceLimitExceeded } from '../domain/errors.ts';
-import type { Quota, TimeUnit } from '../domain/quota.ts';
-import { cancellationReasons, type Db, failedCondition } from './db.ts';
-import { instanceKey, quotaKey, quotaListKey, quotaNameKey } from './keys.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
+import type { AppItem } from './app-store.ts';
+import {
+  cancellationReasons,
+  chunks,
+  type Db,
+  failedCondition,
+  MAX_TRANSACTION_ACTIONS,
+  queryAll,
+  queryPage,
+  type TransactItem,
+  transact,
+} from './db.ts';
+import {
+  appKey,
+  boundToQuotaPrefix,
+  instanceKey,
+  instancePartition,
+  LIST_PREFIX,
+  quotaKey,
+  quotaListKey,
+  quotaNameKey,
+} from './keys.ts';
 
 /** The stored form of a quota. */
 export interface QuotaItem {
@@ -28,6 +49,8 @@ export interface QuotaItem {
    * apps and are conditioned on this version, so a copy is never of a superseded version.
    */
   readonly config_version: number;
+  /** Set when a delete has begun: the quota is gone for every reader while its bindings go. */
+  readonly deleting?: boolean;
 }
 
 const toItem = (quota: Quota): QuotaItem => ({
@@ -49,10 +72,11 @@ const toItem = (quota: Quota): QuotaItem => ({
   config_version: 1,
 });
 
-/** A quota as read, with the version its settings are at. */
+/** A quota as read, with the version its settings are at and whether a delete has begun. */
 export interface VersionedQuota {
   readonly quota: Quota;
   readonly configVersion: number;
+  readonly deleting: boolean;
 }
 
 /** The domain form of a stored quota. */
@@ -122,5 +146,248 @@ export const getQuota = async (
   );
   if (!Item) return undefined;
   const item = Item as QuotaItem;
-  return { quota: quotaFromItem(item), configVersion: item.config_version };
+  return { quota: quotaFromItem(item), configVersion: item.config_version, deleting: item.deleting === true };
 };
+
+/** A page of the instance's quotas, newest first; quotas being deleted are not listed. */
+export const listQuotas = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  query: ListQuery,
+): Promise<Page<Quota>> => {
+  const page = await queryPage<QuotaItem>(
+    db,
+    {
+      IndexName: 'lsi1',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi1sk, :prefix)',
+      FilterExpression: 'attribute_not_exists(deleting)',
+      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': LIST_PREFIX.quota },
+    },
+    query,
+  );
+  return { total: page.total, items: page.items.map(quotaFromItem) };
+};
+
+/** The bound apps of a quota as the settings fan-out needs them (optionally only those below a version). */
+const boundAppItems = (db: Db, quota: Quota, belowVersion?: number): Promise<AppItem[]> =>
+  queryAll<AppItem>(db, {
+    IndexName: 'lsi2',
+    KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
+    ...(belowVersion === undefined ? {} : { FilterExpression: 'config_version < :version' }),
+    ExpressionAttributeValues: {
+      ':pk': instancePartition(quota.projectId, quota.instanceId),
+      ':prefix': boundToQuotaPrefix(quota.quotaId),
+      ...(belowVersion === undefined ? {} : { ':version': belowVersion }),
+    },
+  });
+
+/**
+ * Copies a quota's settings onto one bound app, conditioned on the app's copy being the one read.
+ * A new window length or anchor (or `freshWindow`) starts a fresh window; a new limit alone keeps
+ * the units used: `remaining` moves by the difference between the new limit and the app's old one.
+ */
+const settingsAction = (db: Db, quota: Quota, version: number, app: AppItem, freshWindow: boolean): TransactItem => {
+  const windowMs = windowLengthMs(quota);
+  const anchorMs = quota.resetTime?.getTime();
+  const fresh = freshWindow || app.window_ms !== windowMs || app.anchor_ms !== anchorMs;
+  const sets = ['limit_units = :limit', 'window_ms = :window', 'config_version = :version'];
+  const removes: string[] = [];
+  if (anchorMs === undefined) removes.push('anchor_ms');
+  else sets.push('anchor_ms = :anchor');
+  if (fresh) removes.push('window_end_ms', 'remaining');
+  else sets.push('remaining = if_not_exists(remaining, :zero) + :delta');
+  return {
+    Update: {
+      TableName: db.tableName,
+      Key: appKey(quota.projectId, quota.instanceId, app.app_id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'quota_id = :quota AND config_version = :seen',
+      ExpressionAttributeValues: {
+        ':limit': quota.callLimits,
+        ':window': windowMs,
+        ':version': version,
+        ':quota': quota.quotaId,
+        ':seen': app.config_version,
+        ...(anchorMs === undefined ? {} : { ':anchor': anchorMs }),
+        ...(fresh ? {} : { ':zero': 0, ':delta': quota.callLimits - (app.limit_units ?? quota.callLimits) }),
+      },
+    },
+  };
+};
+
+/** What an update changes. */
+export interface QuotaUpdate {
+  readonly current: VersionedQuota;
+  readonly next: Quota;
+  /** The limit or window changed: the settings version moves on and bound apps get the copy. */
+  readonly settingsChanged: boolean;
+  /** The window's unit, interval or anchor changed: every bound app starts a fresh window. */
+  readonly freshWindow: boolean;
+}
+
+const quotaUpdateActions = (
+  db: Db,
+  { current, next, settingsChanged }: QuotaUpdate,
+  boundCount?: number,
+): TransactItem[] => {
+  const { projectId, instanceId, quotaId } = next;
+  const version = current.configVersion + (settingsChanged ? 1 : 0);
+  const renamed = next.name !== current.quota.name;
+  const actions: TransactItem[] = [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: quotaKey(projectId, instanceId, quotaId),
+        UpdateExpression:
+          'SET #name = :name, name_lc = :nameLc, call_limits = :limit, time_unit = :unit, time_interval = :interval, ' +
+          `remark = :remark, config_version = :version${next.resetTime ? ', reset_time = :reset' : ' REMOVE reset_time'}`,
+        ConditionExpression:
+          'config_version = :seen AND attribute_not_exists(deleting)' +
+          (boundCount === undefined ? '' : ' AND bound_app_num = :bound'),
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':name': next.name,
+          ':nameLc': next.name.toLowerCase(),
+          ':limit': next.callLimits,
+          ':unit': next.timeUnit,
+          ':interval': next.timeInterval,
+          ':remark': next.remark,
+          ':version': version,
+          ':seen': current.configVersion,
+          ...(next.resetTime ? { ':reset': next.resetTime.toISOString() } : {}),
+          ...(boundCount === undefined ? {} : { ':bound': boundCount }),
+        },
+      },
+    },
+  ];
+  if (renamed) {
+    actions.push(
+      {
+        Delete: {
+          TableName: db.tableName,
+          Key: quotaNameKey(projectId, instanceId, current.quota.name),
+          ConditionExpression: 'quota_id = :quota',
+          ExpressionAttributeValues: { ':quota': quotaId },
+        },
+      },
+      {
+        Put: {
+          TableName: db.tableName,
+          Item: { ...quotaNameKey(projectId, instanceId, next.name), type: 'quota-name', quota_id: quotaId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    );
+  }
+  return actions;
+};
+
+/** How an update attempt ended: done, the new name is taken, or overtaken by a concurrent change. */
+export type UpdateOutcome = 'updated' | 'name-taken' | 'conflict';
+
+const nameTaken = (reasons: ReturnType<typeof cancellationReasons>, renamed: boolean): boolean =>
+  renamed && reasons !== undefined && failedCondition(reasons, 2);
+
+/**
+ * Updates a quota and copies its settings onto its bound apps. When the quota, its name claims
+ * and every bound app fit in one transaction (99 bound apps or fewer), it is one transaction,
+ * conditioned on the bound count read, so no consume ever sees a mix of old and new. Otherwise the
+ * quota is updated first (its new settings version stops binds from copying the old ones) and the
+ * apps follow in transactions of 100, each app conditioned on the copy it had; apps left behind by
+ * an interrupted update keep a lower version and are caught up by the next update of the quota.
+ */
+export const updateQuota = async (db: Db, update: QuotaUpdate): Promise<UpdateOutcome> => {
+  const renamed = update.next.name !== update.current.quota.name;
+  const version = update.current.configVersion + (update.settingsChanged ? 1 : 0);
+  const bound = await boundAppItems(db, update.current.quota);
+  const stale = bound.filter((app) => update.settingsChanged || (app.config_version ?? 0) < version);
+  const quotaActions = quotaUpdateActions(db, update, bound.length);
+  if (quotaActions.length + stale.length <= MAX_TRANSACTION_ACTIONS) {
+    const items = [
+      ...quotaActions,
+      ...stale.map((app) => settingsAction(db, update.next, version, app, update.freshWindow)),
+    ];
+    try {
+      await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'updated';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      return nameTaken(reasons, renamed) ? 'name-taken' : 'conflict';
+    }
+  }
+  try {
+    await db.client.send(new TransactWriteCommand({ TransactItems: quotaUpdateActions(db, update) }));
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    return nameTaken(reasons, renamed) ? 'name-taken' : 'conflict';
+  }
+  await catchUpBoundApps(db, update.next, version, update.freshWindow);
+  return 'updated';
+};
+
+/** How many passes the fan-out makes before leaving the rest to the next update. */
+const FAN_OUT_PASSES = 10;
+
+/** Copies the quota's settings onto every bound app still below `version`, in transactions of 100. */
+const catchUpBoundApps = async (db: Db, quota: Quota, version: number, freshWindow: boolean): Promise<void> => {
+  for (let pass = 0; pass < FAN_OUT_PASSES; pass += 1) {
+    const stale = await boundAppItems(db, quota, version);
+    if (stale.length === 0) return;
+    for (const batch of chunks(stale)) {
+      // A cancelled batch (an app unbound or deleted meanwhile) is simply read again next pass.
+      await transact(
+        db,
+        batch.map((app) => settingsAction(db, quota, version, app, freshWindow)),
+      );
+    }
+  }
+};
+
+/**
+ * First step of deleting a quota: mark it deleting (from now on it does not exist for any reader
+ * and no bind can commit to it) and free its name, in one transaction.
+ */
+export const markQuotaDeleting = async (db: Db, quota: Quota): Promise<boolean> =>
+  transact(db, [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
+        UpdateExpression: 'SET deleting = :yes',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleting)',
+        ExpressionAttributeValues: { ':yes': true },
+      },
+    },
+    {
+      Delete: {
+        TableName: db.tableName,
+        Key: quotaNameKey(quota.projectId, quota.instanceId, quota.name),
+        ConditionExpression: 'quota_id = :quota',
+        ExpressionAttributeValues: { ':quota': quota.quotaId },
+      },
+    },
+  ]);
+
+/** Last step of deleting a quota: once no app is bound to it, delete it and uncount it from its instance. */
+export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean> =>
+  transact(db, [
+    {
+      Delete: {
+        TableName: db.tableName,
+        Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
+        ConditionExpression: 'deleting = :yes AND bound_app_num = :zero',
+        ExpressionAttributeValues: { ':yes': true, ':zero': 0 },
+      },
+    },
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: instanceKey(quota.projectId, quota.instanceId),
+        UpdateExpression: 'SET quota_num = quota_num - :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ]);

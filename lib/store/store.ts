@@ -18,6 +18,13 @@ export const createStore = (db: Db) => ({
   getAppBindings: (...args: Tail<typeof bindings.getAppBindings>) => bindings.getAppBindings(db, ...args),
   bindApps: (...args: Tail<typeof bindings.bindApps>) => bindings.bindApps(db, ...args),
   listBoundApps: (...args: Tail<typeof bindings.listBoundApps>) => bindings.listBoundApps(db, ...args),
+  listBindableApps: (...args: Tail<typeof bindings.listBindableApps>) => bindings.listBindableApps(db, ...args),
+  unbindApp: (...args: Tail<typeof bindings.unbindApp>) => bindings.unbindApp(db, ...args),
+  unbindNextBatch: (...args: Tail<typeof bindings.unbindNextBatch>) => bindings.unbindNextBatch(db, ...args),
+  listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),
+  updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
+  markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),
+  removeDeletedQuota: (...args: Tail<typeof quotas.removeDeletedQuota>) => quotas.removeDeletedQuota(db, ...args),
 });
 
 /** The store's interface. */

@@ -26,6 +26,11 @@ export const LISTED_ATTRIBUTES = [
   'time_interval',
   'reset_time',
   'bound_app_num',
+  'limit_units',
+  'window_ms',
+  'anchor_ms',
+  'config_version',
+  'deleting',
 ] as const;
 
 /**

@@ -3,6 +3,7 @@ import { appBoundElsewhere, appNotFound } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { Binding } from '../domain/quota.ts';
 import { requireQuota } from './require-quota.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
 
 /** What binding apps takes: distinct canonical app ids, in request order. */
 export interface BindAppsInput {
@@ -12,12 +13,6 @@ export interface BindAppsInput {
   readonly appIds: readonly string[];
 }
 
-/** How often a bind reads again after a concurrent change overtook it. */
-const BIND_ATTEMPTS = 25;
-
-const backoff = (attempt: number) =>
-  new Promise((done) => setTimeout(done, Math.random() * Math.min(200, 5 * 2 ** attempt)));
-
 /**
  * Bind apps. Primary course: read the quota and the apps; refuse the whole request if the quota
  * or any app is missing (404, naming the first) or any app is bound to another quota (400);
@@ -25,9 +20,9 @@ const backoff = (attempt: number) =>
  * it holds. Apps already bound to this quota keep their bound_time. A transaction overtaken by a
  * concurrent change is read again and retried, so its answer reflects the final state.
  */
-export const bindApps = async (deps: Deps, input: BindAppsInput): Promise<Binding[]> => {
+export const bindApps = (deps: Deps, input: BindAppsInput): Promise<Binding[]> => {
   const { projectId, instanceId, quotaId, appIds } = input;
-  for (let attempt = 1; ; attempt += 1) {
+  return retryOvertaken(`bind to quota ${quotaId}`, async () => {
     const [quota, found] = await Promise.all([
       requireQuota(deps, projectId, instanceId, quotaId),
       deps.store.getAppBindings(projectId, instanceId, appIds),
@@ -50,8 +45,6 @@ export const bindApps = async (deps: Deps, input: BindAppsInput): Promise<Bindin
       }
     }
     if (toBind.length === 0) return applies;
-    if ((await deps.store.bindApps(quota, toBind, alreadyBound, boundTime)) === 'bound') return applies;
-    if (attempt >= BIND_ATTEMPTS) throw new Error(`bind to quota ${quotaId} overtaken ${attempt} times`);
-    await backoff(attempt);
-  }
+    return (await deps.store.bindApps(quota, toBind, alreadyBound, boundTime)) === 'bound' ? applies : undefined;
+  });
 };

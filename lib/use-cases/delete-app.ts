@@ -1,11 +1,16 @@
 import type { Deps } from '../deps.ts';
 import { requireApp } from './require-app.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
 
 /**
- * Delete app. Primary course: delete the app, its name and key claims and its binding in one
- * transaction. When there was nothing to delete, answer the right 404.
+ * Delete app. Primary course: read the app, then delete it, its name and key claims and its
+ * binding (with its quota's count) in one transaction conditioned on what was read; overtaken by
+ * a concurrent bind or unbind, read again. When there is nothing to delete, answer the right 404.
  */
 export const deleteApp = async (deps: Deps, projectId: string, instanceId: string, appId: string): Promise<void> => {
-  if (await deps.store.deleteApp(projectId, instanceId, appId)) return;
-  await requireApp(deps, projectId, instanceId, appId);
+  const outcome = await retryOvertaken(`delete of app ${appId}`, async () => {
+    const attempt = await deps.store.deleteApp(projectId, instanceId, appId);
+    return attempt === 'conflict' ? undefined : attempt;
+  });
+  if (outcome === 'missing') await requireApp(deps, projectId, instanceId, appId);
 };

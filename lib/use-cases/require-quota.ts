@@ -3,7 +3,8 @@ import { instanceNotFound, quotaNotFound } from '../domain/errors.ts';
 import type { VersionedQuota } from '../store/quota-store.ts';
 
 /**
- * The quota, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3093`.
+ * The quota, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3093`
+ * (also for a quota whose delete has begun).
  * The instance is read only when the quota is missing, so the found path is one read.
  */
 export const requireQuota = async (
@@ -13,6 +14,6 @@ export const requireQuota = async (
   quotaId: string,
 ): Promise<VersionedQuota> => {
   const quota = await store.getQuota(projectId, instanceId, quotaId);
-  if (quota) return quota;
+  if (quota && !quota.deleting) return quota;
   throw (await store.getInstance(projectId, instanceId)) ? quotaNotFound(quotaId) : instanceNotFound(instanceId);
 };

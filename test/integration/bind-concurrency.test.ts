@@ -60,4 +60,35 @@ describe('concurrent binds', () => {
     expect(boundInTotal).toBe(claimed.size);
     expect(claimed.size).toBeGreaterThan(0);
   });
+
+  it('parallel binds, unbinds and app deletes keep every bound_app_num equal to the apps bound to it', async () => {
+    const { createApp, createQuota, bind, call, project, instanceId } = await newInstance(api);
+    const apps: string[] = [];
+    for (let n = 0; n < 16; n += 1) apps.push(await createApp(`mixed${n}`));
+    const quotas = [await createQuota('mixed_a'), await createQuota('mixed_b')];
+    await bind(quotas[0] as string, apps.slice(0, 8));
+    const next = random(7);
+    const pick = () => apps[Math.floor(next() * apps.length)] as string;
+    const operations = Array.from({ length: 48 }, (_, n) => {
+      const quotaId = quotas[n % 2] as string;
+      switch (n % 4) {
+        case 0:
+          return bind(quotaId, [pick(), pick()]);
+        case 1:
+          return call('DELETE', `/app-quotas/${quotaId}/bound-apps/${pick()}`);
+        case 2:
+          return bind(quotaId, [pick()]);
+        default:
+          return n % 8 === 3 ? call('DELETE', `/apps/${pick()}`) : call('GET', `/app-quotas/${quotaId}/bound-apps`);
+      }
+    });
+    const responses = await Promise.all(operations);
+    for (const response of responses) expect(response.status, JSON.stringify(response.body)).toBeLessThan(500);
+
+    for (const quotaId of quotas) {
+      const listed = (await call('GET', `/app-quotas/${quotaId}/bound-apps?limit=500`)).body;
+      const stored = await api.deps.store.getQuota(project, instanceId, quotaId);
+      expect(stored?.quota.boundAppNum).toBe(listed.total);
+    }
+  });
 });

@@ -108,7 +108,7 @@ describe('app store: list', () => {
     expect(calls[0]?.args[0].input).toMatchObject({
       IndexName: 'lsi1',
       ConsistentRead: true,
-      FilterExpression: 'contains(name_lc, :name)',
+      FilterExpression: '(contains(name_lc, :name))',
       ExpressionAttributeValues: { ':name': 'app', ':prefix': 'APP#' },
     });
   });
@@ -124,29 +124,38 @@ describe('app store: delete', () => {
     lsi2sk: 'UNBOUND#app-one#a1',
   };
 
-  it('answers false without writing when the app does not exist', async () => {
+  it('answers missing without writing when the app does not exist', async () => {
     ddb.on(GetCommand).resolves({});
-    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(false);
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('missing');
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('deletes the app and its claims and uncounts it, conditioned on the binding state it read', async () => {
     ddb.on(GetCommand).resolves({ Item: stored });
     ddb.on(TransactWriteCommand).resolves({});
-    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(true);
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('deleted');
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':binding': 'UNBOUND#app-one#a1' });
     expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update']);
   });
 
-  it('re-reads and retries when a concurrent change cancelled the transaction', async () => {
+  it('answers conflict when a concurrent change cancelled the transaction, and lets other errors through', async () => {
     ddb.on(GetCommand).resolves({ Item: stored });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(cancelled(failed, none, none, none))
-      .resolves({});
-    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe(true);
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(failed, none, none, none));
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('conflict');
+    const timeout = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    ddb.on(TransactWriteCommand).rejects(timeout);
+    await expect(deleteApp(db, 'demo', 'i1', 'a1')).rejects.toBe(timeout);
+  });
+
+  it('uncounts the app from the quota it is bound to in the same transaction', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...stored, quota_id: 'q9', lsi2sk: 'BOUND#q9#x#a1' } });
+    ddb.on(TransactWriteCommand).resolves({});
+    await deleteApp(db, 'demo', 'i1', 'a1');
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.at(-1)?.Update).toMatchObject({
+      UpdateExpression: 'ADD bound_app_num :minus',
+      Key: { sk: 'QUOTA#q9' },
+    });
   });
 });

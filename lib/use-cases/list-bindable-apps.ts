@@ -1,0 +1,22 @@
+import type { Deps } from '../deps.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import type { AppBinding } from '../store/binding-store.ts';
+import { requireQuota } from './require-quota.ts';
+
+/**
+ * List bindable apps. Primary course: read the quota (404 when missing) and a page of the
+ * instance's apps bound to no quota, by name, at the same time.
+ */
+export const listBindableApps = async (
+  deps: Deps,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+  query: ListQuery,
+): Promise<Page<AppBinding>> => {
+  const [, page] = await Promise.all([
+    requireQuota(deps, projectId, instanceId, quotaId),
+    deps.store.listBindableApps(projectId, instanceId, query),
+  ]);
+  return page;
+};

@@ -1,0 +1,16 @@
+import type { Deps } from '../deps.ts';
+import type { ListQuery, Page } from '../domain/page.ts';
+import type { Quota } from '../domain/quota.ts';
+import { requireInstance } from './require-app.ts';
+
+/** List quotas. Primary course: one page of the instance's quotas, newest first; 404 for a missing instance. */
+export const listQuotas = async (
+  deps: Deps,
+  projectId: string,
+  instanceId: string,
+  query: ListQuery,
+): Promise<Page<Quota>> => {
+  const page = await deps.store.listQuotas(projectId, instanceId, query);
+  if (page.total === 0) await requireInstance(deps, projectId, instanceId);
+  return page;
+};

@@ -1,0 +1,46 @@
+import type { Deps } from '../deps.ts';
+import { quotaNameExists } from '../domain/errors.ts';
+import type { Quota, QuotaConfig } from '../domain/quota.ts';
+import { requireQuota } from './require-quota.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
+
+/** What updating a quota takes: the full body, as for create. */
+export interface UpdateQuotaInput extends QuotaConfig {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly quotaId: string;
+  readonly name: string;
+  readonly remark: string;
+}
+
+const sameTime = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
+
+/**
+ * Update quota (full PUT). Primary course: read the quota, store the new fields (a new name must
+ * be free) and copy new settings onto the bound apps: a new time unit, interval or reset time
+ * starts a fresh window for each of them; a new limit alone keeps the units they have used.
+ * Overtaken by a concurrent change, it reads again and retries.
+ */
+export const updateQuota = (deps: Deps, input: UpdateQuotaInput): Promise<Quota> =>
+  retryOvertaken(`update of quota ${input.quotaId}`, async () => {
+    const current = await requireQuota(deps, input.projectId, input.instanceId, input.quotaId);
+    const { quota } = current;
+    const next: Quota = {
+      ...quota,
+      name: input.name,
+      remark: input.remark,
+      callLimits: input.callLimits,
+      timeUnit: input.timeUnit,
+      timeInterval: input.timeInterval,
+      resetTime: input.resetTime,
+    };
+    const freshWindow =
+      next.timeUnit !== quota.timeUnit ||
+      next.timeInterval !== quota.timeInterval ||
+      !sameTime(next.resetTime, quota.resetTime);
+    const settingsChanged = freshWindow || next.callLimits !== quota.callLimits;
+    const outcome = await deps.store.updateQuota({ current, next, settingsChanged, freshWindow });
+    if (outcome === 'name-taken') throw quotaNameExists();
+    if (outcome === 'conflict') return undefined;
+    return (await requireQuota(deps, input.projectId, input.instanceId, input.quotaId)).quota;
+  });
