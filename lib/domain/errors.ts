@@ -48,6 +48,13 @@ export const appNotFound = (id: string): ApiError => new ApiError(404, 'APIG.300
 export const quotaNotFound = (id: string): ApiError =>
   new ApiError(404, 'APIG.3093', `The App quota ${id} does not exist`);
 
+/** 404 `APIG.3004` for a consume whose app_key names no app (the key itself is not echoed). */
+export const unknownAppKey = (): ApiError => new ApiError(404, 'APIG.3004', 'The app with this app_key does not exist');
+
+/** 429 `APIG.0308`: the credential's quota has fewer units left in this window than the call costs. */
+export const quotaExhausted = (quotaId: string, headers: Record<string, string>): ApiError =>
+  new ApiError(429, 'APIG.0308', `The throttling threshold has been reached: app quota ${quotaId}`, headers);
+
 /** 404 `APIG.3093` for an app bound to no quota. */
 export const noBoundQuota = (appId: string): ApiError =>
   new ApiError(404, 'APIG.3093', `The App quota of app ${appId} does not exist`);

@@ -1,3 +1,5 @@
+import { LAST_INSTANT } from './window.ts';
+
 /** The units a quota window is measured in, with their length in milliseconds. */
 export const TIME_UNIT_MS = {
   SECOND: 1000,
@@ -37,9 +39,13 @@ export interface Binding {
   readonly boundTime: Date;
 }
 
-/** The window length `time_interval x time_unit`, in milliseconds. */
+/**
+ * The window length `time_interval x time_unit`, in milliseconds. Up to 2147483647 days it would
+ * pass 2^53 (and DynamoDB's exact numbers); a window longer than the span RFC 3339 can write never
+ * ends in practice, so the length is capped there.
+ */
 export const windowLengthMs = (config: Pick<QuotaConfig, 'timeUnit' | 'timeInterval'>): number =>
-  config.timeInterval * TIME_UNIT_MS[config.timeUnit];
+  Math.min(config.timeInterval * TIME_UNIT_MS[config.timeUnit], LAST_INSTANT);
 
 const SPACED = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;

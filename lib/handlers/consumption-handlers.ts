@@ -1,7 +1,23 @@
+import { unknownAppKey } from '../domain/errors.ts';
+import { consumptionResponse } from '../http/consumption-response.ts';
 import type { HandlerSet } from '../http/function-handler.ts';
-import { notYetAvailable } from './not-yet-available.ts';
+import { parseWith } from '../http/validation.ts';
+import { consumeBody, isWellFormedAppKey } from '../schemas/consume-body.ts';
+import { instancePath } from '../schemas/path.ts';
+import { consume } from '../use-cases/consume.ts';
 
 /** The adapters of the quota-consumptions function: the data plane. */
 export const consumptionHandlers: HandlerSet<'quota-consumptions'> = {
-  consume: notYetAvailable,
+  consume: async (request, deps) => {
+    const path = parseWith(instancePath, request.pathParameters, 'path');
+    const body = parseWith(consumeBody, request.body, 'body');
+    if (!isWellFormedAppKey(body.app_key)) throw unknownAppKey();
+    const outcome = await consume(deps, {
+      projectId: path.project_id,
+      instanceId: path.instance_id,
+      appKey: body.app_key,
+      cost: body.cost,
+    });
+    return consumptionResponse(outcome);
+  },
 };

@@ -11,8 +11,8 @@ import { listInstances } from '../use-cases/list-instances.ts';
 import { showApp } from '../use-cases/show-app.ts';
 import { showAppQuota } from '../use-cases/show-app-quota.ts';
 import { showInstance } from '../use-cases/show-instance.ts';
-import { notYetAvailable } from './not-yet-available.ts';
-import { appView, instanceView, pageView, quotaView } from './views.ts';
+import { showUsage } from '../use-cases/show-usage.ts';
+import { appView, instanceView, pageView, quotaView, usageView } from './views.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
 export const registryHandlers: HandlerSet<'registry'> = {
@@ -77,7 +77,10 @@ export const registryHandlers: HandlerSet<'registry'> = {
     return { status: 200, body: quotaView(await showAppQuota(deps, path.project_id, path.instance_id, path.app_id)) };
   },
 
-  showUsage: notYetAvailable,
+  showUsage: async (request, deps) => {
+    const path = parseWith(appPath, request.pathParameters, 'path');
+    return { status: 200, body: usageView(await showUsage(deps, path.project_id, path.instance_id, path.app_id)) };
+  },
 
   health: async () => ({ status: 200, body: { status: 'UP' } }),
 };

@@ -3,6 +3,7 @@ import type { Page } from '../domain/page.ts';
 import { type Binding, formatResetTime, type Quota } from '../domain/quota.ts';
 import { formatTime } from '../domain/time.ts';
 import type { AppBinding } from '../store/binding-store.ts';
+import type { Usage } from '../use-cases/show-usage.ts';
 
 /** An instance as the API shows it. */
 export const instanceView = (instance: Instance) => ({
@@ -67,4 +68,17 @@ export const boundAppView = (binding: AppBinding, quota: Quota) => ({
   app_quota_id: quota.quotaId,
   app_quota_name: quota.name,
   bound_time: binding.boundTime ? formatTime(binding.boundTime) : '',
+});
+
+const timeOrNull = (ms: number | null) => (ms === null ? null : formatTime(new Date(ms)));
+
+/** An app's usage of its quota. */
+export const usageView = (usage: Usage) => ({
+  app_id: usage.appId,
+  app_quota_id: usage.quotaId,
+  limit: usage.limit,
+  used: usage.used,
+  remaining: usage.remaining,
+  window_start: timeOrNull(usage.windowStart),
+  reset_at: timeOrNull(usage.resetAt),
 });

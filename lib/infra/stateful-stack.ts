@@ -35,7 +35,7 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const production = isProductionStage(props.stage);
-    const { partitionKey, sortKey, timeToLiveAttribute } = TABLE_DEFINITION;
+    const { partitionKey, sortKey } = TABLE_DEFINITION;
     const localIndexes: readonly LocalIndexDefinition[] = TABLE_DEFINITION.localIndexes;
     // Every key attribute is a string, as in `createTableInput`, so DynamoDB Local and AWS agree.
     this.table = new TableV2(this, 'Table', {
@@ -46,7 +46,6 @@ export class StatefulStack extends Stack {
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
         ...projectionOf(index),
       })),
-      timeToLiveAttribute,
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Test stages are created and destroyed freely; production data is never deleted by a stack

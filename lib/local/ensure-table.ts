@@ -3,14 +3,13 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, TABLE_DEFINITION } from '../store/table-definition.ts';
+import { createTableInput } from '../store/table-definition.ts';
 
 /**
  * Creates the table from the shared definition (the one the stateful stack deploys) unless it
- * exists, turns on TTL, and waits until it is active. Returns whether it created it.
+ * exists and waits until it is active. Returns whether it created it.
  */
 export const ensureTable = async (client: DynamoDBClient, tableName: string): Promise<boolean> => {
   try {
@@ -21,11 +20,5 @@ export const ensureTable = async (client: DynamoDBClient, tableName: string): Pr
   }
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TABLE_DEFINITION.timeToLiveAttribute, Enabled: true },
-    }),
-  );
   return true;
 };

@@ -1,4 +1,4 @@
-import { BatchGetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { windowLengthMs } from '../domain/quota.ts';

@@ -1,5 +1,6 @@
 import * as apps from './app-store.ts';
 import * as bindings from './binding-store.ts';
+import * as consumption from './consumption-store.ts';
 import type { Db } from './db.ts';
 import * as instances from './instance-store.ts';
 import * as quotas from './quota-store.ts';
@@ -21,6 +22,10 @@ export const createStore = (db: Db) => ({
   listBindableApps: (...args: Tail<typeof bindings.listBindableApps>) => bindings.listBindableApps(db, ...args),
   unbindApp: (...args: Tail<typeof bindings.unbindApp>) => bindings.unbindApp(db, ...args),
   unbindNextBatch: (...args: Tail<typeof bindings.unbindNextBatch>) => bindings.unbindNextBatch(db, ...args),
+  findAppIdByKey: (...args: Tail<typeof consumption.findAppIdByKey>) => consumption.findAppIdByKey(db, ...args),
+  consumeInWindow: (...args: Tail<typeof consumption.consumeInWindow>) => consumption.consumeInWindow(db, ...args),
+  openWindow: (...args: Tail<typeof consumption.openWindow>) => consumption.openWindow(db, ...args),
+  getAppUsage: (...args: Tail<typeof consumption.getAppUsage>) => consumption.getAppUsage(db, ...args),
   listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),
   updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
   markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),

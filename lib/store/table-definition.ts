@@ -1,37 +1,41 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
+const SHARED = ['project_id', 'instance_id', 'app_id', 'quota_id', 'name', 'name_lc', 'remark'] as const;
+const APP_FIELDS = ['status', 'app_key', 'register_time', 'update_time'] as const;
+
 /**
- * Attributes copied into the local secondary indexes: what the lists show, nothing the data plane
- * writes. A consume updates only the counter attributes of an app item, which are not projected,
- * so it never costs an index write.
+ * What the lists read from `lsi1`: instances, apps and quotas as listed (19 attributes;
+ * CloudFormation takes at most 20 per index).
  */
-export const LISTED_ATTRIBUTES = [
-  'type',
-  'project_id',
-  'instance_id',
-  'app_id',
-  'quota_id',
-  'name',
-  'name_lc',
+export const LISTING_ATTRIBUTES = [
+  ...SHARED,
+  ...APP_FIELDS,
   'description',
-  'remark',
-  'status',
-  'app_key',
   'create_time',
-  'register_time',
-  'update_time',
-  'bound_time',
   'call_limits',
   'time_unit',
   'time_interval',
   'reset_time',
   'bound_app_num',
+  'deleting',
+] as const;
+
+/**
+ * What `lsi2` serves: apps as the bound and bindable lists show them, and each bound app's copy
+ * of its quota's settings, which a quota update reads to bring the copies up to date.
+ */
+export const BINDING_ATTRIBUTES = [
+  ...SHARED,
+  ...APP_FIELDS,
+  'bound_time',
   'limit_units',
   'window_ms',
   'anchor_ms',
   'config_version',
-  'deleting',
 ] as const;
+
+// Neither list holds the usage counters (`remaining`, `window_end_ms`): a consume writes only
+// attributes no index projects, so it never costs an index write.
 
 /**
  * The single table's shape, read by the CDK stateful stack and by the local table set-up so both
@@ -43,12 +47,10 @@ export const TABLE_DEFINITION = {
   sortKey: 'sk',
   localIndexes: [
     /** Listing order within a collection: instances and apps by name, quotas newest first. */
-    { indexName: 'lsi1', sortKey: 'lsi1sk', projectedAttributes: LISTED_ATTRIBUTES },
+    { indexName: 'lsi1', sortKey: 'lsi1sk', projectedAttributes: LISTING_ATTRIBUTES },
     /** Binding state of apps: unbound apps by name, bound apps by quota then newest binding. */
-    { indexName: 'lsi2', sortKey: 'lsi2sk', projectedAttributes: LISTED_ATTRIBUTES },
+    { indexName: 'lsi2', sortKey: 'lsi2sk', projectedAttributes: BINDING_ATTRIBUTES },
   ],
-  /** Epoch seconds after which DynamoDB TTL may delete an item. */
-  timeToLiveAttribute: 'expires_at',
 } as const;
 
 /** The index names the store queries. */

@@ -272,8 +272,8 @@ describe('table', () => {
     return tables[0]?.[1].Properties ?? {};
   };
 
-  it('has the keys, both local indexes, the TTL attribute and on-demand billing of TABLE_DEFINITION', () => {
-    const { partitionKey, sortKey, localIndexes, timeToLiveAttribute } = TABLE_DEFINITION;
+  it('has the keys, both local indexes and on-demand billing of TABLE_DEFINITION, and no TTL', () => {
+    const { partitionKey, sortKey, localIndexes } = TABLE_DEFINITION;
     const props = tableProps(dev());
     expect(props.KeySchema).toEqual([
       { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -289,7 +289,8 @@ describe('table', () => {
         ],
       ]),
     );
-    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: timeToLiveAttribute, Enabled: true });
+    // Usage counters live on the app items, one per credential: nothing ever needs to expire.
+    expect(props.TimeToLiveSpecification).toBeUndefined();
     expect(props.BillingMode).toBe('PAY_PER_REQUEST');
   });
 

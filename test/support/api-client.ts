@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
+import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
 import { type Clock, systemClock } from '#lib/domain/time.ts';
 import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
 import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
@@ -65,6 +66,7 @@ export const createTestApi = async (options: TestApiOptions = {}): Promise<TestA
     store: createStore(db),
     clock: options.clock ?? systemClock,
     limits: { appsPerInstance: 50, quotasPerInstance: 50, ...options.limits },
+    appKeys: new AppKeyCache(),
     verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }),
   };
   const handlers = {

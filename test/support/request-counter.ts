@@ -1,0 +1,22 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Counts every request (each attempt included) a client sends to DynamoDB, by operation. */
+export const countRequests = (client: DynamoDBDocumentClient) => {
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'requestCounter' },
+  );
+  return {
+    /** The operations sent since the last reset. */
+    get sent(): readonly string[] {
+      return sent;
+    },
+    reset: () => {
+      sent.length = 0;
+    },
+  };
+};
