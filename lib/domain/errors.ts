@@ -86,5 +86,12 @@ export const routeNotFound = (): ApiError =>
 export const methodNotAllowed = (allowed: readonly string[]): ApiError =>
   new ApiError(405, 'CQ.4050', 'The method is not allowed on this resource', { Allow: allowed.join(', ') });
 
+/**
+ * 503 `CQ.5030` (no vendor code): DynamoDB throttled or timed out even after the SDK's retries.
+ * Nothing was half written (every change is one request or one transaction), so retrying is safe.
+ */
+export const serviceBusy = (): ApiError =>
+  new ApiError(503, 'CQ.5030', 'The service is busy; retry the request later', { 'Retry-After': '1' });
+
 /** 500 `APIG.9999`: anything unexpected. The detail goes to the log, never to the client. */
 export const systemError = (): ApiError => new ApiError(500, 'APIG.9999', 'System error');

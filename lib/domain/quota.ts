@@ -87,7 +87,9 @@ export const parseResetTime = (value: string): Date | undefined => {
   const sign = offset.startsWith('-') ? -1 : 1;
   const [hours, minutes] = offset.slice(1).split(':').map(Number) as [number, number];
   if (hours > 23 || minutes > 59) return undefined;
-  return new Date(local.getTime() - sign * (hours * 60 + minutes) * 60_000);
+  const date = new Date(local.getTime() - sign * (hours * 60 + minutes) * 60_000);
+  // An offset can carry the instant past year 9999 or before 1970, which UTC cannot show as given.
+  return date.getTime() >= 0 && date.getTime() <= LAST_INSTANT ? date : undefined;
 };
 
 /** `reset_time` as responses show it: `YYYY-MM-DD HH:mm:ss` in UTC. */

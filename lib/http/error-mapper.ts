@@ -1,12 +1,21 @@
 import type { MiddlewareObj } from '@middy/core';
-import { ApiError, systemError } from '../domain/errors.ts';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { ApiError, serviceBusy, systemError } from '../domain/errors.ts';
 import { logger } from '../logger.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 import { errorResult } from './responses.ts';
 
+// The SDK's own classification of what its retries are for: throttling, timeouts, 5xx answers.
+const isTransientFailure = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  const sdkError = error as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError);
+};
+
 /**
  * The one place errors become responses: an {@link ApiError} becomes its APIG envelope; anything
- * else is logged with both request ids and answered 500 `APIG.9999` with no detail.
+ * else is logged with both request ids and answered with no detail: 503 `CQ.5030` when DynamoDB
+ * throttled or timed out past the SDK's retries, 500 `APIG.9999` for anything else.
  */
 export const errorMapper = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   name: 'error-mapper',
@@ -16,12 +25,13 @@ export const errorMapper = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiCont
       request.response = errorResult(error);
       return;
     }
-    logger.error('unexpected error', {
+    const transient = isTransientFailure(error);
+    logger.error(transient ? 'dynamodb unavailable after retries' : 'unexpected error', {
       error,
       awsRequestId: request.context.awsRequestId,
       apiRequestId: request.event.requestContext?.requestId,
       operation: request.context.route?.operation,
     });
-    request.response = errorResult(systemError());
+    request.response = errorResult(transient ? serviceBusy() : systemError());
   },
 });

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Deps } from '../deps.ts';
-import { ApiError, unknownAppKey } from '../domain/errors.ts';
-import { isWellFormedAppKey } from '../schemas/consume-body.ts';
+import { ApiError, invalidParameter, unknownAppKey } from '../domain/errors.ts';
+import { isWellFormedAppKey, MAX_COST } from '../schemas/consume-body.ts';
 import { consume } from '../use-cases/consume.ts';
 import { consumptionResponse } from './consumption-response.ts';
 import { errorResult } from './responses.ts';
@@ -15,7 +15,7 @@ export interface QuotaGuardOptions<TEvent> {
   readonly instanceId: string;
   /** The caller's app_key, e.g. from a header. */
   readonly appKeyFrom: (event: TEvent) => unknown;
-  /** What the call costs (1 when not given). */
+  /** What the call costs: an integer from 1 to 1000 (1 when not given); anything else is answered 400. */
   readonly costOf?: (event: TEvent) => number;
 }
 
@@ -39,11 +39,14 @@ export const quotaGuard = <TEvent, TResult extends Response>(
       try {
         const appKey = options.appKeyFrom(request.event);
         if (!isWellFormedAppKey(appKey)) throw unknownAppKey();
+        const cost = options.costOf?.(request.event) ?? 1;
+        // The route refuses such a cost with 400; so does the guard, rather than count 0 or -5 units.
+        if (!Number.isInteger(cost) || cost < 1 || cost > MAX_COST) throw invalidParameter('cost');
         const outcome = await consume(options.deps, {
           projectId: options.projectId,
           instanceId: options.instanceId,
           appKey,
-          cost: options.costOf?.(request.event) ?? 1,
+          cost,
         });
         admittedHeaders.set(request, consumptionResponse(outcome).headers ?? {});
         return undefined;

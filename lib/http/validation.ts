@@ -26,11 +26,15 @@ export const idSchema = z.string().transform((value, ctx) => {
 /** A project id as it appears in paths (and so in storage keys). */
 export const projectIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/** Text that can be stored as UTF-8: no lone surrogate halves. */
+const wellFormed = (value: string) => value.isWellFormed();
+
 /** Free text that may not contain `<` or `>` (remarks, descriptions). */
 export const remarkSchema = z
   .string()
   .max(255)
-  .regex(/^[^<>]*$/);
+  .regex(/^[^<>]*$/)
+  .refine(wellFormed);
 
 /** The largest page a list answers. */
 export const MAX_PAGE_SIZE = 500;
@@ -49,7 +53,7 @@ export const limitSchema = decimal.optional().transform((value) => {
 });
 
 /** A case-insensitive substring filter on names. */
-export const nameFilterSchema = z.string().max(64).optional();
+export const nameFilterSchema = z.string().max(64).refine(wellFormed).optional();
 
 /** Offset and limit of a list request. */
 export interface PageRequest {

@@ -1,8 +1,16 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { appKeyExists, appNameExists, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { cancellationReasons, type Db, failedCondition, queryPage, transact } from './db.ts';
+import {
+  cancellationReasons,
+  type Db,
+  failedCondition,
+  onlyConflicts,
+  queryPage,
+  sendTransaction,
+  transact,
+} from './db.ts';
 import {
   appKey,
   appKeyClaimKey,
@@ -47,6 +55,8 @@ export interface AppItem {
   /** Usage in the current window (not projected into any index: the data plane writes them). */
   readonly window_end_ms?: number;
   readonly remaining?: number;
+  /** The id of the last counted consume, so that an SDK retry of it is not counted again. */
+  readonly last_consume?: string;
 }
 
 const toItem = (app: App, secretHash: string): AppItem => ({
@@ -83,9 +93,10 @@ export const appFromItem = (item: AppItem): App => ({
 /**
  * Stores a new app in one transaction: counts it on its instance (which must exist and be under
  * `maxApps`), and claims its name and its `app_key` within the instance. DynamoDB's conditions,
- * not a prior read, decide every conflict.
+ * not a prior read, decide every conflict. False when a concurrent transaction on the instance
+ * cancelled it without any condition failing: the caller tries again.
  */
-export const createApp = async (db: Db, app: App, secretHash: string, maxApps: number): Promise<void> => {
+export const createApp = async (db: Db, app: App, secretHash: string, maxApps: number): Promise<boolean> => {
   const { projectId, instanceId } = app;
   const claim = (key: Key, rest: Record<string, unknown>) => ({
     Put: {
@@ -95,39 +106,37 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
     },
   });
   try {
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: db.tableName,
-              Key: instanceKey(projectId, instanceId),
-              UpdateExpression: 'SET app_num = if_not_exists(app_num, :zero) + :one',
-              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num < :max)',
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxApps },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: toItem(app, secretHash),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
-          claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
-        ],
-      }),
-    );
+    await sendTransaction(db, [
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: instanceKey(projectId, instanceId),
+          UpdateExpression: 'SET app_num = if_not_exists(app_num, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num < :max)',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxApps },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Put: {
+          TableName: db.tableName,
+          Item: toItem(app, secretHash),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
+      claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
+    ]);
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) throw reasons[0]?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
     if (failedCondition(reasons, 2)) throw appNameExists(app.name, instanceId);
     if (failedCondition(reasons, 3)) throw appKeyExists(instanceId);
+    if (onlyConflicts(reasons)) return false;
     throw error;
   }
+  return true;
 };
 
 const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {

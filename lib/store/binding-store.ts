@@ -1,8 +1,7 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { windowLengthMs } from '../domain/quota.ts';
-import { logger } from '../logger.ts';
+import { type Quota, windowLengthMs } from '../domain/quota.ts';
 import { type AppItem, appFromItem } from './app-store.ts';
 import { type Db, MAX_TRANSACTION_ACTIONS, queryPage, type TransactItem, transact } from './db.ts';
 import {
@@ -124,7 +123,8 @@ export type BindOutcome = 'bound' | 'conflict';
  * count, conditioned on every app being unbound and the quota's settings unchanged since read;
  * `alreadyBound` apps are checked to still be bound to it, when the transaction has room for the
  * check. Only 100 new apps need 101 actions, one over DynamoDB's limit: then 99 are bound in
- * one transaction and the last in a second, and if the second fails the first is undone.
+ * one transaction and the last in a second, and if the second fails the first is undone (app by
+ * app until nothing of it is left) before the caller reads again.
  */
 export const bindApps = async (
   db: Db,
@@ -148,22 +148,40 @@ export const bindApps = async (
   const rest = binds.slice(MAX_TRANSACTION_ACTIONS - 1);
   if (!(await transact(db, [quotaCountAction(db, quota, first.length), ...first]))) return 'conflict';
   if (await transact(db, [quotaCountAction(db, quota, rest.length), ...rest])) return 'bound';
-  const undo = toBind.slice(0, first.length).map((app) => unbindAction(db, app, quotaId, boundTime));
-  const quotaUndo: TransactItem = {
-    Update: {
-      TableName: db.tableName,
-      Key: quotaKey(quota.quota.projectId, quota.quota.instanceId, quotaId),
-      UpdateExpression: 'ADD bound_app_num :delta',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':delta': -first.length },
-    },
-  };
-  if (!(await transact(db, [quotaUndo, ...undo]))) {
-    // Only a concurrent unbind or quota delete of these very apps cancels the undo, and either
-    // already undid what it touched: nothing is left for the undo to do.
-    logger.warn('bind undo overtaken by a concurrent change', { quotaId, apps: first.length });
-  }
+  await undoBind(db, quota.quota, toBind.slice(0, first.length), boundTime);
   return 'conflict';
+};
+
+/** How many passes an undo makes before giving up (each pass reads what is still to undo). */
+const UNDO_PASSES = 25;
+
+/**
+ * Undoes the first transaction of a split bind: unbinds every app that still carries this quota
+ * and this bind's `boundTime`, with the quota's count, reading again and retrying until none is
+ * left (an app unbound or deleted meanwhile has nothing left to undo).
+ */
+const undoBind = async (db: Db, quota: Quota, apps: readonly App[], boundTime: Date): Promise<void> => {
+  for (let pass = 1; pass <= UNDO_PASSES; pass += 1) {
+    const current = await getAppBindings(
+      db,
+      quota.projectId,
+      quota.instanceId,
+      apps.map((app) => app.appId),
+    );
+    const ours = apps.filter((app) => {
+      const binding = current.get(app.appId);
+      return binding?.quotaId === quota.quotaId && binding.boundTime?.getTime() === boundTime.getTime();
+    });
+    const [first] = ours;
+    if (!first) return;
+    const undone = await transact(db, [
+      quotaUncountAction(db, first, quota.quotaId, ours.length),
+      ...ours.map((app) => unbindAction(db, app, quota.quotaId, boundTime)),
+    ]);
+    if (undone) return;
+    await new Promise((done) => setTimeout(done, Math.random() * 10 * pass));
+  }
+  throw new Error(`undo of a split bind to quota ${quota.quotaId} did not complete`);
 };
 
 /** A page of the apps bound to a quota: newest binding first, then app id. */

@@ -9,6 +9,18 @@ export interface ClientOptions {
 }
 
 /**
+ * How long one request to DynamoDB may take, and how often the SDK tries it. A DynamoDB request
+ * answers in single-digit milliseconds; 1 s to connect and 2 s to answer mark a sick connection,
+ * not a slow table, and 3 attempts (standard mode: exponential backoff with jitter) ride out a
+ * throttling burst while staying inside the data plane's 3 s function timeout most of the time.
+ * Every retried write is safe: transactions carry an idempotency token, a consume its request id.
+ */
+export const SDK_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
+
+/** DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to answer. */
+export const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
  * The document client. In AWS it uses the function's role; against DynamoDB Local, which accepts
  * any credentials, it uses fixed ones so no AWS profile is needed.
  */
@@ -17,7 +29,12 @@ export const createDocumentClient = ({ region, endpoint }: ClientOptions): Dynam
     new DynamoDBClient({
       region,
       ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      maxAttempts: 3,
+      maxAttempts: SDK_SETTINGS.maxAttempts,
+      retryMode: 'standard',
+      requestHandler: {
+        connectionTimeout: SDK_SETTINGS.connectionTimeoutMs,
+        requestTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.requestTimeoutMs,
+      },
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );

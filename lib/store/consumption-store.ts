@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Window } from '../domain/window.ts';
@@ -15,7 +15,12 @@ export type ConsumeAttempt =
   | { readonly kind: 'no-window'; readonly item: AppItem }
   | { readonly kind: 'unbound'; readonly item: AppItem }
   /** No app with this id (and key) any more. */
-  | { readonly kind: 'missing' };
+  | { readonly kind: 'missing' }
+  /**
+   * Not decided: a transaction held the item, or the item as it was would pass. Read the
+   * situation again; never reopen an open window on such an answer.
+   */
+  | { readonly kind: 'again' };
 
 /** The app id an app key belongs to in an instance, from its claim (strongly consistent). */
 export const findAppIdByKey = async (
@@ -35,15 +40,24 @@ export const findAppIdByKey = async (
   return typeof Item?.app_id === 'string' ? Item.app_id : undefined;
 };
 
-const classify = (item: AppItem | undefined, key: string, cost: number, nowMs: number): ConsumeAttempt => {
+const classify = (
+  item: AppItem | undefined,
+  key: string,
+  cost: number,
+  nowMs: number,
+  requestId: string,
+): ConsumeAttempt => {
   if (!item || item.app_key !== key) return { kind: 'missing' };
+  // An earlier attempt of this very call took the units and its answer was lost: the SDK retried.
+  if (item.last_consume === requestId) return { kind: 'admitted', item };
   if (!item.quota_id) return { kind: 'unbound', item };
   if (!(item.window_end_ms !== undefined && item.window_end_ms > nowMs)) return { kind: 'no-window', item };
   if ((item.remaining ?? 0) < cost) return { kind: 'refused', item };
-  // The condition failed yet the old item satisfies it: only a concurrent write in between can
-  // explain that; the caller reads the situation again.
-  return { kind: 'no-window', item };
+  return { kind: 'again' };
 };
+
+/** A single-item write refused because a transaction was changing the item at that moment. */
+const isTransactionConflict = (error: unknown): boolean => error instanceof TransactionConflictException;
 
 const oldItemOf = (error: unknown): AppItem | undefined => {
   if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -53,7 +67,9 @@ const oldItemOf = (error: unknown): AppItem | undefined => {
 /**
  * The hot path: ONE conditional UpdateItem that takes `cost` units from the app's open window if
  * it is bound, its window is open at `nowMs` and at least `cost` units are left. When it is not
- * admitted, the item as it was comes back with the refusal (no second read) and says why.
+ * admitted, the item as it was comes back with the refusal (no second read) and says why. The
+ * call's `requestId` is written with the units, so a retry of a write that landed is recognised
+ * and not counted twice.
  */
 export const consumeInWindow = async (
   db: Db,
@@ -61,23 +77,26 @@ export const consumeInWindow = async (
   key: string,
   cost: number,
   nowMs: number,
+  requestId: string,
 ): Promise<ConsumeAttempt> => {
   try {
     const { Attributes } = await db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: appKey(ids.projectId, ids.instanceId, ids.appId),
-        UpdateExpression: 'SET remaining = remaining - :cost',
+        UpdateExpression: 'SET remaining = remaining - :cost, last_consume = :request',
         ConditionExpression:
-          'app_key = :key AND attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost',
-        ExpressionAttributeValues: { ':cost': cost, ':key': key, ':now': nowMs },
+          'app_key = :key AND attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost AND ' +
+          '(attribute_not_exists(last_consume) OR last_consume <> :request)',
+        ExpressionAttributeValues: { ':cost': cost, ':key': key, ':now': nowMs, ':request': requestId },
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return { kind: 'admitted', item: Attributes as AppItem };
   } catch (error) {
-    return classify(oldItemOf(error), key, cost, nowMs);
+    if (isTransactionConflict(error)) return { kind: 'again' };
+    return classify(oldItemOf(error), key, cost, nowMs, requestId);
   }
 };
 
@@ -94,17 +113,24 @@ export type OpenWindowOutcome =
  * window being those of `item`, so that of two calls racing to open it, one opens it and the
  * other takes from it.
  */
-export const openWindow = async (db: Db, item: AppItem, window: Window, cost: number): Promise<OpenWindowOutcome> => {
+export const openWindow = async (
+  db: Db,
+  item: AppItem,
+  window: Window,
+  cost: number,
+  requestId: string,
+): Promise<OpenWindowOutcome> => {
   try {
     const { Attributes } = await db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'SET window_end_ms = :end, remaining = limit_units - :cost',
+        UpdateExpression: 'SET window_end_ms = :end, remaining = limit_units - :cost, last_consume = :request',
         ConditionExpression:
           'quota_id = :quota AND config_version = :version AND limit_units >= :cost AND ' +
           (item.window_end_ms === undefined ? 'attribute_not_exists(window_end_ms)' : 'window_end_ms = :oldEnd'),
         ExpressionAttributeValues: {
+          ':request': requestId,
           ':end': window.end,
           ':cost': cost,
           ':quota': item.quota_id,
@@ -117,7 +143,9 @@ export const openWindow = async (db: Db, item: AppItem, window: Window, cost: nu
     );
     return { kind: 'admitted', item: Attributes as AppItem };
   } catch (error) {
+    if (isTransactionConflict(error)) return { kind: 'overtaken' };
     const old = oldItemOf(error);
+    if (old?.last_consume === requestId) return { kind: 'admitted', item: old };
     const unchanged =
       old?.quota_id === item.quota_id &&
       old?.config_version === item.config_version &&

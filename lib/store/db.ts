@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -32,6 +33,11 @@ export const cancellationReasons = (error: unknown): readonly CancellationReason
     item: reason.Item ? unmarshall(reason.Item) : undefined,
   }));
 };
+
+/** Whether a cancellation came from concurrency alone (no condition failed): trying again may succeed. */
+export const onlyConflicts = (reasons: readonly CancellationReason[]): boolean =>
+  reasons.some((reason) => reason.code === 'TransactionConflict') &&
+  !reasons.some((reason) => reason.code === 'ConditionalCheckFailed');
 
 /** Whether the action at `index` failed its condition. */
 export const failedCondition = (reasons: readonly CancellationReason[], index: number): boolean =>
@@ -81,10 +87,19 @@ export const queryPage = async <T>(
 export const queryAll = async <T>(db: Db, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> =>
   (await queryPage<T>(db, input, { offset: 0, limit: Number.MAX_SAFE_INTEGER })).items as T[];
 
+/**
+ * Sends one transaction with a fresh idempotency token. The SDK retries a request whose answer was
+ * lost with the same input, token included, and DynamoDB answers that retry with the first
+ * attempt's success instead of failing the conditions the first attempt itself satisfied.
+ */
+export const sendTransaction = async (db: Db, items: TransactItem[]): Promise<void> => {
+  await db.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+};
+
 /** Sends one transaction; false when DynamoDB cancelled it (a condition or a concurrent change). */
 export const transact = async (db: Db, items: TransactItem[]): Promise<boolean> => {
   try {
-    await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+    await sendTransaction(db, items);
     return true;
   } catch (error) {
     if (cancellationReasons(error)) return false;

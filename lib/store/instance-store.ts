@@ -1,4 +1,6 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Instance } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Db, queryPage } from './db.ts';
@@ -44,15 +46,26 @@ const fromItem = (item: InstanceItem): Instance => ({
   createTime: new Date(item.create_time),
 });
 
-/** Stores a new instance (its id is fresh, the condition only guards against a collision). */
+/**
+ * Stores a new instance. Its id is fresh, so the condition only fails when the SDK retried a put
+ * whose answer was lost and the item is already ours: that is success, anything else a collision.
+ */
 export const putInstance = async (db: Db, instance: Instance): Promise<void> => {
-  await db.client.send(
-    new PutCommand({
-      TableName: db.tableName,
-      Item: toItem(instance),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  const item = toItem(instance);
+  try {
+    await db.client.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  } catch (error) {
+    const existing =
+      error instanceof ConditionalCheckFailedException && error.Item ? unmarshall(error.Item) : undefined;
+    if (existing?.create_time !== item.create_time || existing?.name !== item.name) throw error;
+  }
 };
 
 /** The instance, if it exists in this project. */

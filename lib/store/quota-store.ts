@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { instanceNotFound, quotaNameExists, resourceLimitExceeded } from '../domain/errors.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
@@ -9,8 +9,10 @@ import {
   type Db,
   failedCondition,
   MAX_TRANSACTION_ACTIONS,
+  onlyConflicts,
   queryAll,
   queryPage,
+  sendTransaction,
   type TransactItem,
   transact,
 } from './db.ts';
@@ -96,42 +98,41 @@ export const quotaFromItem = (item: QuotaItem): Quota => ({
 
 /**
  * Stores a new quota in one transaction: counts it on its instance (which must exist and be under
- * `maxQuotas`) and claims its name within the instance.
+ * `maxQuotas`) and claims its name within the instance. False when a concurrent transaction on the
+ * instance cancelled it without any condition failing: the caller tries again.
  */
-export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<void> => {
+export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<boolean> => {
   const { projectId, instanceId } = quota;
   try {
-    await db.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: db.tableName,
-              Key: instanceKey(projectId, instanceId),
-              UpdateExpression: 'SET quota_num = if_not_exists(quota_num, :zero) + :one',
-              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(quota_num) OR quota_num < :max)',
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxQuotas },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          { Put: { TableName: db.tableName, Item: toItem(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
-          {
-            Put: {
-              TableName: db.tableName,
-              Item: { ...quotaNameKey(projectId, instanceId, quota.name), type: 'quota-name', quota_id: quota.quotaId },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
+    await sendTransaction(db, [
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: instanceKey(projectId, instanceId),
+          UpdateExpression: 'SET quota_num = if_not_exists(quota_num, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(quota_num) OR quota_num < :max)',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxQuotas },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { Put: { TableName: db.tableName, Item: toItem(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: db.tableName,
+          Item: { ...quotaNameKey(projectId, instanceId, quota.name), type: 'quota-name', quota_id: quota.quotaId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
     if (failedCondition(reasons, 0)) throw reasons[0]?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
     if (failedCondition(reasons, 2)) throw quotaNameExists();
+    if (onlyConflicts(reasons)) return false;
     throw error;
   }
+  return true;
 };
 
 /** The quota with its settings' version, if it exists in this instance. */
@@ -309,7 +310,7 @@ export const updateQuota = async (db: Db, update: QuotaUpdate): Promise<UpdateOu
       ...stale.map((app) => settingsAction(db, update.next, version, app, update.freshWindow)),
     ];
     try {
-      await db.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await sendTransaction(db, items);
       return 'updated';
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -318,7 +319,7 @@ export const updateQuota = async (db: Db, update: QuotaUpdate): Promise<UpdateOu
     }
   }
   try {
-    await db.client.send(new TransactWriteCommand({ TransactItems: quotaUpdateActions(db, update) }));
+    await sendTransaction(db, quotaUpdateActions(db, update));
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;

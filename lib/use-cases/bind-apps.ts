@@ -15,7 +15,7 @@ export interface BindAppsInput {
 
 /**
  * Bind apps. Primary course: read the quota and the apps; refuse the whole request if the quota
- * or any app is missing (404, naming the first) or any app is bound to another quota (400);
+ * or any app is missing (404, naming the first), else if any app is bound to another quota (400);
  * bind the others in one transaction that re-checks all of it, so nothing changes unless all of
  * it holds. Apps already bound to this quota keep their bound_time. A transaction overtaken by a
  * concurrent change is read again and retried, so its answer reflects the final state.
@@ -31,6 +31,8 @@ export const bindApps = (deps: Deps, input: BindAppsInput): Promise<Binding[]> =
     const toBind: App[] = [];
     const alreadyBound: App[] = [];
     const applies: Binding[] = [];
+    const missing = appIds.find((appId) => !found.has(appId));
+    if (missing) throw appNotFound(missing);
     for (const appId of appIds) {
       const binding = found.get(appId);
       if (!binding) throw appNotFound(appId);

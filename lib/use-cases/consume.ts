@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { unknownAppKey } from '../domain/errors.ts';
 import { windowAt } from '../domain/window.ts';
@@ -33,6 +34,9 @@ export interface ConsumeOutcome {
 /** How often a consume reads the situation again when a concurrent change overtook it. */
 const ATTEMPTS = 10;
 
+// A transaction holding the item lasts milliseconds: a short jittered pause lets it finish.
+const pause = (attempt: number) => new Promise((done) => setTimeout(done, Math.random() * 2 * attempt));
+
 const stateOf = (item: AppItem, window: { start: number; end: number }): QuotaState => ({
   quotaId: item.quota_id as string,
   limit: item.limit_units as number,
@@ -56,13 +60,14 @@ const openWindowOf = (item: AppItem) => ({
 export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const { store, clock, appKeys } = deps;
   const { projectId, instanceId, appKey, cost } = input;
+  const requestId = randomUUID();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     const cached = appKeys.get(projectId, instanceId, appKey);
     const appId = cached ?? (await store.findAppIdByKey(projectId, instanceId, appKey));
     if (appId === undefined) throw unknownAppKey();
     if (!cached) appKeys.set(projectId, instanceId, appKey, appId);
     const now = clock.now().getTime();
-    const found = await store.consumeInWindow({ projectId, instanceId, appId }, appKey, cost, now);
+    const found = await store.consumeInWindow({ projectId, instanceId, appId }, appKey, cost, now, requestId);
     switch (found.kind) {
       case 'admitted':
         return { admitted: true, appId, quota: stateOf(found.item, openWindowOf(found.item)), now };
@@ -74,10 +79,14 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
         appKeys.delete(projectId, instanceId, appKey);
         if (!cached) throw unknownAppKey();
         continue;
+      case 'again':
+        await pause(attempt);
+        continue;
       case 'no-window': {
         const window = windowAt(now, found.item.window_ms as number, found.item.anchor_ms);
-        const opened = await store.openWindow(found.item, window, cost);
+        const opened = await store.openWindow(found.item, window, cost, requestId);
         if (opened.kind === 'admitted') return { admitted: true, appId, quota: stateOf(opened.item, window), now };
+        if (opened.kind === 'overtaken') await pause(attempt);
         if (opened.kind === 'refused') {
           return {
             admitted: false,

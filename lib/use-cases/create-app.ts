@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import { newCredential, newId } from '../domain/ids.ts';
 import type { App } from '../domain/models.ts';
 import { hashSecret } from '../domain/secrets.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
 
 /** What creating an app takes. */
 export interface CreateAppInput {
@@ -38,6 +39,9 @@ export const createApp = async ({ store, clock, limits }: Deps, input: CreateApp
     registerTime: now,
     updateTime: now,
   };
-  await store.createApp(app, await hashSecret(appSecret), limits.appsPerInstance);
+  const secretHash = await hashSecret(appSecret);
+  await retryOvertaken(`create of app ${app.name}`, async () =>
+    (await store.createApp(app, secretHash, limits.appsPerInstance)) ? true : undefined,
+  );
   return { app, appSecret };
 };

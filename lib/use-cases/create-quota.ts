@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { newId } from '../domain/ids.ts';
 import type { Quota, QuotaConfig } from '../domain/quota.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
 
 /** What creating a quota takes. */
 export interface CreateQuotaInput extends QuotaConfig {
@@ -17,6 +18,8 @@ export interface CreateQuotaInput extends QuotaConfig {
  */
 export const createQuota = async ({ store, clock, limits }: Deps, input: CreateQuotaInput): Promise<Quota> => {
   const quota: Quota = { ...input, quotaId: newId(), createTime: clock.now(), boundAppNum: 0 };
-  await store.createQuota(quota, limits.quotasPerInstance);
+  await retryOvertaken(`create of quota ${quota.name}`, async () =>
+    (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+  );
   return quota;
 };

@@ -8,7 +8,7 @@ import { retryOvertaken } from './retry-overtaken.ts';
  * 1. mark the quota deleting and free its name (it is gone for readers; no bind can commit);
  * 2. unbind its apps 99 at a time, each batch with the quota's count;
  * 3. once none is bound, delete it and uncount it from its instance.
- * When it returns, every app that was bound is bindable again.
+ * Nothing is unbound before step 1 holds. When it returns, every app that was bound is bindable.
  */
 export const deleteQuota = async (
   deps: Deps,
@@ -17,20 +17,22 @@ export const deleteQuota = async (
   quotaId: string,
 ): Promise<void> => {
   const { store } = deps;
-  const found = await store.getQuota(projectId, instanceId, quotaId);
-  if (!found) {
-    throw (await store.getInstance(projectId, instanceId)) ? quotaNotFound(quotaId) : instanceNotFound(instanceId);
-  }
-  const { quota } = found;
-  if (!found.deleting) await store.markQuotaDeleting(quota);
+  let seen = false;
   await retryOvertaken(`delete of quota ${quotaId}`, async () => {
+    const found = await store.getQuota(projectId, instanceId, quotaId);
+    if (!found) {
+      // Gone after we saw it: a concurrent delete finished the job.
+      if (seen) return true;
+      throw (await store.getInstance(projectId, instanceId)) ? quotaNotFound(quotaId) : instanceNotFound(instanceId);
+    }
+    seen = true;
+    // A rename or a bind racing the mark cancels it: read the quota again and mark it as it is now.
+    if (!found.deleting && !(await store.markQuotaDeleting(found.quota))) return undefined;
     for (;;) {
       const unbound = await store.unbindNextBatch(projectId, instanceId, quotaId);
       if (unbound === -1) return undefined;
       if (unbound === 0) break;
     }
-    if (await store.removeDeletedQuota(quota)) return true;
-    // Still present: either a batch raced an app delete, or it is already gone (a concurrent delete).
-    return (await store.getQuota(projectId, instanceId, quotaId)) ? undefined : true;
+    return (await store.removeDeletedQuota(found.quota)) ? true : undefined;
   });
 };

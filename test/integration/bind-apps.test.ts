@@ -73,6 +73,16 @@ describe('bind apps (seeds 000-002)', () => {
     expect(await tableSnapshot(api.db)).toEqual(before);
   });
 
+  it('answers a missing app (404) before an app bound elsewhere (400), whatever their order', async () => {
+    const { createApp, createQuota, bind } = await newInstance(api);
+    const bound = await createApp('bound-elsewhere');
+    const [q1, q2] = [await createQuota('quota_one'), await createQuota('quota_two')];
+    await bind(q1, [bound]);
+    const ghost = '4'.repeat(32);
+    expect((await bind(q2, [bound, ghost])).body.error_code).toBe('APIG.3004');
+    expect((await bind(q2, [ghost, bound])).body.error_code).toBe('APIG.3004');
+  });
+
   it('answers 404 APIG.3093 for a missing quota and APIG.3030 for a missing instance', async () => {
     const { createApp, bind, project, token } = await newInstance(api);
     const a = await createApp('alpha');

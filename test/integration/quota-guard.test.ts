@@ -55,4 +55,26 @@ describe('quotaGuard Middy middleware', () => {
     expect(unknown.statusCode).toBe(404);
     expect(business).toHaveBeenCalledTimes(2);
   });
+
+  it('refuses a cost that is not an integer from 1 to 1000 with 400, counting nothing', async () => {
+    const { call, createQuota, bind, project, instanceId } = await newInstance(api);
+    const app = (await call('POST', '/apps', { name: 'guarded' })).body;
+    await bind(await createQuota('guarded', { call_limits: 5 }), [app.id]);
+    for (const cost of [0, -5, 1.5, Number.NaN, 1001]) {
+      const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+        .use(
+          quotaGuard({
+            deps: api.deps,
+            projectId: project,
+            instanceId,
+            appKeyFrom: () => app.app_key,
+            costOf: () => cost,
+          }),
+        )
+        .handler(async () => ({ statusCode: 200 }));
+      const response = await handler(toApiGatewayEvent({ method: 'GET', url: '/x' }).event, lambdaContext('guarded'));
+      expect(response.statusCode, String(cost)).toBe(400);
+    }
+    expect((await call('GET', `/apps/${app.id}/quota-usage`)).body.used).toBe(0);
+  });
 });

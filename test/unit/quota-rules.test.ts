@@ -39,6 +39,8 @@ describe('reset_time', () => {
       '20 Sep 2020',
       '2020-09-20T00:00:00+25:00',
       '1969-12-31 23:59:59',
+      '9999-12-31T23:59:59-23:59',
+      '1970-01-01T00:00:00+00:01',
     ]) {
       expect(parseResetTime(bad), bad).toBeUndefined();
     }
@@ -88,6 +90,7 @@ describe('quota body', () => {
     expect(rejected({ ...valid, reset_time: 20200920 })).toBe('reset_time');
     expect(rejected({ ...valid, remark: 'x'.repeat(256) })).toBe('remark');
     expect(rejected({ ...valid, remark: 'a<b' })).toBe('remark');
+    expect(rejected({ ...valid, remark: 'lone \ud800 surrogate' })).toBe('remark');
     expect(rejected({ ...valid, remark: 'x'.repeat(255), reset_time: null })).toBeUndefined();
   });
 });

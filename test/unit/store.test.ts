@@ -1,11 +1,22 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '#lib/domain/models.ts';
 import { createApp, deleteApp, listApps } from '#lib/store/app-store.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
+import { consumeInWindow } from '#lib/store/consumption-store.ts';
 import type { Db } from '#lib/store/db.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -41,7 +52,7 @@ beforeEach(() => ddb.reset());
 describe('app store: create', () => {
   it('writes the app, counts it on its instance and claims its name and key in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await createApp(db, app, 'scrypt$x$y', 50);
+    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(true);
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
@@ -76,13 +87,21 @@ describe('app store: create', () => {
     await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toMatchObject({ status: 400, code: 'CQ.4002' });
   });
 
-  it('lets other failures (throttling, a conflict) through untouched, for the error mapper', async () => {
+  it('lets other failures (throttling) through untouched, for the error mapper', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
     ddb.on(TransactWriteCommand).rejects(throttled);
     await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toBe(throttled);
-    const conflict = cancelled({ Code: 'TransactionConflict' }, none, none, none);
-    ddb.on(TransactWriteCommand).rejects(conflict);
-    await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toBe(conflict);
+  });
+
+  it('answers false (try again) when only a concurrent transaction on the instance cancelled it', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled({ Code: 'TransactionConflict' }, none, none, none));
+    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(false);
+  });
+
+  it('sends every transaction with an idempotency token', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await createApp(db, app, 'scrypt$x$y', 50);
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
@@ -157,5 +176,41 @@ describe('app store: delete', () => {
       UpdateExpression: 'ADD bound_app_num :minus',
       Key: { sk: 'QUOTA#q9' },
     });
+  });
+});
+
+describe('consumption store', () => {
+  const ids = { projectId: 'demo', instanceId: 'i1', appId: 'a1' };
+
+  it('answers again (read the situation again) when a transaction holds the item', async () => {
+    ddb.on(UpdateCommand).rejects(new TransactionConflictException({ message: 'in a transaction', $metadata: {} }));
+    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
+  });
+
+  it('recognises its own earlier write (same request id) as admitted, not as a refusal', async () => {
+    const item = {
+      pk: 'p',
+      sk: 's',
+      app_key: 'key-0001',
+      quota_id: 'q',
+      window_end_ms: Date.now() + 1000,
+      remaining: 0,
+      last_consume: 'r1',
+    };
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item) }));
+    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toMatchObject({ kind: 'admitted' });
+    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r2')).toMatchObject({ kind: 'refused' });
+  });
+
+  it('takes the units with one conditional UpdateItem that writes the request id', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { remaining: 3 } });
+    await consumeInWindow(db, ids, 'key-0001', 2, 1000, 'r9');
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe('SET remaining = remaining - :cost, last_consume = :request');
+    expect(input?.ConditionExpression).toContain('remaining >= :cost');
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ':cost': 2, ':now': 1000, ':request': 'r9' });
+    expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
   });
 });
