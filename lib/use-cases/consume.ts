@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
-import { unknownAppKey } from '../domain/errors.ts';
+import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
 import { windowAt } from '../domain/window.ts';
 import type { AppItem } from '../store/app-store.ts';
 
@@ -37,6 +37,10 @@ const ATTEMPTS = 10;
 // A transaction holding the item lasts milliseconds: a short jittered pause lets it finish.
 const pause = (attempt: number) => new Promise((done) => setTimeout(done, Math.random() * 2 * attempt));
 
+/** 404 for a key that names no app: `APIG.3030` when the instance itself is missing, else `APIG.3004`. */
+const unknownKeyError = async ({ store }: Deps, projectId: string, instanceId: string) =>
+  (await store.getInstance(projectId, instanceId)) ? unknownAppKey() : instanceNotFound(instanceId);
+
 const stateOf = (item: AppItem, window: { start: number; end: number }): QuotaState => ({
   quotaId: item.quota_id as string,
   limit: item.limit_units as number,
@@ -64,7 +68,7 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     const cached = appKeys.get(projectId, instanceId, appKey);
     const appId = cached ?? (await store.findAppIdByKey(projectId, instanceId, appKey));
-    if (appId === undefined) throw unknownAppKey();
+    if (appId === undefined) throw await unknownKeyError(deps, projectId, instanceId);
     if (!cached) appKeys.set(projectId, instanceId, appKey, appId);
     const now = clock.now().getTime();
     const found = await store.consumeInWindow({ projectId, instanceId, appId }, appKey, cost, now, requestId);
@@ -77,7 +81,7 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
         return { admitted: false, appId, quota: stateOf(found.item, openWindowOf(found.item)), now };
       case 'missing':
         appKeys.delete(projectId, instanceId, appKey);
-        if (!cached) throw unknownAppKey();
+        if (!cached) throw await unknownKeyError(deps, projectId, instanceId);
         continue;
       case 'again':
         await pause(attempt);
