@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
 import type { FunctionName } from '../routes.ts';
-import { TABLE_DEFINITION } from '../store/table-definition.ts';
+import type { TableAccess } from './table-access.ts';
 
 /** The Lambda runtime of every function; the bundle targets the same Node.js version. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
@@ -26,26 +26,6 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
-/** A function's access to the table: read only, or read and write. */
-export type TableAccess = 'RO' | 'RW';
-
-const READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
-
-/**
- * The DynamoDB actions of each access mode. Transactions need no action of their own: DynamoDB
- * authorises each item of a `TransactWriteItems` or `TransactGetItems` by that item's action. Scan,
- * BatchWriteItem, PartiQL and every control-plane action are left out on purpose.
- */
-export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
-  RO: READ_ACTIONS,
-  RW: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-};
 
 /** How a function verifies tokens in AWS (see `AuthConfig` in lib/config.ts). */
 export type FunctionAuth =
@@ -79,32 +59,60 @@ const authEnvironment = (auth: FunctionAuth): Record<string, string> =>
 
 /**
  * One of the service's Lambda functions: a `functions/<name>.ts` entry point bundled by esbuild
- * as minified ESM for Node.js 24 on arm64, with its own log group and only the permissions it is
- * given. Bind it to the table with {@link QuotaFunction.bindTable}; synthesis fails if it is not.
+ * as minified ESM for Node.js 24 on arm64, with its own log group, X-Ray active tracing and only
+ * the permissions it is given. Bind it to the table with {@link QuotaFunction.bindTable};
+ * synthesis fails if it is not.
  */
 export class QuotaFunction extends Construct {
   /** The Lambda function. */
   public readonly function: NodejsFunction;
   /** The function's log group, created here so that no log-retention helper function is needed. */
   public readonly logGroup: LogGroup;
+  /** The function's execution role. */
+  public readonly role: Role;
   private boundTable: ITableV2 | undefined;
 
-  /** Creates the function, its log group and its token-verification wiring. */
+  /** Creates the function, its log group and role, and its token-verification wiring. */
   constructor(scope: Construct, id: string, props: QuotaFunctionProps) {
     super(scope, id);
+    const description = `${SERVICE_NAME} ${props.name} (${props.stage})`;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: LOG_RETENTION,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // Our own role instead of Lambda's default one, whose managed AWSLambdaBasicExecutionRole
+    // would let the function create log groups and write to every log group of the account: this
+    // one may only write streams of its own log group (the group's ARN ends in `:*`).
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${description}: execution role`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords, added by active tracing, are on "*": X-Ray ' +
+        'supports no resource-level permissions for them. Every other statement of the role names its resource ' +
+        '(the infra tests check that).',
+    });
     this.function = new NodejsFunction(this, 'Function', {
       entry: entryOf(props.name),
       handler: 'handler',
-      description: `${SERVICE_NAME} ${props.name} (${props.stage})`,
+      description,
       runtime: FUNCTION_RUNTIME,
       // Graviton: cheaper per millisecond, and nothing in the bundle is architecture-specific.
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      role: this.role,
+      // The Lambda service traces each invocation (initialization, invocation, overhead) with no
+      // tracing code in the bundle; the function's own calls to AWS are not broken down.
+      tracing: Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
@@ -135,24 +143,25 @@ export class QuotaFunction extends Construct {
   }
 
   /**
-   * Points the function at the table (`TABLE_NAME`) and grants it exactly the actions of `access`:
-   * item actions on the table, and Query on the table and its indexes. A function serves one
-   * table, so a second call throws.
+   * Points the function at the table (`TABLE_NAME`) and grants it exactly `access`: its actions on
+   * the table, and Query on the indexes it queries. A function serves one table, so a second call
+   * throws.
    */
   public bindTable(table: ITableV2, access: TableAccess): void {
     if (this.boundTable) throw new Error(`${this.node.path} is already bound to a table`);
     this.boundTable = table;
     this.function.addEnvironment('TABLE_NAME', table.tableName);
-    this.function.addToRolePolicy(
-      new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn] }),
-    );
-    // Indexes are only ever queried (strongly consistent lists); every other action is on the table.
-    this.function.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: TABLE_DEFINITION.localIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-      }),
-    );
+    if (access.onTable.length > 0) {
+      this.function.addToRolePolicy(new PolicyStatement({ actions: [...access.onTable], resources: [table.tableArn] }));
+    }
+    if (access.queryIndexes.length > 0) {
+      this.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: access.queryIndexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    }
   }
 
   private grantSecretRead(secret: ISecret): void {

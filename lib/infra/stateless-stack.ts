@@ -1,44 +1,44 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  type HttpRoute,
   HttpStage,
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
 import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, type Method, ROUTES } from '../routes.ts';
-import { type FunctionAuth, LOG_RETENTION, QuotaFunction, type TableAccess } from './quota-function.ts';
+import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { isProductionStage } from './stage.ts';
+import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */
 export type AuthOptions =
   | { readonly kind: 'generated-secret' }
   | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
 
-/** The size and table access of one function. */
+/** The size of one function (its table access is in `FUNCTION_TABLE_ACTIONS`). */
 export interface FunctionSettings {
-  readonly tableAccess: TableAccess;
   readonly memorySize: number;
   readonly timeout: Duration;
 }
 
 /**
- * Each function's settings, table access included. Every function writes: registry creates
- * instances and apps, app-quotas creates quotas and bindings, quota-consumptions updates counters.
- * The data plane gets more memory (hence more CPU, lower latency) and a short timeout, because the
- * gateway waits on it for every call it forwards.
+ * Each function's settings. The data plane gets more memory (hence more CPU, lower latency) and a
+ * short timeout, because the gateway waits on it for every call it forwards.
  */
 export const FUNCTION_SETTINGS: Readonly<Record<FunctionName, FunctionSettings>> = {
-  registry: { tableAccess: 'RW', memorySize: 256, timeout: Duration.seconds(10) },
-  'app-quotas': { tableAccess: 'RW', memorySize: 256, timeout: Duration.seconds(10) },
-  'quota-consumptions': { tableAccess: 'RW', memorySize: 512, timeout: Duration.seconds(3) },
+  registry: { memorySize: 256, timeout: Duration.seconds(10) },
+  'app-quotas': { memorySize: 256, timeout: Duration.seconds(10) },
+  'quota-consumptions': { memorySize: 512, timeout: Duration.seconds(3) },
 };
 
 /**
@@ -62,6 +62,46 @@ export const ACCESS_LOG_FIELDS = {
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
 } as const;
+
+/** The period every alarm evaluates; one breaching period raises it. */
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/** Alarm thresholds: the alarm goes off when the period's sum reaches the threshold. */
+export const ALARM_THRESHOLDS = {
+  /**
+   * 5xx answers of the API. No request gets a 5xx by design: a 500 APIG.9999 is a bug, and a 5xx
+   * from API Gateway itself a crashed, timed-out or throttled function. Any one is worth a look.
+   */
+  api5xx: 1,
+  /** Failed invocations of one function: handlers turn every error into a response, so only crashes and timeouts. */
+  functionErrors: 1,
+  /** Throttled invocations of one function: the account's (or the reserved) concurrency ran out. */
+  functionThrottles: 1,
+  /**
+   * Throttle events of the table, reads and writes each. The SDK retries a throttled request (up
+   * to 3 attempts), so a few are absorbed unseen; this many means a hot partition or a ceiling.
+   */
+  tableThrottleEvents: 10,
+} as const;
+
+/**
+ * The table's throttling metrics, one alarm each. They are table-level (dimension TableName only;
+ * the local indexes share the table's throughput), so no metric math is needed: summing the
+ * per-operation `ThrottledRequests` series would be capped at 10 metrics per alarm and would
+ * depend on how CloudWatch combines series that only have data when something was throttled.
+ */
+export const TABLE_THROTTLE_METRICS = ['ReadThrottleEvents', 'WriteThrottleEvents'] as const;
+
+// Why the routes have no API Gateway authorizer (cdk-nag AwsSolutions-APIG4).
+const SERVICE_AUTHORIZES =
+  'The service authorizes every request itself: the function verifies the X-Auth-Token JWT (HS256 secret or ' +
+  "the OIDC issuer's JWKS), then that the token is for the path's project and allows the route's action. An " +
+  'API Gateway JWT authorizer could do neither the HS256 check nor the per-route action check.';
+const HEALTH_IS_PUBLIC =
+  'GET /health is the unauthenticated health check: it answers {"status":"UP"} and reads no data.';
+const DEFAULT_ROUTE_REJECTS =
+  '$default only receives requests no route matches; the registry function answers them with its own 404/405 ' +
+  'envelope before any token check and without reading data.';
 
 const HTTP_METHODS: Readonly<Record<Method, HttpMethod>> = {
   GET: HttpMethod.GET,
@@ -98,6 +138,11 @@ export class StatelessStack extends Stack {
   public readonly apiStage: HttpStage;
   /** The generated HS256 secret, when tokens are not verified against a JWKS. */
   public readonly authSecret: Secret | undefined;
+  /**
+   * The stage's alarms: API 5xx, each function's errors and throttles, table throttling. They have
+   * no action yet; subscribe a notification with `alarm.addAlarmAction(...)` when there is one.
+   */
+  public readonly alarms: readonly Alarm[];
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -115,6 +160,14 @@ export class StatelessStack extends Stack {
         // 64 alphanumerics, about 380 bits: more than HS256's 256, and safe to paste into any tool.
         generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       });
+      Validations.of(this.authSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The HS256 key is shared with whoever signs tokens, and each function container verifies with the one key ' +
+          'it read at its first request: an automatic rotation would reject valid tokens until every signer and ' +
+          'container had the new key. It is rotated by hand (new value, then a deploy); -c jwksUrl replaces it with ' +
+          "an OIDC issuer's rotating keys.",
+      });
       auth = { kind: 'secret', secret: this.authSecret };
     }
 
@@ -130,7 +183,7 @@ export class StatelessStack extends Stack {
         reservedConcurrency: name === 'quota-consumptions' ? props.consumeConcurrency : undefined,
         logRemovalPolicy,
       });
-      fn.bindTable(props.table, settings.tableAccess);
+      fn.bindTable(props.table, FUNCTION_TABLE_ACTIONS[name]);
       functions[name] = fn;
     }
     this.functions = functions;
@@ -154,13 +207,19 @@ export class StatelessStack extends Stack {
       // error envelope instead of API Gateway's bare `{"message":"Not Found"}`.
       defaultIntegration: integrations[FALLBACK_FUNCTION],
     });
+    const acknowledgeNoAuthorizer = (route: HttpRoute, reason: string) =>
+      Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
     for (const route of ROUTES) {
-      this.api.addRoutes({
+      const added = this.api.addRoutes({
         path: route.path,
         methods: [HTTP_METHODS[route.method]],
         integration: integrations[route.fn],
       });
+      for (const httpRoute of added) {
+        acknowledgeNoAuthorizer(httpRoute, route.action ? SERVICE_AUTHORIZES : HEALTH_IS_PUBLIC);
+      }
     }
+    acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute') as HttpRoute, DEFAULT_ROUTE_REJECTS);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION, removalPolicy: logRemovalPolicy });
     this.apiStage = new HttpStage(this, 'DefaultStage', {
@@ -174,6 +233,8 @@ export class StatelessStack extends Stack {
       },
     });
 
+    this.alarms = this.createAlarms(props.stage, props.table);
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API', value: this.apiStage.url });
     if (this.authSecret) {
       new CfnOutput(this, 'AuthSecretArn', {
@@ -181,5 +242,43 @@ export class StatelessStack extends Stack {
         value: this.authSecret.secretArn,
       });
     }
+  }
+
+  private createAlarms(stage: string, table: ITableV2): Alarm[] {
+    const alarm = (id: string, metric: IMetric, threshold: number, what: string) =>
+      new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No data is no traffic (and throttle metrics are only published when something was throttled).
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${SERVICE_NAME} (${stage}): ${what}, ${threshold} or more in ${ALARM_PERIOD.toMinutes()} minutes`,
+      });
+    const period = { period: ALARM_PERIOD };
+    return [
+      alarm('Api5xxAlarm', this.api.metricServerError(period), ALARM_THRESHOLDS.api5xx, 'API 5xx responses'),
+      ...FUNCTION_NAMES.flatMap((name) => {
+        const { function: fn } = this.functions[name];
+        return [
+          alarm(`${name}-ErrorsAlarm`, fn.metricErrors(period), ALARM_THRESHOLDS.functionErrors, `${name} errors`),
+          alarm(
+            `${name}-ThrottlesAlarm`,
+            fn.metricThrottles(period),
+            ALARM_THRESHOLDS.functionThrottles,
+            `${name} throttled invocations`,
+          ),
+        ];
+      }),
+      ...TABLE_THROTTLE_METRICS.map((metricName) =>
+        alarm(
+          `Table${metricName}Alarm`,
+          table.metric(metricName, { ...period, statistic: Stats.SUM }),
+          ALARM_THRESHOLDS.tableThrottleEvents,
+          `table ${metricName}`,
+        ),
+      ),
+    ];
   }
 }

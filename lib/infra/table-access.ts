@@ -1,0 +1,69 @@
+/**
+ * What each function may do with the table, in IAM terms. Kept free of `aws-cdk-lib` so that the
+ * integration test that proves these sets by use can import it without loading the CDK.
+ */
+import type { FunctionName } from '../routes.ts';
+import type { IndexName } from '../store/table-definition.ts';
+
+/**
+ * A DynamoDB data-plane action a function may be granted. Scan, BatchWriteItem, PartiQL and every
+ * control-plane action are not in the union at all, so no function can be given them by mistake.
+ */
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+/** One function's grants on the table. */
+export interface TableAccess {
+  /** Actions allowed on the table's own ARN. */
+  readonly onTable: readonly DynamoAction[];
+  /** The indexes it queries: `dynamodb:Query` is allowed on each one's ARN, and on no other index. */
+  readonly queryIndexes: readonly IndexName[];
+}
+
+/**
+ * Exactly the DynamoDB actions each function's code issues, no more: the integration test
+ * `test/integration/table-permissions.test.ts` drives every route of each function against
+ * DynamoDB Local, records the IAM action of every request it sends, and fails on an action missing
+ * here and on one listed here that nothing used. IAM authorises a `TransactWriteItems` per
+ * contained action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), so it needs no action
+ * of its own; a Query with `IndexName` is authorised on the index's ARN, not the table's, and no
+ * function queries the table itself.
+ */
+export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>> = {
+  // Instances (Put, Get), apps (transactions of Put and Update on create, Delete and Update on
+  // delete), an app's bound quota (BatchGet of the app, Get of the quota), usage (Get); lists on lsi1.
+  registry: {
+    onTable: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
+    queryIndexes: ['lsi1'],
+  },
+  // Quotas and bindings: transactions of every kind, ConditionCheck for apps a bind finds already
+  // bound; the quota list on lsi1, bound and bindable apps (and the update and delete fan-outs) on lsi2.
+  'app-quotas': {
+    onTable: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+    queryIndexes: ['lsi1', 'lsi2'],
+  },
+  // The data plane: the app-key claim (Get) and one conditional UpdateItem per window step.
+  'quota-consumptions': {
+    onTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    queryIndexes: [],
+  },
+};

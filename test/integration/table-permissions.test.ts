@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_TABLE_ACTIONS } from '#lib/infra/table-access.ts';
+import { FUNCTION_NAMES, routesOf } from '#lib/routes.ts';
+import { freshProject, type TestResponse } from '../support/api-client.ts';
+import { createRecordedService, grantedPermissions, type RecordedService } from '../support/table-permissions.ts';
+import { tokenFor } from '../support/tokens.ts';
+
+/**
+ * Proves FUNCTION_TABLE_ACTIONS by use: every route of every function is driven through realistic
+ * calls (successes and the usual 404s) against DynamoDB Local, each function over its own client,
+ * and the IAM permissions its requests needed must be exactly those the stack grants it: none
+ * missing (AccessDenied in AWS) and none unused (a dead grant).
+ */
+
+let service: RecordedService;
+
+const expectStatus = (response: TestResponse, status: number, what: string) =>
+  expect(response.status, `${what}: ${JSON.stringify(response.body)}`).toBe(status);
+
+/** The whole life of an instance, through every route of every function. */
+const driveEveryRoute = async () => {
+  const project = freshProject();
+  const token = await tokenFor(project);
+  const call = (method: string, path: string, body?: unknown) => service.call(method, path, { token, body });
+
+  // registry: instances.
+  const instances = `/v2/${project}/apigw/instances`;
+  const instance = await call('POST', instances, { instance_name: 'gateway', description: 'permissions' });
+  expectStatus(instance, 201, 'create instance');
+  const base = `${instances}/${instance.body.instance_id}`;
+  expectStatus(await call('GET', base), 200, 'show instance');
+  expectStatus(await call('GET', `${instances}?name=gate`), 200, 'list instances');
+  expectStatus(await call('GET', `${instances}/${'0'.repeat(32)}`), 404, 'show a missing instance');
+
+  // registry: apps.
+  const apps: { id: string; key: string }[] = [];
+  for (const name of ['alpha', 'bravo', 'charlie', 'delta']) {
+    const created = await call('POST', `${base}/apps`, { name, remark: 'permissions' });
+    expectStatus(created, 201, `create app ${name}`);
+    apps.push({ id: created.body.id, key: created.body.app_key });
+  }
+  const [alpha, bravo, charlie, delta] = apps as [
+    (typeof apps)[0],
+    (typeof apps)[0],
+    (typeof apps)[0],
+    (typeof apps)[0],
+  ];
+  expectStatus(await call('GET', `${base}/apps/${alpha.id}`), 200, 'show app');
+  expectStatus(await call('GET', `${base}/apps?limit=2`), 200, 'list apps');
+  expectStatus(await call('POST', `${base}/apps`, { name: 'alpha' }), 400, 'create an app with a taken name');
+
+  // app-quotas: quotas, bindings, lists.
+  const quota = await call('POST', `${base}/app-quotas`, {
+    name: 'metered',
+    call_limits: 3,
+    time_unit: 'HOUR',
+    time_interval: 1,
+  });
+  expectStatus(quota, 201, 'create quota');
+  const quotaPath = `${base}/app-quotas/${quota.body.app_quota_id}`;
+  expectStatus(await call('GET', quotaPath), 200, 'show quota');
+  expectStatus(await call('GET', `${base}/app-quotas`), 200, 'list quotas');
+  expectStatus(await call('GET', `${base}/app-quotas/${'0'.repeat(32)}`), 404, 'show a missing quota');
+  expectStatus(await call('POST', `${quotaPath}/binding-apps`, { app_ids: [alpha.id] }), 201, 'bind one app');
+  // alpha is already bound: the transaction binds bravo and checks that alpha still is.
+  expectStatus(await call('POST', `${quotaPath}/binding-apps`, { app_ids: [alpha.id, bravo.id] }), 201, 'bind more');
+  expectStatus(await call('GET', `${quotaPath}/bound-apps`), 200, 'list bound apps');
+  expectStatus(await call('GET', `${quotaPath}/bindable-apps`), 200, 'list bindable apps');
+  // A new name and limit: name claims swap, and the bound apps get the new settings.
+  const renamed = await call('PUT', quotaPath, {
+    name: 'metered_v2',
+    call_limits: 2,
+    time_unit: 'HOUR',
+    time_interval: 1,
+  });
+  expectStatus(renamed, 200, 'update quota');
+  expectStatus(await call('DELETE', `${quotaPath}/bound-apps/${bravo.id}`), 204, 'unbind app');
+
+  // quota-consumptions: the data plane.
+  const consume = (key: string) => call('POST', `${base}/quota-consumptions`, { app_key: key });
+  expectStatus(await consume(alpha.key), 200, 'consume in a fresh window');
+  expectStatus(await consume(alpha.key), 200, 'consume in the open window');
+  expectStatus(await consume(alpha.key), 429, 'consume in an exhausted window');
+  expectStatus(await consume(charlie.key), 200, 'consume with an unbound app');
+  expectStatus(await consume('Unknown0App0Key0000000000000000'), 404, 'consume with an unknown key');
+
+  // registry: an app's quota and usage, then delete a bound app.
+  expectStatus(await call('GET', `${base}/apps/${alpha.id}/quota-usage`), 200, 'show usage');
+  expectStatus(await call('GET', `${base}/apps/${alpha.id}/bound-quota`), 200, 'show bound quota');
+  expectStatus(await call('GET', `${base}/apps/${charlie.id}/bound-quota`), 404, 'show the quota of an unbound app');
+  expectStatus(await call('DELETE', `${base}/apps/${alpha.id}`), 204, 'delete a bound app');
+
+  // app-quotas: delete a quota that still has bindings.
+  const doomed = await call('POST', `${base}/app-quotas`, {
+    name: 'doomed',
+    call_limits: 10,
+    time_unit: 'MINUTE',
+    time_interval: 1,
+  });
+  expectStatus(doomed, 201, 'create a second quota');
+  const doomedPath = `${base}/app-quotas/${doomed.body.app_quota_id}`;
+  expectStatus(await call('POST', `${doomedPath}/binding-apps`, { app_ids: [charlie.id, delta.id] }), 201, 'bind two');
+  expectStatus(await call('DELETE', doomedPath), 204, 'delete a quota with bindings');
+  expectStatus(await call('GET', doomedPath), 404, 'show the deleted quota');
+
+  // registry: delete an unbound app, the health check and an unmatched request ($default).
+  expectStatus(await call('DELETE', `${base}/apps/${delta.id}`), 204, 'delete an unbound app');
+  expectStatus(await service.call('GET', '/health'), 200, 'health');
+  expectStatus(await call('GET', `/v2/${project}/apigw/nothing-here`), 404, 'unmatched path');
+};
+
+beforeAll(async () => {
+  service = await createRecordedService();
+  await driveEveryRoute();
+});
+
+describe('table permissions, proven by use', () => {
+  it.each(FUNCTION_NAMES)('%s: every route was driven to a 2xx', (fn) => {
+    const operations = routesOf(fn).map((route) => route.operation);
+    expect([...service.succeeded[fn]].sort()).toEqual([...operations].sort());
+  });
+
+  it.each(FUNCTION_NAMES)('%s: needed no permission that FUNCTION_TABLE_ACTIONS does not grant', (fn) => {
+    const granted = grantedPermissions(FUNCTION_TABLE_ACTIONS[fn]);
+    const missing = [...service.recorders[fn].used].filter((permission) => !granted.has(permission));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: used every permission FUNCTION_TABLE_ACTIONS grants (no dead grant)', (fn) => {
+    const { used } = service.recorders[fn];
+    const unused = [...grantedPermissions(FUNCTION_TABLE_ACTIONS[fn])].filter((permission) => !used.has(permission));
+    expect(unused).toEqual([]);
+  });
+});

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
+import type { FunctionDeps } from '#lib/deps.ts';
+import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { systemClock } from '#lib/domain/time.ts';
+import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
+import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
+import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
+import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
+import { createFunctionHandler } from '#lib/http/function-handler.ts';
+import type { TableAccess } from '#lib/infra/table-access.ts';
+import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
+import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { createStore } from '#lib/store/store.ts';
+import { createTableInput } from '#lib/store/table-definition.ts';
+import type { TestRequest, TestResponse } from './api-client.ts';
+import { TEST_SECRET } from './tokens.ts';
+
+/**
+ * One permission as IAM checks it: an action on the table (`dynamodb:GetItem on table`) or on one
+ * of its indexes (`dynamodb:Query on index lsi1`). Anything on another table is recorded as such.
+ */
+export type Permission = string;
+
+const onTable = (action: string): Permission => `${action} on table`;
+const onIndex = (action: string, index: string): Permission => `${action} on index ${index}`;
+
+/** The permissions an access grants, in the recorder's terms. */
+export const grantedPermissions = (access: TableAccess): Set<Permission> =>
+  new Set([...access.onTable.map(onTable), ...access.queryIndexes.map((index) => onIndex('dynamodb:Query', index))]);
+
+// The IAM action of each kind of item in a TransactWriteItems (or TransactGetItems): IAM
+// authorises a transaction item by item, with the action of the single-item call.
+const TRANSACT_ITEM_ACTIONS: Readonly<Record<string, string>> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+  Get: 'dynamodb:GetItem',
+};
+
+type Input = Record<string, unknown>;
+
+/** The permissions one request needs, from its operation and its (marshalled) input. */
+const permissionsOf = (operation: string, input: Input, tableName: string): Permission[] => {
+  const on = (action: string, table: unknown, index?: unknown): Permission => {
+    if (table !== tableName) return `${action} on other table ${String(table)}`;
+    return typeof index === 'string' ? onIndex(action, index) : onTable(action);
+  };
+  switch (operation) {
+    case 'TransactWriteItems':
+    case 'TransactGetItems':
+      return ((input.TransactItems ?? []) as Record<string, Input>[]).flatMap((item) =>
+        Object.entries(item).map(([kind, body]) =>
+          on(TRANSACT_ITEM_ACTIONS[kind] ?? `dynamodb:${kind}?`, body.TableName),
+        ),
+      );
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys((input.RequestItems ?? {}) as Input).map((table) => on(`dynamodb:${operation}`, table));
+    default:
+      // Query and Scan with IndexName are authorised on the index's ARN, everything else on the table's.
+      return [on(`dynamodb:${operation}`, input.TableName, input.IndexName)];
+  }
+};
+
+/** The permissions a client's requests have needed so far. */
+export interface PermissionRecorder {
+  readonly used: ReadonlySet<Permission>;
+}
+
+/**
+ * Records the IAM permission each request sent through `client` needs, every attempt included:
+ * transactions are expanded into their items' actions, and a Query on an index is a permission on
+ * that index. Added after the SDK's retry step, it sees exactly what reaches DynamoDB.
+ */
+export const recordPermissions = (client: DynamoDBDocumentClient, tableName: string): PermissionRecorder => {
+  const used = new Set<Permission>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName).replace(/Command$/, '');
+      for (const permission of permissionsOf(operation, args.input as Input, tableName)) used.add(permission);
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'permissionRecorder' },
+  );
+  return { used };
+};
+
+/** The three functions over one fresh table, each with its own client and recorder, as deployed. */
+export interface RecordedService {
+  /** Calls the function the route table names, as API Gateway would. */
+  call(method: string, url: string, request?: TestRequest): Promise<TestResponse>;
+  /** What each function's requests needed. */
+  readonly recorders: Readonly<Record<FunctionName, PermissionRecorder>>;
+  /** The operations each function has answered with a 2xx. */
+  readonly succeeded: Readonly<Record<FunctionName, ReadonlySet<string>>>;
+}
+
+type Invoke = (event: ApiEvent) => Promise<ApiResult>;
+
+/** Each function's handler over its own dependencies, as its entry point in `functions/` builds it. */
+const FUNCTIONS: Readonly<Record<FunctionName, (deps: FunctionDeps) => Invoke>> = {
+  registry: (deps) => {
+    const handler = createFunctionHandler('registry', registryHandlers, deps);
+    return (event) => handler(event, lambdaContext('registry'));
+  },
+  'app-quotas': (deps) => {
+    const handler = createFunctionHandler('app-quotas', appQuotaHandlers, deps);
+    return (event) => handler(event, lambdaContext('app-quotas'));
+  },
+  'quota-consumptions': (deps) => {
+    const handler = createFunctionHandler('quota-consumptions', consumptionHandlers, deps);
+    return (event) => handler(event, lambdaContext('quota-consumptions'));
+  },
+};
+
+/**
+ * Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it.
+ * Like the deployment, and unlike `createTestApi`, each function has its own document client (and
+ * app-key cache), so each recorder sees only its own function's requests.
+ */
+export const createRecordedService = async (): Promise<RecordedService> => {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `test-${randomUUID()}`;
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await raw.send(new CreateTableCommand(createTableInput(tableName)));
+  raw.destroy();
+  const verifyToken = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
+  const recorders = {} as Record<FunctionName, PermissionRecorder>;
+  const succeeded = {} as Record<FunctionName, Set<string>>;
+  const invokers = {} as Record<FunctionName, Invoke>;
+  for (const fn of FUNCTION_NAMES) {
+    const client = createDocumentClient({ region: 'us-east-1', endpoint });
+    recorders[fn] = recordPermissions(client, tableName);
+    succeeded[fn] = new Set();
+    const deps: FunctionDeps = {
+      store: createStore({ client, tableName }),
+      clock: systemClock,
+      limits: { appsPerInstance: 50, quotasPerInstance: 50 },
+      appKeys: new AppKeyCache(),
+      verifyToken,
+    };
+    invokers[fn] = FUNCTIONS[fn](deps);
+  }
+  return {
+    recorders,
+    succeeded,
+    async call(method, url, request = {}) {
+      const { body } = request;
+      const encoded =
+        body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const { fn, event } = toApiGatewayEvent({
+        method,
+        url,
+        body: encoded,
+        headers: {
+          ...(encoded === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(request.token === undefined ? {} : { 'x-auth-token': request.token }),
+          ...request.headers,
+        },
+      });
+      const result = await invokers[fn](event);
+      const status = result.statusCode ?? 200;
+      const match = matchRoute(method.toUpperCase(), new URL(url, 'http://localhost').pathname);
+      if (status < 300 && match.kind === 'found') succeeded[fn].add(match.route.operation);
+      const text = result.body ?? '';
+      return {
+        status,
+        headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
+        body: text === '' ? undefined : JSON.parse(text),
+      };
+    },
+  };
+};
