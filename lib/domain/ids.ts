@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-const PLAIN_ID = /^[0-9a-f]{32}$/i;
-const DASHED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What an id from a client may look like: 32 hex characters, or the same as a dashed UUID. */
+export const ID_PATTERN =
+  /^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 
 /** A new service id: 32 lowercase hex characters (a UUIDv4 without dashes). */
 export const newId = (): string => randomUUID().replaceAll('-', '');
@@ -11,7 +12,7 @@ export const newId = (): string => randomUUID().replaceAll('-', '');
  * without dashes and case. Returns `undefined` for anything else.
  */
 export const canonicalId = (value: string): string | undefined =>
-  PLAIN_ID.test(value) || DASHED_ID.test(value) ? value.replaceAll('-', '').toLowerCase() : undefined;
+  ID_PATTERN.test(value) ? value.replaceAll('-', '').toLowerCase() : undefined;
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -1,8 +1,7 @@
+import type { z } from 'zod';
 import type { HandlerSet } from '../http/function-handler.ts';
-import { parseWith } from '../http/validation.ts';
-import { appNameListQuery, nameListQuery } from '../schemas/list-query.ts';
-import { instancePath, quotaAppPath, quotaPath } from '../schemas/path.ts';
-import { bindAppsBody, quotaBody } from '../schemas/quota-bodies.ts';
+import { parseRequest } from '../schemas/operations.ts';
+import type { quotaBody } from '../schemas/quota-bodies.ts';
 import { bindApps } from '../use-cases/bind-apps.ts';
 import { createQuota } from '../use-cases/create-quota.ts';
 import { deleteQuota } from '../use-cases/delete-quota.ts';
@@ -15,7 +14,7 @@ import { updateQuota } from '../use-cases/update-quota.ts';
 import { bindableAppView, bindingView, boundAppView, pageView, quotaView } from './views.ts';
 
 /** The quota fields of a create or update body, as the use cases take them. */
-const quotaFields = (body: ReturnType<typeof quotaBody.parse>) => ({
+const quotaFields = (body: z.output<typeof quotaBody>) => ({
   name: body.name,
   callLimits: body.call_limits,
   timeUnit: body.time_unit,
@@ -27,8 +26,7 @@ const quotaFields = (body: ReturnType<typeof quotaBody.parse>) => ({
 /** The adapters of the app-quotas function: everything under `{P}/app-quotas`. */
 export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   createQuota: async (request, deps) => {
-    const path = parseWith(instancePath, request.pathParameters, 'path');
-    const body = parseWith(quotaBody, request.body, 'body');
+    const { path, body } = parseRequest('createQuota', request);
     const quota = await createQuota(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
@@ -38,7 +36,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   showQuota: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    const { path } = parseRequest('showQuota', request);
     return {
       status: 200,
       body: quotaView(await showQuota(deps, path.project_id, path.instance_id, path.app_quota_id)),
@@ -46,8 +44,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   listQuotas: async (request, deps) => {
-    const path = parseWith(instancePath, request.pathParameters, 'path');
-    const query = parseWith(nameListQuery, request.query, 'query');
+    const { path, query } = parseRequest('listQuotas', request);
     return {
       status: 200,
       body: pageView(await listQuotas(deps, path.project_id, path.instance_id, query), 'quotas', quotaView),
@@ -55,8 +52,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   updateQuota: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
-    const body = parseWith(quotaBody, request.body, 'body');
+    const { path, body } = parseRequest('updateQuota', request);
     const quota = await updateQuota(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
@@ -67,14 +63,13 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   deleteQuota: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
+    const { path } = parseRequest('deleteQuota', request);
     await deleteQuota(deps, path.project_id, path.instance_id, path.app_quota_id);
     return { status: 204 };
   },
 
   bindApps: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
-    const body = parseWith(bindAppsBody, request.body, 'body');
+    const { path, body } = parseRequest('bindApps', request);
     const applies = await bindApps(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
@@ -85,14 +80,13 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   unbindApp: async (request, deps) => {
-    const path = parseWith(quotaAppPath, request.pathParameters, 'path');
+    const { path } = parseRequest('unbindApp', request);
     await unbindApp(deps, path.project_id, path.instance_id, path.app_quota_id, path.app_id);
     return { status: 204 };
   },
 
   listBoundApps: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
-    const query = parseWith(appNameListQuery, request.query, 'query');
+    const { path, query } = parseRequest('listBoundApps', request);
     const { quota, page } = await listBoundApps(deps, path.project_id, path.instance_id, path.app_quota_id, {
       offset: query.offset,
       limit: query.limit,
@@ -102,8 +96,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
   },
 
   listBindableApps: async (request, deps) => {
-    const path = parseWith(quotaPath, request.pathParameters, 'path');
-    const query = parseWith(appNameListQuery, request.query, 'query');
+    const { path, query } = parseRequest('listBindableApps', request);
     const page = await listBindableApps(deps, path.project_id, path.instance_id, path.app_quota_id, {
       offset: query.offset,
       limit: query.limit,

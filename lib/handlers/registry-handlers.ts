@@ -1,8 +1,5 @@
 import type { HandlerSet } from '../http/function-handler.ts';
-import { parseWith } from '../http/validation.ts';
-import { nameListQuery } from '../schemas/list-query.ts';
-import { appPath, instancePath, projectPath } from '../schemas/path.ts';
-import { createAppBody, createInstanceBody } from '../schemas/registry-bodies.ts';
+import { parseRequest } from '../schemas/operations.ts';
 import { createApp } from '../use-cases/create-app.ts';
 import { createInstance } from '../use-cases/create-instance.ts';
 import { deleteApp } from '../use-cases/delete-app.ts';
@@ -17,10 +14,9 @@ import { appView, instanceView, pageView, quotaView, usageView } from './views.t
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
 export const registryHandlers: HandlerSet<'registry'> = {
   createInstance: async (request, deps) => {
-    const { project_id } = parseWith(projectPath, request.pathParameters, 'path');
-    const body = parseWith(createInstanceBody, request.body, 'body');
+    const { path, body } = parseRequest('createInstance', request);
     const instance = await createInstance(deps, {
-      projectId: project_id,
+      projectId: path.project_id,
       name: body.instance_name,
       description: body.description ?? '',
     });
@@ -28,19 +24,20 @@ export const registryHandlers: HandlerSet<'registry'> = {
   },
 
   showInstance: async (request, deps) => {
-    const path = parseWith(instancePath, request.pathParameters, 'path');
+    const { path } = parseRequest('showInstance', request);
     return { status: 200, body: instanceView(await showInstance(deps, path.project_id, path.instance_id)) };
   },
 
   listInstances: async (request, deps) => {
-    const { project_id } = parseWith(projectPath, request.pathParameters, 'path');
-    const query = parseWith(nameListQuery, request.query, 'query');
-    return { status: 200, body: pageView(await listInstances(deps, project_id, query), 'instances', instanceView) };
+    const { path, query } = parseRequest('listInstances', request);
+    return {
+      status: 200,
+      body: pageView(await listInstances(deps, path.project_id, query), 'instances', instanceView),
+    };
   },
 
   createApp: async (request, deps) => {
-    const path = parseWith(instancePath, request.pathParameters, 'path');
-    const body = parseWith(createAppBody, request.body, 'body');
+    const { path, body } = parseRequest('createApp', request);
     const { app, appSecret } = await createApp(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
@@ -53,13 +50,12 @@ export const registryHandlers: HandlerSet<'registry'> = {
   },
 
   showApp: async (request, deps) => {
-    const path = parseWith(appPath, request.pathParameters, 'path');
+    const { path } = parseRequest('showApp', request);
     return { status: 200, body: appView(await showApp(deps, path.project_id, path.instance_id, path.app_id)) };
   },
 
   listApps: async (request, deps) => {
-    const path = parseWith(instancePath, request.pathParameters, 'path');
-    const query = parseWith(nameListQuery, request.query, 'query');
+    const { path, query } = parseRequest('listApps', request);
     return {
       status: 200,
       body: pageView(await listApps(deps, path.project_id, path.instance_id, query), 'apps', appView),
@@ -67,18 +63,18 @@ export const registryHandlers: HandlerSet<'registry'> = {
   },
 
   deleteApp: async (request, deps) => {
-    const path = parseWith(appPath, request.pathParameters, 'path');
+    const { path } = parseRequest('deleteApp', request);
     await deleteApp(deps, path.project_id, path.instance_id, path.app_id);
     return { status: 204 };
   },
 
   showAppQuota: async (request, deps) => {
-    const path = parseWith(appPath, request.pathParameters, 'path');
+    const { path } = parseRequest('showAppQuota', request);
     return { status: 200, body: quotaView(await showAppQuota(deps, path.project_id, path.instance_id, path.app_id)) };
   },
 
   showUsage: async (request, deps) => {
-    const path = parseWith(appPath, request.pathParameters, 'path');
+    const { path } = parseRequest('showUsage', request);
     return { status: 200, body: usageView(await showUsage(deps, path.project_id, path.instance_id, path.app_id)) };
   },
 

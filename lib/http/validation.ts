@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidParameter } from '../domain/errors.ts';
-import { canonicalId } from '../domain/ids.ts';
+import { canonicalId, ID_PATTERN } from '../domain/ids.ts';
 
 /**
  * Parses a value with a schema or throws 400 `APIG.2012` naming the first offending field (its
@@ -14,14 +14,11 @@ export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, fallba
 };
 
 /** An id from a client: 32 hex characters or a dashed UUID, given back canonical (32 lowercase hex). */
-export const idSchema = z.string().transform((value, ctx) => {
-  const id = canonicalId(value);
-  if (id === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'not an id' });
-    return z.NEVER;
-  }
-  return id;
-});
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN)
+  .transform((value) => canonicalId(value) as string)
+  .meta({ description: '32 hex characters, or a dashed UUID; compared without dashes and case' });
 
 /** A project id as it appears in paths (and so in storage keys). */
 export const projectIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);

@@ -67,6 +67,9 @@ describe('npm start', () => {
     expect(first.base).toBe(`http://127.0.0.1:${env.PORT}`);
     const health = await fetch(`${first.base}/health`);
     expect(health.status).toBe(200);
+    const openapi = await fetch(`${first.base}/openapi.json`);
+    expect(openapi.status).toBe(200);
+    expect(await openapi.json()).toMatchObject({ openapi: '3.1.0', paths: { '/health': { get: {} } } });
 
     const headers = { 'x-auth-token': first.token, 'content-type': 'application/json' };
     const instances = `${first.base}/v2/demo/apigw/instances`;

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { PRODUCTS, ROUTES } from '../routes.ts';
+import { OPERATION_SCHEMAS, type OperationSchemas } from '../schemas/operations.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+const ERROR_ENVELOPE: JsonSchema = {
+  type: 'object',
+  properties: { error_code: { type: 'string', examples: ['APIG.2012'] }, error_msg: { type: 'string' } },
+  required: ['error_code', 'error_msg'],
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const parametersOf = (schemas: OperationSchemas, path: string) => {
+  const parameters: JsonSchema[] = [];
+  if (path.includes('{product}')) {
+    parameters.push({ name: 'product', in: 'path', required: true, schema: { type: 'string', enum: [...PRODUCTS] } });
+  }
+  for (const [name, schema] of Object.entries(schemas.path?.shape ?? {})) {
+    parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType) });
+  }
+  for (const [name, schema] of Object.entries(schemas.query?.shape ?? {})) {
+    parameters.push({ name, in: 'query', required: false, schema: jsonSchema(schema as z.ZodType) });
+  }
+  return parameters;
+};
+
+/**
+ * The OpenAPI 3.1 document of the whole API, generated from the route table and the very schemas
+ * the handlers validate requests with (`OPERATION_SCHEMAS`). Extensions: `x-action` (the action
+ * a token must grant) and `x-function` (the Lambda function that serves the route).
+ */
+export const openApiDocument = () => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const schemas: OperationSchemas = OPERATION_SCHEMAS[route.operation];
+    const operation = {
+      operationId: route.operation,
+      summary: schemas.summary,
+      'x-action': route.action,
+      'x-function': route.fn,
+      ...(route.action === null ? { security: [] } : {}),
+      parameters: parametersOf(schemas, route.path),
+      ...(schemas.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(schemas.body) } },
+            },
+          }
+        : {}),
+      responses: {
+        [String(schemas.status)]: { description: schemas.status === 204 ? 'No content' : 'Success' },
+        ...(route.action === null
+          ? {}
+          : {
+              '400': errorResponse('Invalid parameter (APIG.2012) or a rule of the resource'),
+              '401': errorResponse('Incorrect token (APIG.1002)'),
+              '403': errorResponse('No permission (APIG.1005) or a resource limit (APIG.3100)'),
+              '404': errorResponse('The instance, app or quota does not exist'),
+              ...(route.operation === 'consume' ? { '429': errorResponse('Quota exhausted (APIG.0308)') } : {}),
+              '500': errorResponse('System error (APIG.9999)'),
+              '503': errorResponse('DynamoDB busy past retries (CQ.5030)'),
+            }),
+      },
+    };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'credential-quota',
+      version: '1.0.0',
+      description:
+        'Credential quotas for API gateways, compatible with the Huawei Cloud APIG / ROMA Connect credential-quota API.',
+    },
+    security: [{ token: [] }],
+    components: {
+      securitySchemes: {
+        token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'A JWT: project_id, actions, exp' },
+      },
+      schemas: { Error: ERROR_ENVELOPE },
+    },
+    paths,
+  };
+};

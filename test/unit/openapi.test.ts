@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openApiDocument } from '#lib/openapi/openapi-document.ts';
+import { ROUTES } from '#lib/routes.ts';
+import { OPERATION_SCHEMAS } from '#lib/schemas/operations.ts';
+
+const document = openApiDocument();
+type Operation = {
+  operationId: string;
+  'x-action': string | null;
+  security?: unknown[];
+  parameters: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>;
+  requestBody?: { content: { 'application/json': { schema: Record<string, unknown> } } };
+  responses: Record<string, unknown>;
+};
+const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+  Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ path, method, operation })),
+);
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 with the X-Auth-Token security scheme', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.components.securitySchemes.token).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Auth-Token',
+    });
+  });
+
+  it('has exactly the routes of the route table, each once, named by its operation', () => {
+    const documented = operations.map(
+      ({ path, method, operation }) => `${method.toUpperCase()} ${path} ${operation.operationId}`,
+    );
+    const table = ROUTES.map((route) => `${route.method} ${route.path} ${route.operation}`);
+    expect(documented.sort()).toEqual(table.sort());
+  });
+
+  it('documents every path parameter of every template, product limited to apigw and apic', () => {
+    for (const { path, operation } of operations) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const documented = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name);
+      expect(documented.sort(), path).toEqual(names.sort());
+      const product = operation.parameters.find((p) => p.name === 'product');
+      if (product) expect(product.schema.enum).toEqual(['apigw', 'apic']);
+    }
+  });
+
+  it('describes request bodies and queries with the schemas the handlers validate with', () => {
+    for (const { operation } of operations) {
+      const schemas = OPERATION_SCHEMAS[operation.operationId as keyof typeof OPERATION_SCHEMAS];
+      const body = 'body' in schemas ? schemas.body : undefined;
+      if (body) {
+        const { $schema: _, ...expected } = z.toJSONSchema(body, { io: 'input', unrepresentable: 'any' }) as Record<
+          string,
+          unknown
+        >;
+        expect(operation.requestBody?.content['application/json'].schema, operation.operationId).toEqual(expected);
+      } else {
+        expect(operation.requestBody, operation.operationId).toBeUndefined();
+      }
+      const query = 'query' in schemas ? Object.keys(schemas.query.shape) : [];
+      expect(
+        operation.parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        operation.operationId,
+      ).toEqual(query);
+    }
+  });
+
+  it('states each route’s action, and needs a token everywhere but /health', () => {
+    for (const { path, operation } of operations) {
+      const route = ROUTES.find((r) => r.operation === operation.operationId);
+      expect(operation['x-action']).toBe(route?.action);
+      expect(operation.security !== undefined).toBe(path === '/health');
+    }
+  });
+
+  it('shows the vendor’s field rules, e.g. create quota', () => {
+    const createQuota = operations.find(({ operation }) => operation.operationId === 'createQuota')?.operation;
+    expect(createQuota?.requestBody?.content['application/json'].schema).toMatchObject({
+      required: ['name', 'call_limits', 'time_unit', 'time_interval'],
+      properties: {
+        call_limits: { type: 'integer', minimum: 1, maximum: 2147483647 },
+        time_unit: { enum: ['SECOND', 'MINUTE', 'HOUR', 'DAY'] },
+      },
+    });
+    expect(Object.keys(createQuota?.responses ?? {})).toContain('201');
+  });
+});
