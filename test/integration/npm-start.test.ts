@@ -87,6 +87,58 @@ describe('npm start', () => {
     });
     expect(app.status).toBe(201);
 
+    // The seeds' own request examples, over HTTP, under the ROMA Connect prefix of seeds 000/003/004.
+    const roma = `${first.base}/v2/demo/apic/instances/${instanceId}`;
+    const quota = await fetch(`${roma}/app-quotas`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        call_limits: 1000,
+        name: 'ClientQuota_demo',
+        reset_time: '2020-09-20 00:00:00',
+        time_interval: 1,
+        time_unit: 'DAY',
+      }),
+    });
+    expect(quota.status).toBe(201);
+    const quotaBody = (await quota.json()) as Record<string, unknown>;
+    expect(Object.keys(quotaBody).sort()).toEqual([
+      'app_quota_id',
+      'bound_app_num',
+      'call_limits',
+      'create_time',
+      'name',
+      'remark',
+      'reset_time',
+      'time_interval',
+      'time_unit',
+    ]);
+    const appId = ((await app.json()) as { id: string }).id;
+    const dashed = `${appId.slice(0, 8)}-${appId.slice(8, 12)}-${appId.slice(12, 16)}-${appId.slice(16, 20)}-${appId.slice(20)}`;
+    const bound = await fetch(`${roma}/app-quotas/${quotaBody.app_quota_id}/binding-apps`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ app_ids: [dashed] }),
+    });
+    expect(bound.status).toBe(201);
+    const applies = ((await bound.json()) as { applies: Array<Record<string, unknown>> }).applies;
+    expect(applies.map((a) => Object.keys(a).sort())).toEqual([['app_id', 'app_quota_id', 'bound_time']]);
+    const listed = await fetch(`${roma}/app-quotas/${quotaBody.app_quota_id}/bound-apps`, { headers });
+    const page = (await listed.json()) as { total: number; size: number; apps: Array<Record<string, unknown>> };
+    expect(page).toMatchObject({ total: 1, size: 1 });
+    expect(Object.keys(page.apps[0] ?? {}).sort()).toEqual([
+      'app_id',
+      'app_key',
+      'app_quota_id',
+      'app_quota_name',
+      'bound_time',
+      'name',
+      'register_time',
+      'remark',
+      'status',
+      'update_time',
+    ]);
+
     expect(await stop(first)).toBe(0);
     expect(await portAnswers(Number(env.DYNAMODB_LOCAL_PORT))).toBe(false);
 
