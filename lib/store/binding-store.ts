@@ -184,12 +184,12 @@ const undoBind = async (db: Db, quota: Quota, apps: readonly App[], boundTime: D
   throw new Error(`undo of a split bind to quota ${quota.quotaId} did not complete`);
 };
 
-/** A page of the apps bound to a quota: newest binding first, then app id. */
-export const listBoundApps = async (
+/** A page of the binding-state index (`lsi2`) under one prefix of the instance's partition. */
+const bindingStatePage = async (
   db: Db,
   projectId: string,
   instanceId: string,
-  quotaId: string,
+  prefix: string,
   query: ListQuery,
 ): Promise<Page<AppBinding>> => {
   const page = await queryPage<AppItem>(
@@ -197,34 +197,29 @@ export const listBoundApps = async (
     {
       IndexName: 'lsi2',
       KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': instancePartition(projectId, instanceId),
-        ':prefix': boundToQuotaPrefix(quotaId),
-      },
+      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': prefix },
     },
     query,
   );
   return { total: page.total, items: page.items.map(bindingFromItem) };
 };
 
+/** A page of the apps bound to a quota: newest binding first, then app id. */
+export const listBoundApps = (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+  query: ListQuery,
+): Promise<Page<AppBinding>> => bindingStatePage(db, projectId, instanceId, boundToQuotaPrefix(quotaId), query);
+
 /** A page of the apps bound to no quota, by name. */
-export const listBindableApps = async (
+export const listBindableApps = (
   db: Db,
   projectId: string,
   instanceId: string,
   query: ListQuery,
-): Promise<Page<AppBinding>> => {
-  const page = await queryPage<AppItem>(
-    db,
-    {
-      IndexName: 'lsi2',
-      KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': BINDING_PREFIX.unbound },
-    },
-    query,
-  );
-  return { total: page.total, items: page.items.map(bindingFromItem) };
-};
+): Promise<Page<AppBinding>> => bindingStatePage(db, projectId, instanceId, BINDING_PREFIX.unbound, query);
 
 const quotaUncountAction = (db: Db, app: App, quotaId: string, count: number): TransactItem => ({
   Update: {

@@ -81,29 +81,37 @@ export const createTestApi = async (options: TestApiOptions = {}): Promise<TestA
     deps,
     invoke,
     async call(method, url, request = {}) {
-      const { body } = request;
-      const encoded =
-        body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-      const { fn, event } = toApiGatewayEvent({
-        method,
-        url,
-        body: encoded,
-        headers: {
-          ...(encoded === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(request.token === undefined ? {} : { 'x-auth-token': request.token }),
-          ...request.headers,
-        },
-      });
-      const result = await invoke(fn, event);
-      const text = result.body ?? '';
-      return {
-        status: result.statusCode ?? 200,
-        headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
-        body: text === '' ? undefined : JSON.parse(text),
-      };
+      const { fn, event } = testEvent(method, url, request);
+      return testResponse(await invoke(fn, event));
     },
   };
 };
 
 /** A project id no other test uses, so tests never see each other's data. */
 export const freshProject = (): string => `p${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+/** The API Gateway event of a test request: a body that is not a string or Buffer is sent as JSON. */
+export const testEvent = (method: string, url: string, request: TestRequest = {}) => {
+  const { body } = request;
+  const encoded = body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return toApiGatewayEvent({
+    method,
+    url,
+    body: encoded,
+    headers: {
+      ...(encoded === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(request.token === undefined ? {} : { 'x-auth-token': request.token }),
+      ...request.headers,
+    },
+  });
+};
+
+/** A function's result as a test reads it: lowercase header names, the body parsed. */
+export const testResponse = (result: ApiResult): TestResponse => {
+  const text = result.body ?? '';
+  return {
+    status: result.statusCode ?? 200,
+    headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
+    body: text === '' ? undefined : JSON.parse(text),
+  };
+};

@@ -12,12 +12,12 @@ import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { createFunctionHandler } from '#lib/http/function-handler.ts';
 import type { TableAccess } from '#lib/infra/table-access.ts';
-import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
+import { lambdaContext } from '#lib/local/api-gateway-event.ts';
 import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { createStore } from '#lib/store/store.ts';
 import { createTableInput } from '#lib/store/table-definition.ts';
-import type { TestRequest, TestResponse } from './api-client.ts';
+import { type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
 import { TEST_SECRET } from './tokens.ts';
 
 /**
@@ -155,29 +155,11 @@ export const createRecordedService = async (): Promise<RecordedService> => {
     recorders,
     succeeded,
     async call(method, url, request = {}) {
-      const { body } = request;
-      const encoded =
-        body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-      const { fn, event } = toApiGatewayEvent({
-        method,
-        url,
-        body: encoded,
-        headers: {
-          ...(encoded === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(request.token === undefined ? {} : { 'x-auth-token': request.token }),
-          ...request.headers,
-        },
-      });
-      const result = await invokers[fn](event);
-      const status = result.statusCode ?? 200;
+      const { fn, event } = testEvent(method, url, request);
+      const response = testResponse(await invokers[fn](event));
       const match = matchRoute(method.toUpperCase(), new URL(url, 'http://localhost').pathname);
-      if (status < 300 && match.kind === 'found') succeeded[fn].add(match.route.operation);
-      const text = result.body ?? '';
-      return {
-        status,
-        headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
-        body: text === '' ? undefined : JSON.parse(text),
-      };
+      if (response.status < 300 && match.kind === 'found') succeeded[fn].add(match.route.operation);
+      return response;
     },
   };
 };
