@@ -1,0 +1,109 @@
+/**
+ * `npm run bench [-- --smoke] [-- --out FILE]`: what each operation costs on top of the DynamoDB
+ * requests it needs, consume against rate-limiter-flexible's DynamoDB limiter, consume
+ * throughput, and the deployed bundles' size and import time. One process: it starts its own
+ * in-memory DynamoDB Local, composes the three functions as the deployment does and invokes them
+ * with API Gateway events. Writes bench/results.json (or FILE), prints a table, and ends with
+ * `bench: worst ratio R, consume ddb_requests N, peer ratio P`.
+ *
+ * `--smoke` (or BENCH_SMOKE=1) is a run of a few iterations for the test suite; BENCH_OUT also sets
+ * the output file.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FUNCTION_NAMES } from '#lib/routes.ts';
+import { type BundleResult, measureBundle } from './bench/bundles.ts';
+import { type BenchEnv, startBenchEnv } from './bench/environment.ts';
+import { interleave, type OperationResult } from './bench/interleave.ts';
+import { createConsumeFixture, operationBenches, type Sizes } from './bench/operations.ts';
+import { type PeerSizes, runPeer } from './bench/peer.ts';
+import { type BenchResults, formatReport, summaryLine } from './bench/report.ts';
+import { measureThroughput, type ThroughputLevel } from './bench/throughput.ts';
+
+const { values } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } },
+});
+const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const outFile = resolve(values.out ?? process.env.BENCH_OUT ?? join(repoRoot, 'bench', 'results.json'));
+
+// Sized for about 3 minutes on 2 cores: the one-request operations get 200 timed pairs; bind 100
+// and the list of 1,000 take tens of milliseconds a call, so fewer (their p99 is near their max).
+const sizes: Sizes = smoke
+  ? { fast: 6, fastWarmup: 2, bind100: 2, bind100Warmup: 1, list: 3, listWarmup: 1, listApps: 50 }
+  : { fast: 200, fastWarmup: 20, bind100: 30, bind100Warmup: 3, list: 60, listWarmup: 5, listApps: 1000 };
+const peerSizes: PeerSizes = {
+  iterations: smoke ? 6 : 200,
+  warmup: smoke ? 2 : 20,
+  limit: 100,
+  calls: 400,
+  concurrency: 32,
+};
+const THROUGHPUT_CONCURRENCY = [1, 8, 32];
+const throughputMs = smoke ? 300 : 4000;
+const importRuns = smoke ? 1 : 5;
+
+const started = performance.now();
+// Resource limits far above what the run creates (thousands of apps and quotas in one instance).
+const env: BenchEnv = await startBenchEnv({ appsPerInstance: 1_000_000, quotasPerInstance: 1_000_000 });
+const stopOnSignal = (signal: NodeJS.Signals) => {
+  void env.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+};
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
+
+const operations: OperationResult[] = [];
+const throughput: ThroughputLevel[] = [];
+let peer: Awaited<ReturnType<typeof runPeer>>;
+try {
+  const consumeFixture = await createConsumeFixture(env, Math.max(...THROUGHPUT_CONCURRENCY), 'BenchConsume');
+  for (const bench of operationBenches(env, sizes, consumeFixture)) {
+    const result = await interleave(bench, env.counter);
+    operations.push(result);
+    console.error(`bench: ${result.op}: p50 ${result.p50_ms} ms, bare ${result.bare_p50_ms} ms, ratio ${result.ratio}`);
+  }
+  peer = await runPeer(env, consumeFixture, peerSizes);
+  for (const concurrency of THROUGHPUT_CONCURRENCY) {
+    throughput.push(await measureThroughput(env, consumeFixture, concurrency, throughputMs));
+  }
+} finally {
+  await env.stop();
+}
+
+// Bundled and imported once DynamoDB Local is gone, so the Java process does not compete for the CPU.
+const bundleDir = mkdtempSync(join(tmpdir(), 'credential-quota-bench-'));
+const bundles: Record<string, BundleResult> = {};
+try {
+  for (const name of FUNCTION_NAMES) bundles[name] = await measureBundle(name, bundleDir, importRuns);
+} finally {
+  rmSync(bundleDir, { recursive: true, force: true });
+}
+
+const results: BenchResults = {
+  operations,
+  peer,
+  throughput: { consume: throughput },
+  bundles,
+  meta: {
+    node: process.version,
+    date: new Date().toISOString(),
+    smoke,
+    iterations: Object.fromEntries([
+      ...operations.map((row) => [row.op, row.iterations] as const),
+      ['peer', peerSizes.iterations],
+      ['import runs', importRuns],
+    ]),
+    list_bound_apps: sizes.listApps,
+    cpus: cpus().length,
+    duration_s: Math.round((performance.now() - started) / 1000),
+  },
+};
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+console.log(formatReport(results));
+console.log(`\nresults: ${outFile}`);
+console.log(summaryLine(results));

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { signToken } from '#lib/auth/token-issuer.ts';
+import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
+import type { ResourceLimits } from '#lib/config.ts';
+import type { FunctionDeps } from '#lib/deps.ts';
+import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { newCredential, newId } from '#lib/domain/ids.ts';
+import type { App } from '#lib/domain/models.ts';
+import { hashSecret } from '#lib/domain/secrets.ts';
+import { systemClock } from '#lib/domain/time.ts';
+import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
+import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
+import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
+import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
+import { createFunctionHandler } from '#lib/http/function-handler.ts';
+import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
+import { ensureTable } from '#lib/local/ensure-table.ts';
+import type { FunctionName } from '#lib/routes.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import type { Db } from '#lib/store/db.ts';
+import { createStore } from '#lib/store/store.ts';
+import { countRequests, type RequestCounter } from './request-counter.ts';
+
+/** The region every client of the bench uses (DynamoDB Local ignores it, the SDK needs one). */
+export const REGION = 'us-east-1';
+
+/** Credentials DynamoDB Local accepts (it accepts any). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The HS256 secret the bench's functions verify tokens with, as a deployment's secret would be. */
+const BENCH_SECRET = 'credential-quota-bench-secret-not-for-production';
+
+/** A request ready to be invoked: building the event is API Gateway's work, so it is never timed. */
+export interface PreparedCall {
+  readonly fn: FunctionName;
+  readonly event: ApiEvent;
+  readonly context: Context;
+}
+
+/** A parsed response, for set-up steps and checks. */
+export interface CallResult {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read freely in set-up code
+  readonly body: any;
+}
+
+/** The three functions, deployed in-process over a fresh table on a DynamoDB Local of their own. */
+export interface BenchEnv {
+  readonly endpoint: string;
+  readonly db: Db;
+  readonly deps: FunctionDeps;
+  /** Counts what the functions' document client sends (and the bare calls, which share it). */
+  readonly counter: RequestCounter;
+  readonly projectId: string;
+  readonly instanceId: string;
+  /** `/v2/<project>/apigw/instances/<instance>`. */
+  readonly base: string;
+  prepare(method: string, url: string, body?: unknown): PreparedCall;
+  invoke(call: PreparedCall): Promise<ApiResult>;
+  /** Prepares, invokes and parses in one go: for set-up, never for timing. */
+  call(method: string, url: string, body?: unknown): Promise<CallResult>;
+  /** Creates apps straight through the store (the API would hash a secret for each: seconds per thousand). */
+  createApps(count: number, prefix: string): Promise<App[]>;
+  /** Binds apps to a quota through the API, 99 per request (one transaction each). */
+  bindAll(quotaId: string, appIds: readonly string[]): Promise<void>;
+  /** Creates a quota through the API; returns its id. */
+  createQuota(name: string, callLimits: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+
+/** Runs `task(0..count-1)` with at most `concurrency` at a time. */
+export const pool = async <T>(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<T>,
+): Promise<T[]> => {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) results[index] = await task(index);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return results;
+};
+
+const expectStatus = (result: CallResult, status: number, what: string): void => {
+  if (result.status !== status) {
+    throw new Error(`${what}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
+  }
+};
+
+/**
+ * Starts DynamoDB Local in memory on a free port, creates the table from the deployed definition
+ * and composes the three functions exactly as `functions/*.ts` do (`createFunctionHandler` over
+ * the operation adapters), with dependencies over a document client to it, an HS256 verifier and
+ * a real signed token; then creates one instance to work in.
+ */
+export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> => {
+  const local: DynamoDbLocal = await startDynamoDbLocal({ port: await freePort(), timeoutMs: 90_000 });
+  try {
+    const { endpoint } = local;
+    const tableName = `bench-${randomUUID()}`;
+    const raw = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    await ensureTable(raw, tableName);
+    raw.destroy();
+    const db: Db = { client: createDocumentClient({ region: REGION, endpoint }), tableName };
+    const counter = countRequests(db.client);
+    const deps: FunctionDeps = {
+      store: createStore(db),
+      clock: systemClock,
+      limits,
+      appKeys: new AppKeyCache(),
+      verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: BENCH_SECRET }),
+    };
+    const handlers = {
+      registry: createFunctionHandler('registry', registryHandlers, deps),
+      'app-quotas': createFunctionHandler('app-quotas', appQuotaHandlers, deps),
+      'quota-consumptions': createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
+    };
+    const projectId = `bench${newId().slice(0, 8)}`;
+    const token = await signToken(BENCH_SECRET, {
+      projectId,
+      actions: ['apig:*'],
+      ttlSeconds: 3 * 3600,
+      subject: 'bench',
+    });
+
+    const prepare = (method: string, url: string, body?: unknown): PreparedCall => {
+      const encoded = body === undefined ? undefined : JSON.stringify(body);
+      const { fn, event } = toApiGatewayEvent({
+        method,
+        url,
+        body: encoded,
+        headers: {
+          'x-auth-token': token,
+          ...(encoded === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      });
+      return { fn, event, context: lambdaContext(fn) };
+    };
+    const invoke = (call: PreparedCall): Promise<ApiResult> => handlers[call.fn](call.event, call.context);
+    const call = async (method: string, url: string, body?: unknown): Promise<CallResult> => {
+      const result = await invoke(prepare(method, url, body));
+      return { status: result.statusCode ?? 200, body: result.body ? JSON.parse(result.body) : undefined };
+    };
+
+    const created = await call('POST', `/v2/${projectId}/apigw/instances`, { instance_name: 'bench_instance' });
+    expectStatus(created, 201, 'create instance');
+    const instanceId: string = created.body.instance_id;
+    const base = `/v2/${projectId}/apigw/instances/${instanceId}`;
+    const secretHash = await hashSecret(newCredential(32));
+
+    return {
+      endpoint,
+      db,
+      deps,
+      counter,
+      projectId,
+      instanceId,
+      base,
+      prepare,
+      invoke,
+      call,
+      createApps: (count, prefix) =>
+        pool(count, 16, async (index) => {
+          const now = new Date();
+          const app: App = {
+            projectId,
+            instanceId,
+            appId: newId(),
+            name: `${prefix}-${index}`,
+            remark: '',
+            status: 1,
+            appKey: newCredential(32),
+            registerTime: now,
+            updateTime: now,
+          };
+          await deps.store.createApp(app, secretHash, limits.appsPerInstance);
+          return app;
+        }),
+      bindAll: async (quotaId, appIds) => {
+        const batches: string[][] = [];
+        for (let start = 0; start < appIds.length; start += 99) batches.push(appIds.slice(start, start + 99));
+        await pool(batches.length, 4, async (index) => {
+          const result = await call('POST', `${base}/app-quotas/${quotaId}/binding-apps`, {
+            app_ids: batches[index],
+          });
+          expectStatus(result, 201, 'bind apps');
+        });
+      },
+      createQuota: async (name, callLimits) => {
+        const result = await call('POST', `${base}/app-quotas`, {
+          name,
+          call_limits: callLimits,
+          time_unit: 'DAY',
+          time_interval: 1,
+        });
+        expectStatus(result, 201, 'create quota');
+        return result.body.app_quota_id as string;
+      },
+      stop: async () => {
+        db.client.destroy();
+        await local.stop();
+      },
+    };
+  } catch (error) {
+    await local.stop();
+    throw error;
+  }
+};

@@ -1,0 +1,92 @@
+import type { BundleResult } from './bundles.ts';
+import type { OperationResult } from './interleave.ts';
+import type { PeerResult } from './peer.ts';
+import type { ThroughputLevel } from './throughput.ts';
+
+/** Everything bench/results.json holds. */
+export interface BenchResults {
+  readonly operations: readonly OperationResult[];
+  readonly peer: PeerResult;
+  readonly throughput: { readonly consume: readonly ThroughputLevel[] };
+  readonly bundles: Readonly<Record<string, BundleResult>>;
+  readonly meta: {
+    readonly node: string;
+    readonly date: string;
+    readonly smoke: boolean;
+    readonly iterations: Readonly<Record<string, number>>;
+    readonly list_bound_apps: number;
+    readonly cpus: number;
+    readonly duration_s: number;
+  };
+}
+
+const pad = (cells: readonly (string | number)[], widths: readonly number[]): string =>
+  cells
+    .map((cell, index) =>
+      index === 0 ? String(cell).padEnd(widths[index] ?? 0) : String(cell).padStart(widths[index] ?? 0),
+    )
+    .join('  ');
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+/** The human-readable report: the operations table, then the peer, throughput and bundles. */
+export const formatReport = (results: BenchResults): string => {
+  const lines: string[] = [];
+  const widths = [22, 8, 8, 9, 9, 6, 8, 6];
+  lines.push(pad(['operation', 'p50 ms', 'p99 ms', 'bare p50', 'bare p99', 'ratio', 'ddb req', 'iters'], widths));
+  for (const row of results.operations) {
+    const name = row.op === 'list bound apps' ? `list bound (${results.meta.list_bound_apps})` : row.op;
+    lines.push(
+      pad(
+        [
+          name + (row.bare_matches_store ? '' : ' *'),
+          fixed(row.p50_ms),
+          fixed(row.p99_ms),
+          fixed(row.bare_p50_ms),
+          fixed(row.bare_p99_ms),
+          fixed(row.ratio),
+          row.ddb_requests === row.bare_ddb_requests
+            ? row.ddb_requests
+            : `${row.ddb_requests}/${row.bare_ddb_requests}`,
+          row.iterations,
+        ],
+        widths,
+      ),
+    );
+  }
+  if (results.operations.some((row) => !row.bare_matches_store)) {
+    lines.push('* the bare calls did not match the store requests (see the warning above)');
+  }
+  const { peer } = results;
+  const over = peer.over_admission;
+  lines.push(
+    '',
+    `consume vs ${peer.library} (same DynamoDB Local, one call at a time, ${peer.iterations} each):`,
+    `  ours in-process (quotaGuard) p50 ${fixed(peer.ours_p50_ms)} ms, p99 ${fixed(peer.ours_p99_ms)} ms, ${peer.ours_ddb_requests} request(s)`,
+    `  ours via the route            p50 ${fixed(peer.ours_handler_p50_ms)} ms`,
+    `  peer                          p50 ${fixed(peer.peer_p50_ms)} ms, p99 ${fixed(peer.peer_p99_ms)} ms, ${peer.peer_ddb_requests} request(s)`,
+    `  ratio ours/peer p50: ${fixed(peer.ratio)} in-process, ${fixed(peer.handler_ratio)} via the route`,
+    `  over-admission, ${over.calls} calls ${over.concurrency} at a time, limit ${over.limit}: ours admitted ${over.ours_admitted} (+${over.ours_over}, ${over.ours_errors} errors), peer admitted ${over.peer_admitted} (+${over.peer_over}, ${over.peer_errors} errors)`,
+    '',
+    'consume throughput (route, one process, a credential per caller):',
+  );
+  for (const level of results.throughput.consume) {
+    lines.push(
+      `  ${String(level.concurrency).padStart(2)} callers: ${String(level.calls_per_s).padStart(5)} calls/s, p50 ${fixed(level.p50_ms)} ms, ${level.calls} calls${level.non_200 ? `, ${level.non_200} not 200` : ''}`,
+    );
+  }
+  lines.push('', 'bundles (esbuild as the stack: ESM, minified, node24, AWS SDK bundled):');
+  for (const [name, bundle] of Object.entries(results.bundles)) {
+    lines.push(
+      `  ${name.padEnd(19)} ${String(bundle.bytes).padStart(9)} bytes (map ${bundle.map_bytes}), import ${fixed(bundle.import_ms, 1)} ms, with --enable-source-maps ${fixed(bundle.import_ms_source_maps, 1)} ms`,
+    );
+  }
+  return lines.join('\n');
+};
+
+/** The one-line summary the bench ends with. */
+export const summaryLine = (results: BenchResults): string => {
+  const worst = Math.max(...results.operations.map((row) => row.ratio));
+  const consume = results.operations.find((row) => row.op === 'consume');
+  return `bench: worst ratio ${worst.toFixed(2)}, consume ddb_requests ${consume?.ddb_requests ?? 'n/a'}, peer ratio ${results.peer.ratio.toFixed(2)}`;
+};

@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+const OPERATIONS = ['create quota', 'bind 1', 'bind 100', 'list bound apps', 'show quota', 'consume', 'usage'];
+const NUMERIC_FIELDS = ['p50_ms', 'p99_ms', 'bare_p50_ms', 'ratio', 'ddb_requests'] as const;
+
+describe('npm run bench -- --smoke', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The bench starts a DynamoDB Local of its own (another port than the suite's) and bundles the
+  // three functions: a minute or two on a busy machine.
+  it('measures every operation, counts one request per consume, admits exactly the limit and ends with its summary line', async () => {
+    const out = join(dir, 'results.json');
+    const { stdout } = await run(process.execPath, ['scripts/bench.ts', '--smoke', '--out', out], {
+      env: { ...process.env, BENCH_SMOKE: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+
+    expect(results.operations.map((row: { op: string }) => row.op)).toEqual(OPERATIONS);
+    for (const row of results.operations) {
+      for (const field of NUMERIC_FIELDS) {
+        expect(Number.isFinite(row[field]), `${row.op} ${field}`).toBe(true);
+        expect(row[field], `${row.op} ${field}`).toBeGreaterThan(0);
+      }
+      expect(row.bare_matches_store, `${row.op}: bare calls are the store's requests`).toBe(true);
+      expect(row.bare_ddb_requests, row.op).toBe(row.ddb_requests);
+    }
+    const byOp = Object.fromEntries(results.operations.map((row: { op: string }) => [row.op, row]));
+    expect(byOp.consume.ddb_requests).toBe(1);
+    expect(byOp['show quota'].ddb_requests).toBe(1);
+    expect(byOp['bind 100'].ddb_requests).toBe(4);
+
+    const over = results.peer.over_admission;
+    expect(over.ours_admitted).toBe(over.limit);
+    expect(over.ours_over).toBe(0);
+    expect(over.ours_errors).toBe(0);
+    expect(Number.isInteger(over.peer_admitted)).toBe(true);
+    expect(Number.isFinite(results.peer.ratio)).toBe(true);
+
+    expect(results.throughput.consume.map((level: { concurrency: number }) => level.concurrency)).toEqual([1, 8, 32]);
+    for (const level of results.throughput.consume) expect(level.calls_per_s).toBeGreaterThan(0);
+    for (const name of ['registry', 'app-quotas', 'quota-consumptions']) {
+      expect(results.bundles[name].bytes, name).toBeGreaterThan(0);
+      expect(results.bundles[name].import_ms, name).toBeGreaterThan(0);
+    }
+    expect(results.meta).toMatchObject({ smoke: true, node: process.version });
+
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^bench: worst ratio \d+\.\d{2}, consume ddb_requests 1, peer ratio \d+\.\d{2}$/);
+  }, 300_000);
+});
