@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidParameter } from '../domain/errors.ts';
 import { canonicalId, ID_PATTERN } from '../domain/ids.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PRODUCTS, ROUTES } from '../routes.ts';
 import { OPERATION_SCHEMAS, type OperationSchemas } from '../schemas/operations.ts';
 

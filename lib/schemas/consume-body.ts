@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The most units one call may cost. */
 export const MAX_COST = 1000;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { limitSchema, nameFilterSchema, offsetSchema } from '../http/validation.ts';
 
 /** Query of list routes filtered by `name` (instances, apps, quotas). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema, projectIdSchema } from '../http/validation.ts';
 
 /** Path of the project-level routes. */

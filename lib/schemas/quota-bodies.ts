@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseResetTime, TIME_UNIT_MS, type TimeUnit } from '../domain/quota.ts';
 import { idSchema, remarkSchema } from '../http/validation.ts';
 

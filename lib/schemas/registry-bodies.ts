@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { remarkSchema } from '../http/validation.ts';
 
 /** Create instance body. */

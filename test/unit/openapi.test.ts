@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openApiDocument } from '#lib/openapi/openapi-document.ts';
 import { ROUTES } from '#lib/routes.ts';
 import { OPERATION_SCHEMAS } from '#lib/schemas/operations.ts';

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
+import { VerifiedTokens } from '#lib/auth/verified-tokens.ts';
 import { ApiError } from '#lib/domain/errors.ts';
 import { badTokens, TEST_SECRET, tokenFor } from '../support/tokens.ts';
 
@@ -43,5 +44,52 @@ describe('token verification', () => {
 
   it('accepts the tokens the test suite issues', async () => {
     await expect(verify(await tokenFor('p1', ['apig:*']))).resolves.toMatchObject({ projectId: 'p1' });
+  });
+});
+
+describe('remembered tokens', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('still refuses a remembered token once it expires (with the 5 s tolerance)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-23T07:00:00Z'));
+    const fresh = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
+    const token = await new SignJWT({ project_id: 'demo', actions: ['apig:*'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 10)
+      .sign(secret);
+    await expect(fresh(token)).resolves.toMatchObject({ projectId: 'demo' });
+    vi.setSystemTime(new Date('2026-11-23T07:00:14Z'));
+    await expect(fresh(token)).resolves.toMatchObject({ projectId: 'demo' });
+    vi.setSystemTime(new Date('2026-11-23T07:00:16Z'));
+    await expect(fresh(token)).rejects.toMatchObject({ code: 'APIG.1002' });
+  });
+
+  it('never remembers a refusal, nor lets a token differing by one character through', async () => {
+    const fresh = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
+    const good = await tokenFor('demo');
+    await expect(fresh(good)).resolves.toMatchObject({ projectId: 'demo' });
+    const last = good.at(-1) === 'A' ? 'B' : 'A';
+    const tampered = `${good.slice(0, -1)}${last}`;
+    await expect(fresh(tampered)).rejects.toMatchObject({ code: 'APIG.1002' });
+    await expect(fresh(tampered)).rejects.toMatchObject({ code: 'APIG.1002' });
+  });
+});
+
+describe('VerifiedTokens', () => {
+  const principal = { projectId: 'p', actions: ['apig:*'], subject: undefined };
+
+  it('ends entries after their maximum age and before nbf, and keeps at most its capacity', () => {
+    const tokens = new VerifiedTokens({ capacity: 2, maxAgeMs: 1000, toleranceSeconds: 5 });
+    tokens.set('a', principal, 10_000, undefined, 0);
+    expect(tokens.get('a', 999)).toBe(principal);
+    expect(tokens.get('a', 1001)).toBeUndefined();
+    tokens.set('b', principal, 10_000, 100, 0);
+    expect(tokens.get('b', 94_000)).toBeUndefined();
+    tokens.set('c', principal, 10_000, undefined, 0);
+    tokens.set('d', principal, 10_000, undefined, 0);
+    tokens.set('e', principal, 10_000, undefined, 0);
+    expect(tokens.get('c', 1)).toBeUndefined();
+    expect(tokens.get('e', 1)).toBe(principal);
   });
 });
