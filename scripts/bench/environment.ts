@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { signToken } from '#lib/auth/token-issuer.ts';
@@ -19,6 +18,7 @@ import { createFunctionHandler } from '#lib/http/function-handler.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
 import { ensureTable } from '#lib/local/ensure-table.ts';
+import { freePort } from '#lib/local/free-port.ts';
 import type { FunctionName } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
@@ -71,17 +71,6 @@ export interface BenchEnv {
   createQuota(name: string, callLimits: number): Promise<string>;
   stop(): Promise<void>;
 }
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 
 /** Runs `task(0..count-1)` with at most `concurrency` at a time. */
 export const pool = async <T>(
