@@ -10,15 +10,12 @@ import { newCredential, newId } from '#lib/domain/ids.ts';
 import type { App } from '#lib/domain/models.ts';
 import { hashSecret } from '#lib/domain/secrets.ts';
 import { systemClock } from '#lib/domain/time.ts';
-import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
-import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
-import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
-import { createFunctionHandler } from '#lib/http/function-handler.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
 import { ensureTable } from '#lib/local/ensure-table.ts';
 import { freePort } from '#lib/local/free-port.ts';
+import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
@@ -116,11 +113,7 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
       appKeys: new AppKeyCache(),
       verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: BENCH_SECRET }),
     };
-    const handlers = {
-      registry: createFunctionHandler('registry', registryHandlers, deps),
-      'app-quotas': createFunctionHandler('app-quotas', appQuotaHandlers, deps),
-      'quota-consumptions': createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
-    };
+    const handlers = createServiceHandlers(deps);
     const projectId = `bench${newId().slice(0, 8)}`;
     const token = await signToken(BENCH_SECRET, {
       projectId,

@@ -7,12 +7,9 @@ import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
 import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
 import { type Clock, systemClock } from '#lib/domain/time.ts';
-import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
-import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
-import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
-import { createFunctionHandler } from '#lib/http/function-handler.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
+import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
@@ -52,15 +49,7 @@ export interface TestApiOptions {
 
 /** Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it. */
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
-  const endpoint = inject('dynamodbEndpoint');
-  const tableName = `test-${randomUUID()}`;
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await raw.send(new CreateTableCommand(createTableInput(tableName)));
-  raw.destroy();
+  const { endpoint, tableName } = await createTestTable();
   const db: Db = { client: createDocumentClient({ region: 'us-east-1', endpoint }), tableName };
   const deps: FunctionDeps = {
     store: createStore(db),
@@ -69,11 +58,7 @@ export const createTestApi = async (options: TestApiOptions = {}): Promise<TestA
     appKeys: new AppKeyCache(),
     verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }),
   };
-  const handlers = {
-    registry: createFunctionHandler('registry', registryHandlers, deps),
-    'app-quotas': createFunctionHandler('app-quotas', appQuotaHandlers, deps),
-    'quota-consumptions': createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
-  };
+  const handlers = createServiceHandlers(deps);
   const invoke = (fn: FunctionName, event: ApiEvent, context: Context = lambdaContext(fn)) =>
     handlers[fn](event, context);
   return {
@@ -114,4 +99,18 @@ export const testResponse = (result: ApiResult): TestResponse => {
     headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)])),
     body: text === '' ? undefined : JSON.parse(text),
   };
+};
+
+/** A fresh table, built from the stack's definition, on the suite's DynamoDB Local. */
+export const createTestTable = async (): Promise<{ endpoint: string; tableName: string }> => {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `test-${randomUUID()}`;
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await raw.send(new CreateTableCommand(createTableInput(tableName)));
+  raw.destroy();
+  return { endpoint, tableName };
 };

@@ -1,23 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
 import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
 import { systemClock } from '#lib/domain/time.ts';
-import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
-import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
-import { registryHandlers } from '#lib/handlers/registry-handlers.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
-import { createFunctionHandler } from '#lib/http/function-handler.ts';
 import type { TableAccess } from '#lib/infra/table-access.ts';
 import { lambdaContext } from '#lib/local/api-gateway-event.ts';
+import { FUNCTION_BUILDERS } from '#lib/local/service-handlers.ts';
 import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { createStore } from '#lib/store/store.ts';
-import { createTableInput } from '#lib/store/table-definition.ts';
-import { type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
+import { createTestTable, type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
 import { TEST_SECRET } from './tokens.ts';
 
 /**
@@ -103,37 +96,13 @@ export interface RecordedService {
 
 type Invoke = (event: ApiEvent) => Promise<ApiResult>;
 
-/** Each function's handler over its own dependencies, as its entry point in `functions/` builds it. */
-const FUNCTIONS: Readonly<Record<FunctionName, (deps: FunctionDeps) => Invoke>> = {
-  registry: (deps) => {
-    const handler = createFunctionHandler('registry', registryHandlers, deps);
-    return (event) => handler(event, lambdaContext('registry'));
-  },
-  'app-quotas': (deps) => {
-    const handler = createFunctionHandler('app-quotas', appQuotaHandlers, deps);
-    return (event) => handler(event, lambdaContext('app-quotas'));
-  },
-  'quota-consumptions': (deps) => {
-    const handler = createFunctionHandler('quota-consumptions', consumptionHandlers, deps);
-    return (event) => handler(event, lambdaContext('quota-consumptions'));
-  },
-};
-
 /**
  * Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it.
  * Like the deployment, and unlike `createTestApi`, each function has its own document client (and
  * app-key cache), so each recorder sees only its own function's requests.
  */
 export const createRecordedService = async (): Promise<RecordedService> => {
-  const endpoint = inject('dynamodbEndpoint');
-  const tableName = `test-${randomUUID()}`;
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await raw.send(new CreateTableCommand(createTableInput(tableName)));
-  raw.destroy();
+  const { endpoint, tableName } = await createTestTable();
   const verifyToken = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
   const recorders = {} as Record<FunctionName, PermissionRecorder>;
   const succeeded = {} as Record<FunctionName, Set<string>>;
@@ -149,7 +118,8 @@ export const createRecordedService = async (): Promise<RecordedService> => {
       appKeys: new AppKeyCache(),
       verifyToken,
     };
-    invokers[fn] = FUNCTIONS[fn](deps);
+    const handler = FUNCTION_BUILDERS[fn](deps);
+    invokers[fn] = (event) => handler(event, lambdaContext(fn));
   }
   return {
     recorders,

@@ -1,0 +1,25 @@
+import type { FunctionDeps } from '../deps.ts';
+import { appQuotaHandlers } from '../handlers/app-quota-handlers.ts';
+import { consumptionHandlers } from '../handlers/consumption-handlers.ts';
+import { registryHandlers } from '../handlers/registry-handlers.ts';
+import { createFunctionHandler } from '../http/function-handler.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
+import type { FunctionHandler } from './functions.ts';
+
+/**
+ * Each function's handler over given dependencies, built as its entry point in `functions/` builds
+ * it, for in-process runs (tests, the bench). The entry points import only their own handler set,
+ * so a bundle carries one function's code.
+ */
+export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: FunctionDeps) => FunctionHandler>> = {
+  registry: (deps) => createFunctionHandler('registry', registryHandlers, deps),
+  'app-quotas': (deps) => createFunctionHandler('app-quotas', appQuotaHandlers, deps),
+  'quota-consumptions': (deps) => createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
+};
+
+/** The three functions' handlers over the same dependencies. */
+export const createServiceHandlers = (deps: FunctionDeps): Record<FunctionName, FunctionHandler> =>
+  Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, FUNCTION_BUILDERS[fn](deps)])) as Record<
+    FunctionName,
+    FunctionHandler
+  >;
