@@ -3,7 +3,7 @@ import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Quota, windowLengthMs } from '../domain/quota.ts';
 import { type AppItem, appFromItem } from './app-store.ts';
-import { type Db, MAX_TRANSACTION_ACTIONS, queryPage, type TransactItem, transact } from './db.ts';
+import { type Db, MAX_TRANSACTION_ACTIONS, queryFirst, queryPage, type TransactItem, transact } from './db.ts';
 import {
   appKey,
   BINDING_PREFIX,
@@ -184,7 +184,14 @@ const undoBind = async (db: Db, quota: Quota, apps: readonly App[], boundTime: D
   throw new Error(`undo of a split bind to quota ${quota.quotaId} did not complete`);
 };
 
-/** A page of the binding-state index (`lsi2`) under one prefix of the instance's partition. */
+/** The Query of the binding-state index (`lsi2`) under one prefix of the instance's partition. */
+const bindingStateQuery = (projectId: string, instanceId: string, prefix: string) => ({
+  IndexName: 'lsi2',
+  KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
+  ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': prefix },
+});
+
+/** A page of the binding-state index under one prefix. */
 const bindingStatePage = async (
   db: Db,
   projectId: string,
@@ -192,15 +199,7 @@ const bindingStatePage = async (
   prefix: string,
   query: ListQuery,
 ): Promise<Page<AppBinding>> => {
-  const page = await queryPage<AppItem>(
-    db,
-    {
-      IndexName: 'lsi2',
-      KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': prefix },
-    },
-    query,
-  );
+  const page = await queryPage<AppItem>(db, bindingStateQuery(projectId, instanceId, prefix), query);
   return { total: page.total, items: page.items.map(bindingFromItem) };
 };
 
@@ -251,15 +250,19 @@ export const unbindNextBatch = async (
   instanceId: string,
   quotaId: string,
 ): Promise<number> => {
-  const page = await listBoundApps(db, projectId, instanceId, quotaId, {
-    offset: 0,
-    limit: MAX_TRANSACTION_ACTIONS - 1,
-  });
-  const [first] = page.items;
+  // Only the batch is read: a delete reads each bound app once, not the whole rest per batch.
+  const batch = (
+    await queryFirst<AppItem>(
+      db,
+      bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)),
+      MAX_TRANSACTION_ACTIONS - 1,
+    )
+  ).map(bindingFromItem);
+  const [first] = batch;
   if (!first) return 0;
   const done = await transact(db, [
-    quotaUncountAction(db, first.app, quotaId, page.items.length),
-    ...page.items.map((binding) => unbindAction(db, binding.app, quotaId)),
+    quotaUncountAction(db, first.app, quotaId, batch.length),
+    ...batch.map((binding) => unbindAction(db, binding.app, quotaId)),
   ]);
-  return done ? page.items.length : -1;
+  return done ? batch.length : -1;
 };

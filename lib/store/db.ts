@@ -83,6 +83,21 @@ export const queryPage = async <T>(
   return { total, items };
 };
 
+/**
+ * The first `count` items a Query matches (strongly consistent), in one request: for work taken a
+ * batch at a time, which needs no total and must not read past its batch.
+ */
+export const queryFirst = async <T>(
+  db: Db,
+  input: Omit<QueryCommandInput, 'TableName'>,
+  count: number,
+): Promise<T[]> => {
+  const output = await db.client.send(
+    new QueryCommand({ ...input, TableName: db.tableName, ConsistentRead: true, Limit: count }),
+  );
+  return (output.Items ?? []) as T[];
+};
+
 /** Every item a Query matches (strongly consistent), page after page. */
 export const queryAll = async <T>(db: Db, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> =>
   (await queryPage<T>(db, input, { offset: 0, limit: Number.MAX_SAFE_INTEGER })).items as T[];

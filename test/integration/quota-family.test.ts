@@ -4,6 +4,7 @@ import { appKey } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { steppingClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { countQueriedItems } from '../support/request-counter.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
 let api: TestApi;
@@ -236,7 +237,14 @@ describe('delete quota', () => {
     await bind(quotaId, ids.slice(0, 99));
     await bind(quotaId, ids.slice(99));
     const other = await createQuota('spare');
-    expect((await call('DELETE', `/app-quotas/${quotaId}`)).status).toBe(204);
+    const read = countQueriedItems(api.db.client);
+    try {
+      expect((await call('DELETE', `/app-quotas/${quotaId}`)).status).toBe(204);
+    } finally {
+      read.remove();
+    }
+    // Each bound app is read once (99 + 31 + the empty last look), not the whole rest per batch.
+    expect(read.items).toBe(130);
     expect((await call('GET', `/app-quotas/${other}/bindable-apps?limit=500`)).body.total).toBe(130);
   });
 

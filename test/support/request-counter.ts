@@ -20,3 +20,20 @@ export const countRequests = (client: DynamoDBDocumentClient) => {
     },
   };
 };
+
+/** Counts the items every Query a client sends reads back (page after page). */
+export const countQueriedItems = (client: DynamoDBDocumentClient) => {
+  const name = `queriedItems${Math.random()}`;
+  const counted = { items: 0, remove: () => client.middlewareStack.remove(name) };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'QueryCommand') {
+        counted.items += ((result.output as { Items?: unknown[] }).Items ?? []).length;
+      }
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  return counted;
+};
