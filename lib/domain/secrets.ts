@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (secret: string, salt: Buffer, length: number) => Promise<Buffer>;
@@ -12,13 +12,4 @@ export const hashSecret = async (secret: string): Promise<string> => {
   const salt = randomBytes(16);
   const hash = await scryptAsync(secret, salt, KEY_LENGTH);
   return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
-};
-
-/** Whether a secret matches a stored hash, in constant time. */
-export const verifySecret = async (secret: string, stored: string): Promise<boolean> => {
-  const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64'), expected.length);
-  return timingSafeEqual(actual, expected);
 };

@@ -51,9 +51,3 @@ export const limitSchema = decimal.optional().transform((value) => {
 
 /** A case-insensitive substring filter on names. */
 export const nameFilterSchema = z.string().max(64).refine(wellFormed).optional();
-
-/** Offset and limit of a list request. */
-export interface PageRequest {
-  readonly offset: number;
-  readonly limit: number;
-}

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { appKeyExists, appNameExists, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
+import { appKeyExists, appNameExists } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import {
@@ -11,12 +11,12 @@ import {
   sendTransaction,
   transact,
 } from './db.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
 import {
   appKey,
   appKeyClaimKey,
   appListKey,
   appNameKey,
-  instanceKey,
   instancePartition,
   type Key,
   LIST_PREFIX,
@@ -107,16 +107,7 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
   });
   try {
     await sendTransaction(db, [
-      {
-        Update: {
-          TableName: db.tableName,
-          Key: instanceKey(projectId, instanceId),
-          UpdateExpression: 'SET app_num = if_not_exists(app_num, :zero) + :one',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num < :max)',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxApps },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      countOnInstanceAction(db, projectId, instanceId, 'app_num', maxApps),
       {
         Put: {
           TableName: db.tableName,
@@ -130,7 +121,7 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
-    if (failedCondition(reasons, 0)) throw reasons[0]?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
+    if (failedCondition(reasons, 0)) throw countRefusal(reasons[0], instanceId);
     if (failedCondition(reasons, 2)) throw appNameExists(app.name, instanceId);
     if (failedCondition(reasons, 3)) throw appKeyExists(instanceId);
     if (onlyConflicts(reasons)) return false;
@@ -197,14 +188,7 @@ export const deleteApp = async (
     },
     { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
     { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
-    {
-      Update: {
-        TableName: db.tableName,
-        Key: instanceKey(projectId, instanceId),
-        UpdateExpression: 'SET app_num = app_num - :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
+    uncountOnInstanceAction(db, projectId, instanceId, 'app_num'),
     ...(item.quota_id
       ? [
           {

@@ -1,9 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type ApiError, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
 import type { Instance } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { type Db, queryPage } from './db.ts';
+import { type CancellationReason, type Db, queryPage, type TransactItem } from './db.ts';
 import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX } from './keys.ts';
 
 /** The stored form of an instance. */
@@ -89,3 +90,47 @@ export const listInstances = async (db: Db, projectId: string, query: ListQuery)
   );
   return { total: page.total, items: page.items.map(fromItem) };
 };
+
+/** The counts an instance keeps of what it holds, to enforce the resource limits. */
+export type InstanceCount = 'app_num' | 'quota_num';
+
+/**
+ * Counts one more app or quota on its instance, as an action of the transaction that creates it:
+ * conditioned on the instance existing and the count being under `max`. On refusal the instance
+ * comes back with the cancellation, which {@link countRefusal} reads.
+ */
+export const countOnInstanceAction = (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  count: InstanceCount,
+  max: number,
+): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: instanceKey(projectId, instanceId),
+    UpdateExpression: `SET ${count} = if_not_exists(${count}, :zero) + :one`,
+    ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(${count}) OR ${count} < :max)`,
+    ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': max },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
+/** Counts one app or quota less on its instance, in the transaction that deletes it. */
+export const uncountOnInstanceAction = (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  count: InstanceCount,
+): TransactItem => ({
+  Update: {
+    TableName: db.tableName,
+    Key: instanceKey(projectId, instanceId),
+    UpdateExpression: `SET ${count} = ${count} - :one`,
+    ExpressionAttributeValues: { ':one': 1 },
+  },
+});
+
+/** Why a {@link countOnInstanceAction} failed: no instance (404 `APIG.3030`) or the limit (403 `APIG.3100`). */
+export const countRefusal = (reason: CancellationReason | undefined, instanceId: string): ApiError =>
+  reason?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);

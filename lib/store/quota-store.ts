@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { instanceNotFound, quotaNameExists, resourceLimitExceeded } from '../domain/errors.ts';
+import { quotaNameExists } from '../domain/errors.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
 import type { AppItem } from './app-store.ts';
@@ -16,10 +16,10 @@ import {
   type TransactItem,
   transact,
 } from './db.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
 import {
   appKey,
   boundToQuotaPrefix,
-  instanceKey,
   instancePartition,
   LIST_PREFIX,
   quotaKey,
@@ -105,16 +105,7 @@ export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Prom
   const { projectId, instanceId } = quota;
   try {
     await sendTransaction(db, [
-      {
-        Update: {
-          TableName: db.tableName,
-          Key: instanceKey(projectId, instanceId),
-          UpdateExpression: 'SET quota_num = if_not_exists(quota_num, :zero) + :one',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(quota_num) OR quota_num < :max)',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxQuotas },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      countOnInstanceAction(db, projectId, instanceId, 'quota_num', maxQuotas),
       { Put: { TableName: db.tableName, Item: toItem(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Put: {
@@ -127,7 +118,7 @@ export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Prom
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
-    if (failedCondition(reasons, 0)) throw reasons[0]?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
+    if (failedCondition(reasons, 0)) throw countRefusal(reasons[0], instanceId);
     if (failedCondition(reasons, 2)) throw quotaNameExists();
     if (onlyConflicts(reasons)) return false;
     throw error;
@@ -383,12 +374,5 @@ export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean>
         ExpressionAttributeValues: { ':yes': true, ':zero': 0 },
       },
     },
-    {
-      Update: {
-        TableName: db.tableName,
-        Key: instanceKey(quota.projectId, quota.instanceId),
-        UpdateExpression: 'SET quota_num = quota_num - :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
+    uncountOnInstanceAction(db, quota.projectId, quota.instanceId, 'quota_num'),
   ]);
