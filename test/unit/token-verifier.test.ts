@@ -9,6 +9,19 @@ const verify = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }
 const secret = new TextEncoder().encode(TEST_SECRET);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The token with the character at `position` replaced by one whose top bit differs. The last
+ * character of a 32-byte signature carries 4 signature bits and 2 padding bits, so swapping it
+ * for a neighbour (A for B) can decode to the same bytes; flipping the top bit never does.
+ */
+const tamperAt = (token: string, position: number): string => {
+  const value = BASE64URL.indexOf(token.charAt(position));
+  if (value < 0) throw new Error(`no base64url character at ${position}`);
+  return `${token.slice(0, position)}${BASE64URL.charAt(value ^ 0b100000)}${token.slice(position + 1)}`;
+};
+
 const expiredBy = (seconds: number) =>
   new SignJWT({ project_id: 'demo', actions: ['apig:*'] })
     .setProtectedHeader({ alg: 'HS256' })
@@ -69,10 +82,25 @@ describe('remembered tokens', () => {
     const fresh = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
     const good = await tokenFor('demo');
     await expect(fresh(good)).resolves.toMatchObject({ projectId: 'demo' });
-    const last = good.at(-1) === 'A' ? 'B' : 'A';
-    const tampered = `${good.slice(0, -1)}${last}`;
+    const signatureStart = good.lastIndexOf('.') + 1;
+    const tampered = tamperAt(good, signatureStart + 3);
     await expect(fresh(tampered)).rejects.toMatchObject({ code: 'APIG.1002' });
     await expect(fresh(tampered)).rejects.toMatchObject({ code: 'APIG.1002' });
+  });
+
+  it('refuses the token with any one character of its signature changed, the last one included', async () => {
+    const fresh = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
+    const good = await tokenFor('demo');
+    await expect(fresh(good)).resolves.toMatchObject({ projectId: 'demo' });
+    const signatureStart = good.lastIndexOf('.') + 1;
+    expect(good.length - signatureStart).toBe(43);
+    for (let position = signatureStart; position < good.length; position += 1) {
+      const tampered = tamperAt(good, position);
+      expect(tampered).not.toBe(good);
+      await expect(fresh(tampered), `signature character ${position - signatureStart}`).rejects.toMatchObject({
+        code: 'APIG.1002',
+      });
+    }
   });
 });
 
