@@ -13,51 +13,84 @@ import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
 import { lambdaContext } from '#lib/local/api-gateway-event.ts';
 import { loadFunction } from '#lib/local/functions.ts';
 import { prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
+import { readLocalSettings } from '#lib/local/local-settings.ts';
+import { runCommand, SetupError } from '#lib/local/setup-error.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#lib/routes.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { var: { type: 'string', multiple: true, default: [] }, 'print-event': { type: 'boolean', default: false } },
-});
-const [fn, eventFile] = positionals;
-if (!fn || !eventFile || !(FUNCTION_NAMES as readonly string[]).includes(fn)) {
-  console.error(
-    `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`,
-  );
-  process.exit(2);
-}
+const USAGE = `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`;
 
-const secret = process.env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET;
-const raw = readFileSync(eventFile, 'utf8');
-const project = /"project_id"\s*:\s*"([^"]+)"/.exec(raw)?.[1] ?? 'demo';
-const variables: Record<string, string> = {
-  token: await signToken(secret, { projectId: project, actions: ['apig:*'], subject: 'local-invoke' }),
+const readEvent = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SetupError(
+      code === 'ENOENT'
+        ? `event file ${file} does not exist: pass one of events/*.json (ls events) or your own file`
+        : `event file ${file} cannot be read (${code}): pass a readable JSON file`,
+    );
+  }
 };
-for (const pair of values.var) {
-  const [name, ...rest] = pair.split('=');
-  if (name) variables[name] = rest.join('=');
-}
-const missing = new Set<string>();
-const rendered = raw.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-  if (variables[name] === undefined) missing.add(name);
-  return variables[name] ?? '';
-});
-if (missing.size > 0) {
-  console.error(`the event needs --var for: ${[...missing].join(', ')}`);
-  process.exit(2);
-}
-if (values['print-event']) {
-  console.log(rendered);
-  process.exit(0);
-}
 
-const dynamodb = await prepareLocalDynamoDb({ env: process.env, inMemory: false, reuseRunning: true });
-process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
-process.env.AUTH_JWT_SECRET = secret;
-try {
-  const handler = await loadFunction(fn as FunctionName);
-  const result = await handler(JSON.parse(rendered), lambdaContext(fn));
-  console.log(JSON.stringify(result, null, 2));
-} finally {
-  await dynamodb.stop();
+await runCommand('npm run invoke', async () => {
+  let parsed: ReturnType<typeof parseInvokeArgs>;
+  try {
+    parsed = parseInvokeArgs();
+  } catch (error) {
+    throw new SetupError(`${(error as Error).message}; ${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const [fn, eventFile] = positionals;
+  if (!fn || !eventFile || !(FUNCTION_NAMES as readonly string[]).includes(fn)) throw new SetupError(USAGE);
+
+  const secret = process.env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET;
+  const raw = readEvent(eventFile);
+  const project = /"project_id"\s*:\s*"([^"]+)"/.exec(raw)?.[1] ?? 'demo';
+  const variables: Record<string, string> = {
+    token: await signToken(secret, { projectId: project, actions: ['apig:*'], subject: 'local-invoke' }),
+  };
+  for (const pair of values.var) {
+    const [name, ...rest] = pair.split('=');
+    if (name) variables[name] = rest.join('=');
+  }
+  const missing = new Set<string>();
+  const rendered = raw.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (variables[name] === undefined) missing.add(name);
+    return variables[name] ?? '';
+  });
+  if (missing.size > 0) throw new SetupError(`the event needs --var for: ${[...missing].join(', ')}`);
+  let event: unknown;
+  try {
+    event = JSON.parse(rendered);
+  } catch (error) {
+    throw new SetupError(`event file ${eventFile} is not JSON (${(error as Error).message})`);
+  }
+  if (values['print-event']) {
+    console.log(JSON.stringify(event, null, 2));
+    return;
+  }
+
+  const settings = readLocalSettings(process.env);
+  const dynamodb = await prepareLocalDynamoDb({ settings, inMemory: false, reuseRunning: true });
+  if (!dynamodb.started) console.error(`npm run invoke: using the DynamoDB already running at ${dynamodb.endpoint}`);
+  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  process.env.TABLE_NAME = settings.tableName;
+  process.env.AUTH_JWT_SECRET = secret;
+  try {
+    const handler = await loadFunction(fn as FunctionName);
+    const result = await handler(event as Parameters<typeof handler>[0], lambdaContext(fn));
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await dynamodb.stop();
+  }
+});
+
+function parseInvokeArgs() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      var: { type: 'string', multiple: true, default: [] },
+      'print-event': { type: 'boolean', default: false },
+    },
+  });
 }

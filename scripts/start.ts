@@ -1,53 +1,89 @@
 /**
  * `npm start [-- --in-memory]`: the whole API on http://127.0.0.1:${PORT:-3000}, backed by
- * DynamoDB Local (started here unless DYNAMODB_ENDPOINT is set). Prints the base URL and a token
- * for project `demo` with every action. Ctrl-C stops everything it started.
+ * DynamoDB Local (started here, on 127.0.0.1, unless DYNAMODB_ENDPOINT is set). Prints the base
+ * URL and a token for project `demo` with every action. SIGINT or SIGTERM stops everything it
+ * started. A wrong setting is one line naming it and the fix.
  */
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { signToken } from '#lib/auth/token-issuer.ts';
 import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
-import { prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
+import { ensurePortFree, listenError } from '#lib/local/listen.ts';
+import { type LocalDynamoDb, prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
 import { startLocalServer } from '#lib/local/local-server.ts';
+import { readLocalSettings } from '#lib/local/local-settings.ts';
+import { runCommand, SetupError } from '#lib/local/setup-error.ts';
 
-const { values } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
-const port = Number(process.env.PORT || 3000);
+const USAGE = 'usage: npm start [-- --in-memory]';
 
-const dynamodb = await prepareLocalDynamoDb({ env: process.env, inMemory: values['in-memory'], reuseRunning: false });
-process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
-process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
+await runCommand('npm start', async () => {
+  let args: { 'in-memory': boolean };
+  try {
+    args = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } }).values;
+  } catch (error) {
+    throw new SetupError(`${(error as Error).message}; ${USAGE}`);
+  }
+  // `npm start --in-memory` (without `--`) reaches us as npm's own config, not as an argument.
+  const inMemory = args['in-memory'] || process.env.npm_config_in_memory === 'true';
+  const settings = readLocalSettings(process.env);
+  await ensurePortFree(settings.port, 'PORT');
 
-const server = await startLocalServer(port).catch(async (error: unknown) => {
-  await dynamodb.stop();
-  throw error;
-});
-const token = await signToken(process.env.AUTH_JWT_SECRET, {
-  projectId: 'demo',
-  actions: ['apig:*'],
-  ttlSeconds: 12 * 3600,
-  subject: 'local-developer',
-});
+  let dynamodb: LocalDynamoDb | undefined;
+  let server: Server | undefined;
+  let starting = true;
+  let stopRequested: string | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    // During start-up DynamoDB Local may be half started: stop once start-up has its handle.
+    if (starting) {
+      stopRequested = signal;
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((done) => server?.close(done));
+    }
+    await dynamodb?.stop();
+    process.exit(0);
+  };
+  // Listening before anything is started: a signal during start-up still stops what was started.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 
-const storage = !dynamodb.started
-  ? `DynamoDB at ${dynamodb.endpoint}`
-  : values['in-memory']
-    ? `DynamoDB Local at ${dynamodb.endpoint} (in memory)`
-    : `DynamoDB Local at ${dynamodb.endpoint} (data in ${process.env.DATA_DIR || '.data'})`;
-console.log(`credential-quota API listening on http://127.0.0.1:${port}
+  try {
+    dynamodb = await prepareLocalDynamoDb({ settings, inMemory, reuseRunning: false });
+  } finally {
+    starting = false;
+  }
+  if (stopRequested) return stop(stopRequested);
+  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  process.env.TABLE_NAME = settings.tableName;
+  process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
+  try {
+    server = await startLocalServer(settings.port);
+  } catch (error) {
+    await dynamodb.stop();
+    throw listenError(error, settings.port, 'PORT');
+  }
+
+  const token = await signToken(process.env.AUTH_JWT_SECRET, {
+    projectId: 'demo',
+    actions: ['apig:*'],
+    ttlSeconds: 12 * 3600,
+    subject: 'local-developer',
+  });
+  const storage = !dynamodb.started
+    ? `DynamoDB at ${dynamodb.endpoint}`
+    : inMemory
+      ? `DynamoDB Local at ${dynamodb.endpoint} (in memory)`
+      : `DynamoDB Local at ${dynamodb.endpoint} (data in ${settings.dataDir})`;
+  console.log(`credential-quota API listening on http://127.0.0.1:${settings.port}
 storage: ${storage}
 token for project "demo" with every action (valid 12 h):
 
 export TOKEN=${token}
 `);
-
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal}: stopping`);
-  server.closeAllConnections();
-  await new Promise((done) => server.close(done));
-  await dynamodb.stop();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+});

@@ -77,8 +77,19 @@ const isStringArray = (value: unknown): value is string[] =>
 
 const principalOf = (payload: JWTPayload): Principal => {
   const { project_id: projectId, actions, sub } = payload;
-  if (typeof projectId !== 'string' || projectId === '' || !isStringArray(actions)) throw invalidToken();
+  if (typeof projectId !== 'string' || projectId === '') throw invalidToken('claim project_id missing or not a string');
+  if (!isStringArray(actions)) throw invalidToken('claim actions missing or not an array of strings');
   return { projectId, actions, subject: sub };
+};
+
+/** What a refused token got wrong, in words fit for the log (never the token itself). */
+const refusalReason = (error: unknown): string => {
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} ${error.reason}`;
+  if (error instanceof errors.JOSEError) return `malformed (${error.code})`;
+  return 'malformed';
 };
 
 // The key set being unreachable is our fault, not the caller's: it stays a 500, not a 401.
@@ -108,7 +119,7 @@ export const createTokenVerifier = (config: AuthConfig): TokenVerifier => {
     toleranceSeconds: CLOCK_TOLERANCE_SECONDS,
   });
   return async (token) => {
-    if (!token) throw invalidToken();
+    if (!token) throw invalidToken('no token');
     const remembered = verified.get(token, Date.now());
     if (remembered) return remembered;
     const key = await source.key();
@@ -119,7 +130,7 @@ export const createTokenVerifier = (config: AuthConfig): TokenVerifier => {
       ).payload;
     } catch (error) {
       if (isInfrastructureFailure(error)) throw error;
-      throw invalidToken();
+      throw invalidToken(refusalReason(error));
     }
     const principal = principalOf(payload);
     verified.set(token, principal, payload.exp as number, payload.nbf, Date.now());

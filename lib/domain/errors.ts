@@ -8,13 +8,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Why, for the log line only: 401 and 403 bodies never say (SPEC §2). */
+  readonly reason: string | undefined;
 
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}, reason?: string) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.reason = reason;
   }
 }
 
@@ -26,12 +29,13 @@ export const invalidParameter = (name: string): ApiError =>
     `Invalid parameter value,parameterName:${name}. Please refer to the support documentation`,
   );
 
-/** 401 `APIG.1002`: no token, or one that does not verify. */
-export const invalidToken = (): ApiError =>
-  new ApiError(401, 'APIG.1002', 'Incorrect token or token resolution failed');
+/** 401 `APIG.1002`: no token, or one that does not verify; `reason` goes to the log only. */
+export const invalidToken = (reason: string): ApiError =>
+  new ApiError(401, 'APIG.1002', 'Incorrect token or token resolution failed', {}, reason);
 
-/** 403 `APIG.1005`: a valid token for another project, or without the route's action. */
-export const forbidden = (): ApiError => new ApiError(403, 'APIG.1005', 'No permissions to request this method');
+/** 403 `APIG.1005`: a valid token for another project, or without the route's action; `reason` is logged only. */
+export const forbidden = (reason: string): ApiError =>
+  new ApiError(403, 'APIG.1005', 'No permissions to request this method', {}, reason);
 
 /** 403 `APIG.3100`: a configured resource limit would be passed. */
 export const resourceLimitExceeded = (): ApiError =>

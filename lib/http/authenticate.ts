@@ -14,8 +14,11 @@ export const authenticate = (verify: TokenVerifier): MiddlewareObj<ApiEvent, Api
     const action = context.route?.action;
     if (!action) return;
     const principal = await verify(event.headers?.['x-auth-token']);
-    if (principal.projectId !== context.pathParameters?.project_id) throw forbidden();
-    if (!isActionGranted(principal.actions, action)) throw forbidden();
+    // Set before the checks so a refusal's log line names the caller; the handler never runs then.
     context.principal = principal;
+    const project = context.pathParameters?.project_id;
+    if (principal.projectId !== project)
+      throw forbidden(`token for project ${principal.projectId}, request for project ${project}`);
+    if (!isActionGranted(principal.actions, action)) throw forbidden(`token lacks action ${action}`);
   },
 });

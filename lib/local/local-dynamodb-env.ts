@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal, waitForDynamoDb } from './dynamodb-local.ts';
 import { ensureTable } from './ensure-table.ts';
+import type { LocalSettings } from './local-settings.ts';
+import { SetupError } from './setup-error.ts';
 
 /** The DynamoDB a local run uses, and how to let go of it. */
 export interface LocalDynamoDb {
@@ -12,7 +14,7 @@ export interface LocalDynamoDb {
 
 /** How a local run finds or starts DynamoDB. */
 export interface LocalDynamoDbOptions {
-  readonly env: NodeJS.ProcessEnv;
+  readonly settings: LocalSettings;
   readonly inMemory: boolean;
   /** Use a DynamoDB Local already answering on `DYNAMODB_LOCAL_PORT` instead of starting one. */
   readonly reuseRunning: boolean;
@@ -26,33 +28,45 @@ const answers = async (endpoint: string): Promise<boolean> =>
 
 /**
  * Uses `DYNAMODB_ENDPOINT` when set; otherwise starts DynamoDB Local on `DYNAMODB_LOCAL_PORT`
- * (default 8000), persistent under `DATA_DIR` (default `.data`) unless in memory. Then creates
- * the table `TABLE_NAME` if absent.
+ * (default 8000), persistent under `DATA_DIR` (default `.data`) unless in memory; with
+ * `reuseRunning`, a DynamoDB Local already answering there is used instead. Then creates the table
+ * `TABLE_NAME` if absent.
  */
 export const prepareLocalDynamoDb = async ({
-  env,
+  settings,
   inMemory,
   reuseRunning,
 }: LocalDynamoDbOptions): Promise<LocalDynamoDb> => {
-  const tableName = env.TABLE_NAME || 'credential-quota';
-  const port = Number(env.DYNAMODB_LOCAL_PORT || 8000);
+  const localEndpoint = `http://127.0.0.1:${settings.dynamodbLocalPort}`;
   let local: LocalDynamoDb;
-  if (env.DYNAMODB_ENDPOINT) {
-    await waitForDynamoDb(env.DYNAMODB_ENDPOINT, 10_000);
-    local = { endpoint: env.DYNAMODB_ENDPOINT, started: false, stop: async () => undefined };
-  } else if (reuseRunning && (await answers(`http://127.0.0.1:${port}`))) {
-    local = { endpoint: `http://127.0.0.1:${port}`, started: false, stop: async () => undefined };
+  if (settings.dynamodbEndpoint) {
+    const endpoint = settings.dynamodbEndpoint;
+    await waitForDynamoDb(endpoint, 10_000).catch(() => {
+      throw new SetupError(
+        `DYNAMODB_ENDPOINT=${endpoint} does not answer: start that DynamoDB, or unset DYNAMODB_ENDPOINT to run DynamoDB Local`,
+      );
+    });
+    local = { endpoint, started: false, stop: async () => undefined };
+  } else if (reuseRunning && (await answers(localEndpoint))) {
+    local = { endpoint: localEndpoint, started: false, stop: async () => undefined };
   } else {
-    const running = await startDynamoDbLocal({ port, dataDir: inMemory ? undefined : env.DATA_DIR || '.data' });
+    const running = await startDynamoDbLocal({
+      port: settings.dynamodbLocalPort,
+      dataDir: inMemory ? undefined : settings.dataDir,
+    });
     local = { ...running, started: true };
   }
   const client = new DynamoDBClient({
     endpoint: local.endpoint,
-    region: env.AWS_REGION || 'us-east-1',
+    // The handlers' region (lib/config.ts): a DynamoDB Local without -sharedDb keeps one database per region.
+    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await ensureTable(client, tableName);
+    await ensureTable(client, settings.tableName);
+  } catch (error) {
+    await local.stop();
+    throw error;
   } finally {
     client.destroy();
   }

@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger } from '#lib/logger.ts';
 import { ROUTES } from '#lib/routes.ts';
-import { createTestApi, freshProject, type TestApi } from '../support/api-client.ts';
+import { createTestApi, freshProject, type TestApi, testEvent, testResponse } from '../support/api-client.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { badTokens, tokenFor } from '../support/tokens.ts';
 
@@ -113,5 +114,54 @@ describe('order of checks', () => {
 
   it('serves /health without a token', async () => {
     expect(await api.call('GET', '/health')).toMatchObject({ status: 200, body: { status: 'UP' } });
+  });
+});
+
+describe('the log line of a refused request says why (the body never does)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const refusalLogged = async (url: string, token: string | undefined) => {
+    const warn = vi.spyOn(logger, 'warn');
+    warn.mockClear();
+    const { fn, event } = testEvent('GET', url, { token });
+    const response = testResponse(await api.invoke(fn, event));
+    const lines = warn.mock.calls.filter(([message]) => message === 'request refused');
+    expect(lines).toHaveLength(1);
+    const fields = lines[0]?.[1] as Record<string, unknown>;
+    expect(fields.apiRequestId).toBe(event.requestContext.requestId);
+    expect(fields.status).toBe(response.status);
+    expect(fields.errorCode).toBe(response.body.error_code);
+    expect(JSON.stringify(response.body)).not.toContain(String(fields.reason));
+    return { status: response.status, reason: fields.reason };
+  };
+
+  it('401: no token, malformed, bad signature, alg none, expired, a missing claim', async () => {
+    const url = `/v2/${project}/apigw/instances`;
+    const tokens = await badTokens(project);
+    const cases: Array<[string, string | undefined, string]> = [
+      ['missing', tokens.missing, 'no token'],
+      ['malformed', tokens.malformed, 'malformed (ERR_JWS_INVALID)'],
+      ['wrong signature', tokens['wrong signature'], 'bad signature'],
+      ['alg none', tokens['alg none'], 'algorithm not allowed'],
+      ['HS512', tokens['not configured algorithm HS512'], 'algorithm not allowed'],
+      ['expired', tokens.expired, 'expired'],
+      ['without exp', tokens['without exp'], 'claim exp missing'],
+      ['without project_id', tokens['without project_id'], 'claim project_id missing or not a string'],
+      ['actions not an array', tokens['actions not an array'], 'claim actions missing or not an array of strings'],
+    ];
+    for (const [why, token, reason] of cases)
+      expect(await refusalLogged(url, token), why).toEqual({ status: 401, reason });
+  });
+
+  it('403: another project, and the action that was missing', async () => {
+    const url = `/v2/${project}/apigw/instances`;
+    expect(await refusalLogged(url, await tokenFor('someone-else'))).toEqual({
+      status: 403,
+      reason: `token for project someone-else, request for project ${project}`,
+    });
+    expect(await refusalLogged(url, await tokenFor(project, ['apig:app:*']))).toEqual({
+      status: 403,
+      reason: 'token lacks action apig:instance:list',
+    });
   });
 });

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
+import { ensurePortFree } from '#lib/local/listen.ts';
+import { commandOf, descendantsOf, isAlive, LOOPBACK_ADDRESSES, listeningAddresses } from '../support/processes.ts';
 
 interface Started {
   readonly child: ChildProcess;
@@ -12,9 +14,9 @@ interface Started {
   output(): string;
 }
 
-/** Runs `node scripts/start.ts` (what `npm start` runs) and waits for its banner. */
-const start = async (env: Record<string, string>, args: string[] = []): Promise<Started> => {
-  const child = spawn(process.execPath, ['scripts/start.ts', ...args], {
+/** Runs `npm start` itself, through npm as a user does, and waits for its banner. */
+const start = async (env: Record<string, string>, args: string[] = [], npmArgs = ['start']): Promise<Started> => {
+  const child = spawn('npm', [...npmArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,12 +41,26 @@ const start = async (env: Record<string, string>, args: string[] = []): Promise<
   };
 };
 
-const stop = (started: Started): Promise<number | null> =>
+const stop = (started: Started, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> =>
   new Promise((done) => {
     if (started.child.exitCode !== null) return done(started.child.exitCode);
     started.child.once('exit', (code) => done(code));
-    started.child.kill('SIGTERM');
+    started.child.kill(signal);
   });
+
+const waitUntil = async (what: string, condition: () => boolean | Promise<boolean>): Promise<void> => {
+  const deadline = Date.now() + 15_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`still not true after 15 s: ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+};
+
+const portFree = (port: number): Promise<boolean> =>
+  ensurePortFree(port, 'PORT').then(
+    () => true,
+    () => false,
+  );
 
 const portAnswers = async (port: number): Promise<boolean> =>
   fetch(`http://127.0.0.1:${port}`).then(
@@ -161,7 +177,7 @@ describe('npm start', () => {
       DATA_DIR: dataDir,
       TABLE_NAME: 'in-memory-test',
     };
-    const first = await start(env, ['--in-memory']);
+    const first = await start(env, ['--', '--in-memory']);
     expect(first.output()).toContain('(in memory)');
     const headers = { 'x-auth-token': first.token, 'content-type': 'application/json' };
     await fetch(`${first.base}/v2/demo/apigw/instances`, {
@@ -170,7 +186,9 @@ describe('npm start', () => {
       body: JSON.stringify({ instance_name: 'forgotten' }),
     });
     expect(await stop(first)).toBe(0);
+    // Without `--`, npm takes the flag as its own config; it must still mean in memory.
     const second = await start(env, ['--in-memory']);
+    expect(second.output()).toContain('(in memory)');
     try {
       const listed = await fetch(`${second.base}/v2/demo/apigw/instances`, {
         headers: { 'x-auth-token': second.token },
@@ -180,4 +198,35 @@ describe('npm start', () => {
       await stop(second);
     }
   });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`stops everything it started when npm itself gets ${signal}: no process left, both ports free`, async () => {
+      const env = {
+        PORT: String(await freePort()),
+        DYNAMODB_LOCAL_PORT: String(await freePort()),
+        TABLE_NAME: 'signal-test',
+      };
+      const started = await start(env, ['--', '--in-memory']);
+      const npmPid = started.child.pid as number;
+      const processes = descendantsOf(npmPid);
+      const commands = processes.map(commandOf);
+      expect(
+        commands.some((command) => command.includes('scripts/start.ts')),
+        commands.join('\n'),
+      ).toBe(true);
+      expect(
+        commands.some((command) => command.includes('loopback-dynamodb-local.java')),
+        commands.join('\n'),
+      ).toBe(true);
+      expect(listeningAddresses(Number(env.DYNAMODB_LOCAL_PORT)).every((a) => LOOPBACK_ADDRESSES.includes(a))).toBe(
+        true,
+      );
+      expect(listeningAddresses(Number(env.PORT)).every((a) => LOOPBACK_ADDRESSES.includes(a))).toBe(true);
+      expect(await stop(started, signal)).toBe(0);
+      expect(started.output()).toContain(`${signal}: stopping`);
+      await waitUntil('every process of npm start has ended', () => processes.every((pid) => !isAlive(pid)));
+      expect(await portFree(Number(env.PORT))).toBe(true);
+      expect(await portFree(Number(env.DYNAMODB_LOCAL_PORT))).toBe(true);
+    });
+  }
 });

@@ -1,0 +1,61 @@
+import { statSync } from 'node:fs';
+import { SetupError } from './setup-error.ts';
+
+/** The settings of a local run (`npm start`, `npm run invoke`), checked before anything starts. */
+export interface LocalSettings {
+  readonly port: number;
+  readonly dynamodbLocalPort: number;
+  readonly dynamodbEndpoint: string | undefined;
+  readonly dataDir: string;
+  readonly tableName: string;
+}
+
+const portOf = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
+    throw new SetupError(`${name}=${raw} is not a port number: set ${name} to an integer from 1 to 65535`);
+  return port;
+};
+
+const endpointOf = (raw: string | undefined): string | undefined => {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new SetupError(
+      `DYNAMODB_ENDPOINT=${raw} is not an http(s) URL: set it like http://127.0.0.1:8000, or unset it`,
+    );
+  return raw;
+};
+
+const dataDirOf = (raw: string | undefined): string => {
+  const dataDir = raw || '.data';
+  const stat = statSync(dataDir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory())
+    throw new SetupError(`DATA_DIR=${dataDir} is a file, not a folder: set DATA_DIR to a folder (created if absent)`);
+  return dataDir;
+};
+
+const tableNameOf = (raw: string | undefined): string => {
+  const tableName = raw || 'credential-quota';
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    throw new SetupError(
+      `TABLE_NAME=${tableName} is not a DynamoDB table name: use 3-255 letters, digits, '_', '-' or '.'`,
+    );
+  return tableName;
+};
+
+/** Reads and checks `PORT`, `DYNAMODB_LOCAL_PORT`, `DYNAMODB_ENDPOINT`, `DATA_DIR` and `TABLE_NAME`. */
+export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalSettings => ({
+  port: portOf(env, 'PORT', 3000),
+  dynamodbLocalPort: portOf(env, 'DYNAMODB_LOCAL_PORT', 8000),
+  dynamodbEndpoint: endpointOf(env.DYNAMODB_ENDPOINT),
+  dataDir: dataDirOf(env.DATA_DIR),
+  tableName: tableNameOf(env.TABLE_NAME),
+});
