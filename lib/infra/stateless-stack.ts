@@ -235,7 +235,11 @@ export class StatelessStack extends Stack {
 
     this.alarms = this.createAlarms(props.stage, props.table);
 
-    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API', value: this.apiStage.url });
+    // The API's endpoint, not the stage URL: that one ends in `/`, and `$ApiUrl/v2/...` became `//v2` (a 404).
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the API, without a trailing slash',
+      value: this.api.apiEndpoint,
+    });
     if (this.authSecret) {
       new CfnOutput(this, 'AuthSecretArn', {
         description: 'Secrets Manager secret whose value signs tokens (HS256)',
