@@ -21,12 +21,17 @@ export interface ResourceLimits {
   readonly quotasPerInstance: number;
 }
 
+/** The longest a token may live, from its `iat` (or from now) to its `exp`, unless configured. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
 /** Everything the handlers need to know about their environment. */
 export interface Config {
   readonly tableName: string;
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
   readonly auth: AuthConfig;
+  /** `AUTH_MAX_TOKEN_LIFETIME_SECONDS`: a token meant to live longer is refused (401). */
+  readonly maxTokenLifetimeSeconds: number;
   readonly limits: ResourceLimits;
 }
 
@@ -37,12 +42,10 @@ const positiveInteger = (value: string | undefined, fallback: number): number =>
 
 const authFrom = (env: NodeJS.ProcessEnv): AuthConfig => {
   if (env.AUTH_JWKS_URL) {
-    return {
-      kind: 'jwks',
-      jwksUrl: env.AUTH_JWKS_URL,
-      issuer: env.AUTH_ISSUER ?? '',
-      audience: env.AUTH_AUDIENCE ?? '',
-    };
+    // Without both checks any token the issuer signed, for any client of it, would be accepted.
+    if (!env.AUTH_ISSUER || !env.AUTH_AUDIENCE)
+      throw new Error('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE: tokens are checked against both');
+    return { kind: 'jwks', jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE };
   }
   if (env.AUTH_SECRET_ARN) return { kind: 'hs256-secret-arn', secretArn: env.AUTH_SECRET_ARN };
   return { kind: 'hs256-secret', secret: env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET };
@@ -54,6 +57,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
   auth: authFrom(env),
+  maxTokenLifetimeSeconds: positiveInteger(env.AUTH_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   limits: {
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),

@@ -28,5 +28,5 @@ export const createDeps = (config: Config = readConfig(), clock: Clock = systemC
   clock,
   limits: config.limits,
   appKeys: new AppKeyCache(),
-  verifyToken: createTokenVerifier(config.auth),
+  verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
 });

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
+import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +18,13 @@ const { values } = parseArgs({
 const ttlSeconds = Number(values.ttl);
 if (!values.project || !Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
   console.error('usage: npm run token -- --project ID [--actions a,b] [--ttl SECONDS] [--sub NAME]');
+  process.exit(2);
+}
+const { maxTokenLifetimeSeconds } = readConfig();
+if (ttlSeconds > maxTokenLifetimeSeconds) {
+  console.error(
+    `npm run token: --ttl ${ttlSeconds} is over the ${maxTokenLifetimeSeconds} s the service accepts (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`,
+  );
   process.exit(2);
 }
 

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type CryptoKey, createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { AuthConfig } from '../config.ts';
+import { type AuthConfig, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../config.ts';
 import { invalidToken } from '../domain/errors.ts';
 import type { Principal } from './permissions.ts';
 import { VerifiedTokens } from './verified-tokens.ts';
@@ -103,14 +103,17 @@ const isInfrastructureFailure = (error: unknown): boolean =>
  * required, with {@link CLOCK_TOLERANCE_SECONDS} of tolerance. A token that passed is remembered
  * (see {@link VerifiedTokens}): its signature is not checked again, its time is, on every request.
  */
-export const createTokenVerifier = (config: AuthConfig): TokenVerifier => {
+export const createTokenVerifier = (
+  config: AuthConfig,
+  { maxLifetimeSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS }: { readonly maxLifetimeSeconds?: number } = {},
+): TokenVerifier => {
   const source = keySourceOf(config);
   const options = {
     algorithms: source.algorithms,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
     requiredClaims: ['exp'],
-    ...(source.issuer ? { issuer: source.issuer } : {}),
-    ...(source.audience ? { audience: source.audience } : {}),
+    ...(source.issuer === undefined ? {} : { issuer: source.issuer }),
+    ...(source.audience === undefined ? {} : { audience: source.audience }),
   };
   const verified = new VerifiedTokens({
     capacity: VERIFIED_TOKENS_CAPACITY,
@@ -132,8 +135,15 @@ export const createTokenVerifier = (config: AuthConfig): TokenVerifier => {
       if (isInfrastructureFailure(error)) throw error;
       throw invalidToken(refusalReason(error));
     }
+    const exp = payload.exp as number;
+    const nowSeconds = Date.now() / 1000;
+    // A token that never ends cannot be taken back; `exp: 1e308` is no better than none.
+    if (exp - nowSeconds > maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS)
+      throw invalidToken('lifetime over the maximum');
+    if (typeof payload.iat === 'number' && exp - payload.iat > maxLifetimeSeconds)
+      throw invalidToken('lifetime over the maximum');
     const principal = principalOf(payload);
-    verified.set(token, principal, payload.exp as number, payload.nbf, Date.now());
+    verified.set(token, principal, exp, payload.nbf, Date.now());
     return principal;
   };
 };

@@ -60,6 +60,34 @@ describe('token verification', () => {
   });
 });
 
+describe('token lifetime', () => {
+  const lasting = (exp: number, iat?: number) => {
+    const jwt = new SignJWT({ project_id: 'demo', actions: ['apig:*'] }).setProtectedHeader({ alg: 'HS256' });
+    if (iat !== undefined) jwt.setIssuedAt(iat);
+    return jwt.setExpirationTime(exp).sign(secret);
+  };
+
+  it('refuses a token meant to live longer than the maximum (24 h by default), from iat or from now', async () => {
+    const now = nowSeconds();
+    await expect(verify(await lasting(now + 24 * 3600 - 60))).resolves.toMatchObject({ projectId: 'demo' });
+    await expect(verify(await lasting(now + 24 * 3600 - 60, now - 30))).resolves.toMatchObject({ projectId: 'demo' });
+    await expect(verify(await lasting(now + 25 * 3600))).rejects.toMatchObject({ code: 'APIG.1002' });
+    await expect(verify(await lasting(1e308))).rejects.toMatchObject({ code: 'APIG.1002' });
+    // Issued 30 h ago for 31 h: an hour left, but a lifetime over the maximum.
+    await expect(verify(await lasting(now + 3600, now - 30 * 3600))).rejects.toMatchObject({ code: 'APIG.1002' });
+  });
+
+  it('takes the maximum it is given', async () => {
+    const short = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }, { maxLifetimeSeconds: 600 });
+    const now = nowSeconds();
+    await expect(short(await lasting(now + 500))).resolves.toMatchObject({ projectId: 'demo' });
+    await expect(short(await lasting(now + 700))).rejects.toMatchObject({
+      code: 'APIG.1002',
+      reason: 'lifetime over the maximum',
+    });
+  });
+});
+
 describe('remembered tokens', () => {
   afterEach(() => vi.useRealTimers());
 
