@@ -15,6 +15,14 @@ export type AuthConfig =
   | { readonly kind: 'hs256-secret-arn'; readonly secretArn: string }
   | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
 
+/** The key that seals access keys' secrets in the table, given or kept in Secrets Manager. */
+export type AccessKeySealing =
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'secret-arn'; readonly secretArn: string };
+
+/** The key local runs and tests seal access keys' secrets with when none is given. */
+export const DEVELOPMENT_ACCESS_KEY_SEALING_KEY = 'credential-quota-local-access-key-sealing-change-me';
+
 /** Limits on how many resources one instance may hold (the vendor's defaults). */
 export interface ResourceLimits {
   readonly appsPerInstance: number;
@@ -32,6 +40,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** `AUTH_MAX_TOKEN_LIFETIME_SECONDS`: a token meant to live longer is refused (401). */
   readonly maxTokenLifetimeSeconds: number;
+  /** `ACCESS_KEY_SECRET_ARN` in AWS, `ACCESS_KEY_SEALING_KEY` (or the development default) locally. */
+  readonly accessKeySealing: AccessKeySealing;
   readonly limits: ResourceLimits;
 }
 
@@ -58,6 +68,9 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
   auth: authFrom(env),
   maxTokenLifetimeSeconds: positiveInteger(env.AUTH_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
+  accessKeySealing: env.ACCESS_KEY_SECRET_ARN
+    ? { kind: 'secret-arn', secretArn: env.ACCESS_KEY_SECRET_ARN }
+    : { kind: 'key', key: env.ACCESS_KEY_SEALING_KEY || DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
   limits: {
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),

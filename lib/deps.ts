@@ -1,3 +1,5 @@
+import { sealingBox } from './auth/sealing.ts';
+import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
 import { AppKeyCache } from './domain/app-key-cache.ts';
@@ -17,16 +19,36 @@ export interface Deps {
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
 export interface FunctionDeps extends Deps {
   readonly verifyToken: TokenVerifier;
+  readonly verifySignature: SignatureVerifier;
 }
 
-/** Builds the dependencies from configuration: one document client, one verifier. */
-export const createDeps = (config: Config = readConfig(), clock: Clock = systemClock): FunctionDeps => ({
-  store: createStore({
-    client: createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }),
-    tableName: config.tableName,
-  }),
+/** The parts of the configuration that {@link depsOver} reads. */
+export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'accessKeySealing' | 'limits'>;
+
+/**
+ * The dependencies over a given store: one token verifier, one signature verifier, one app-key
+ * cache. The functions build theirs with {@link createDeps}; tests and the bench use this with
+ * their own table.
+ */
+export const depsOver = (store: Store, config: DepsConfig, clock: Clock = systemClock): FunctionDeps => ({
+  store,
   clock,
   limits: config.limits,
   appKeys: new AppKeyCache(),
   verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
+  verifySignature: createSignatureVerifier({
+    lookup: store.getAccessKey,
+    secretBox: sealingBox(config.accessKeySealing),
+  }),
 });
+
+/** Builds the dependencies from configuration: one document client, one verifier of each kind. */
+export const createDeps = (config: Config = readConfig(), clock: Clock = systemClock): FunctionDeps =>
+  depsOver(
+    createStore({
+      client: createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }),
+      tableName: config.tableName,
+    }),
+    config,
+    clock,
+  );

@@ -1,8 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type CryptoKey, createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { type AuthConfig, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../config.ts';
 import { invalidToken } from '../domain/errors.ts';
 import type { Principal } from './permissions.ts';
+import { cachedSecretValue } from './secret-value.ts';
 import { VerifiedTokens } from './verified-tokens.ts';
 
 /** Turns the `X-Auth-Token` header value into the caller, or throws 401 `APIG.1002`. */
@@ -34,20 +34,16 @@ const hmacKey = (secret: Uint8Array): Promise<CryptoKey> =>
   crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 
 const secretFromArn = (secretArn: string): (() => Promise<Key>) => {
-  let cached: Promise<Key> | undefined;
+  const value = cachedSecretValue(secretArn);
+  let key: Promise<Key> | undefined;
   return () => {
-    cached ??= new SecretsManagerClient({})
-      .send(new GetSecretValueCommand({ SecretId: secretArn }))
-      .then((output) => {
-        if (!output.SecretString) throw new Error(`secret ${secretArn} has no SecretString`);
-        return hmacKey(encoder.encode(output.SecretString));
-      })
+    key ??= value()
+      .then((secret) => hmacKey(encoder.encode(secret)))
       .catch((error: unknown) => {
-        // A failed fetch must not poison the warm container: the next request tries again.
-        cached = undefined;
+        key = undefined;
         throw error;
       });
-    return cached;
+    return key;
   };
 };
 

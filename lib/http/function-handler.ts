@@ -23,7 +23,7 @@ export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: H
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorMapper())
     .use(routeResolver(fn))
-    .use(authenticate(deps.verifyToken))
+    .use(authenticate(deps))
     .use(jsonBody())
     .handler(async (event, context) => {
       const operation = context.route?.operation as OperationOf<F>;

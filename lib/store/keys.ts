@@ -8,6 +8,7 @@
  * - app key claim:    `PROJECT#<project>#INSTANCE#<instance_id>` / `APPKEY#<app_key>`
  * - quota:            `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTA#<app_quota_id>`
  * - quota name claim: `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTANAME#<name>`
+ * - access key:       `ACCESSKEY#<ak>` / `ACCESSKEY`, and its entry `PROJECT#<project>` / `ACCESSKEY#<ak>`
  *
  * The project is part of every key, so an instance does not exist under another project.
  */
@@ -95,3 +96,15 @@ export const boundToQuotaPrefix = (quotaId: string): string => `${BINDING_PREFIX
 /** Binding-state sort key of a bound app: by quota, newest binding first, then app id. */
 export const boundAppKey = (quotaId: string, boundTime: Date, appId: string): string =>
   `${boundToQuotaPrefix(quotaId)}${newestFirst(boundTime)}#${appId}`;
+
+/** An access key, in a partition of its own: every signed request reads it by its id alone. */
+export const accessKeyKey = (accessKey: string): Key => ({ pk: `ACCESSKEY#${accessKey}`, sk: 'ACCESSKEY' });
+
+/** The sort-key prefix of a project's access-key entries, in the project's partition. */
+export const ACCESS_KEY_ENTRY_PREFIX = 'ACCESSKEY#';
+
+/** A project's entry for one of its access keys, so the project's keys can be listed with one Query. */
+export const accessKeyEntryKey = (projectId: string, accessKey: string): Key => ({
+  pk: projectPk(projectId),
+  sk: `${ACCESS_KEY_ENTRY_PREFIX}${accessKey}`,
+});

@@ -1,3 +1,4 @@
+import * as accessKeys from './access-key-store.ts';
 import * as apps from './app-store.ts';
 import * as bindings from './binding-store.ts';
 import * as consumption from './consumption-store.ts';
@@ -30,6 +31,10 @@ export const createStore = (db: Db) => ({
   updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
   markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),
   removeDeletedQuota: (...args: Tail<typeof quotas.removeDeletedQuota>) => quotas.removeDeletedQuota(db, ...args),
+  createAccessKey: (...args: Tail<typeof accessKeys.createAccessKey>) => accessKeys.createAccessKey(db, ...args),
+  getAccessKey: (...args: Tail<typeof accessKeys.getAccessKey>) => accessKeys.getAccessKey(db, ...args),
+  listAccessKeys: (...args: Tail<typeof accessKeys.listAccessKeys>) => accessKeys.listAccessKeys(db, ...args),
+  revokeAccessKey: (...args: Tail<typeof accessKeys.revokeAccessKey>) => accessKeys.revokeAccessKey(db, ...args),
 });
 
 /** The store's interface. */

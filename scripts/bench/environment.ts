@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { signToken } from '#lib/auth/token-issuer.ts';
-import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { ResourceLimits } from '#lib/config.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEVELOPMENT_ACCESS_KEY_SEALING_KEY } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { depsOver } from '#lib/deps.ts';
 import { newCredential, newId } from '#lib/domain/ids.ts';
 import type { App } from '#lib/domain/models.ts';
 import { hashSecret } from '#lib/domain/secrets.ts';
-import { systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
@@ -106,13 +105,12 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
     raw.destroy();
     const db: Db = { client: createDocumentClient({ region: REGION, endpoint }), tableName };
     const counter = countRequests(db.client);
-    const deps: FunctionDeps = {
-      store: createStore(db),
-      clock: systemClock,
+    const deps = depsOver(createStore(db), {
+      auth: { kind: 'hs256-secret', secret: BENCH_SECRET },
+      maxTokenLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+      accessKeySealing: { kind: 'key', key: DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
       limits,
-      appKeys: new AppKeyCache(),
-      verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: BENCH_SECRET }),
-    };
+    });
     const handlers = createServiceHandlers(deps);
     const projectId = `bench${newId().slice(0, 8)}`;
     const token = await signToken(BENCH_SECRET, {

@@ -157,11 +157,11 @@ describe('the log line of a refused request says why (the body never does)', () 
     const url = `/v2/${project}/apigw/instances`;
     expect(await refusalLogged(url, await tokenFor('someone-else'))).toEqual({
       status: 403,
-      reason: `token for project someone-else, request for project ${project}`,
+      reason: `caller of project someone-else, request for project ${project}`,
     });
     expect(await refusalLogged(url, await tokenFor(project, ['apig:app:*']))).toEqual({
       status: 403,
-      reason: 'token lacks action apig:instance:list',
+      reason: 'caller lacks action apig:instance:list',
     });
   });
 });

@@ -4,6 +4,7 @@ import { signToken } from '#lib/auth/token-issuer.ts';
 import { ROUTES, type Route } from '#lib/routes.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { newAccessKey, signedCall } from '../support/signed-client.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { TEST_SECRET, tokenFor } from '../support/tokens.ts';
 
@@ -108,6 +109,38 @@ describe('tenancy', () => {
       }
     }
     expect(await tableSnapshot(api.db)).toEqual(before);
+  });
+
+  it("refuses every route to requests signed with another project's key, a key without the action, or another X-Project-Id, and changes nothing", async () => {
+    const owner = await tenant();
+    const other = await tenant();
+    const othersKey = await newAccessKey(api, other.project);
+    const ownKey = await newAccessKey(api, owner.project);
+    const before = await tableSnapshot(api.db);
+    for (const route of tokenRoutes) {
+      const without = await newAccessKey(
+        api,
+        owner.project,
+        tokenRoutes.map((r) => r.action).filter((action) => action !== route.action),
+      );
+      const call = { method: route.method, path: urlOf(route, owner.project, owner), body: bodyOf(route, owner) };
+      const cases: Array<[string, Awaited<ReturnType<typeof signedCall>>]> = [
+        ["another project's key", await signedCall(api, othersKey, call)],
+        ['a key without the action', await signedCall(api, without, call)],
+        [
+          'X-Project-Id of another project',
+          await signedCall(api, ownKey, { ...call, headers: { 'X-Project-Id': other.project } }),
+        ],
+      ];
+      for (const [why, response] of cases) {
+        tried += 1;
+        expect(response.status, `${route.operation}: ${why}`).toBe(403);
+        expect(response.body.error_code, `${route.operation}: ${why}`).toBe('APIG.1005');
+      }
+    }
+    // The keys made inside the loop are the only change: nothing else was written.
+    const after = (await tableSnapshot(api.db)).filter((item) => !item.includes('"access_key'));
+    expect(after).toEqual(before.filter((item) => !item.includes('"access_key')));
   });
 
   it("does not show or change another project's instance, apps or quotas through the caller's own project", async () => {

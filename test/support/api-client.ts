@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { inject } from 'vitest';
-import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { depsOver } from '#lib/deps.ts';
 import { type Clock, systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
@@ -15,7 +14,7 @@ import { createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
 import { createStore } from '#lib/store/store.ts';
 import { createTableInput } from '#lib/store/table-definition.ts';
-import { TEST_SECRET } from './tokens.ts';
+import { testDepsConfig } from './tokens.ts';
 
 /** A response as a test reads it. */
 export interface TestResponse {
@@ -51,13 +50,11 @@ export interface TestApiOptions {
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const { endpoint, tableName } = await createTestTable();
   const db: Db = { client: createDocumentClient({ region: 'us-east-1', endpoint }), tableName };
-  const deps: FunctionDeps = {
-    store: createStore(db),
-    clock: options.clock ?? systemClock,
-    limits: { appsPerInstance: 50, quotasPerInstance: 50, ...options.limits },
-    appKeys: new AppKeyCache(),
-    verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }),
-  };
+  const deps = depsOver(
+    createStore(db),
+    testDepsConfig({ appsPerInstance: 50, quotasPerInstance: 50, ...options.limits }),
+    options.clock ?? systemClock,
+  );
   const handlers = createServiceHandlers(deps);
   const invoke = (fn: FunctionName, event: ApiEvent, context: Context = lambdaContext(fn)) =>
     handlers[fn](event, context);

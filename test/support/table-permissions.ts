@@ -1,8 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
-import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
-import { systemClock } from '#lib/domain/time.ts';
+import { depsOver } from '#lib/deps.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import type { TableAccess } from '#lib/infra/table-access.ts';
 import { lambdaContext } from '#lib/local/api-gateway-event.ts';
@@ -11,7 +8,7 @@ import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { createStore } from '#lib/store/store.ts';
 import { createTestTable, type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
-import { TEST_SECRET } from './tokens.ts';
+import { testDepsConfig } from './tokens.ts';
 
 /**
  * One permission as IAM checks it: an action on the table (`dynamodb:GetItem on table`) or on one
@@ -103,7 +100,6 @@ type Invoke = (event: ApiEvent) => Promise<ApiResult>;
  */
 export const createRecordedService = async (): Promise<RecordedService> => {
   const { endpoint, tableName } = await createTestTable();
-  const verifyToken = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });
   const recorders = {} as Record<FunctionName, PermissionRecorder>;
   const succeeded = {} as Record<FunctionName, Set<string>>;
   const invokers = {} as Record<FunctionName, Invoke>;
@@ -111,13 +107,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
     const client = createDocumentClient({ region: 'us-east-1', endpoint });
     recorders[fn] = recordPermissions(client, tableName);
     succeeded[fn] = new Set();
-    const deps: FunctionDeps = {
-      store: createStore({ client, tableName }),
-      clock: systemClock,
-      limits: { appsPerInstance: 50, quotasPerInstance: 50 },
-      appKeys: new AppKeyCache(),
-      verifyToken,
-    };
+    const deps = depsOver(createStore({ client, tableName }), testDepsConfig());
     const handler = FUNCTION_BUILDERS[fn](deps);
     invokers[fn] = (event) => handler(event, lambdaContext(fn));
   }

@@ -1,8 +1,23 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { signToken } from '#lib/auth/token-issuer.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, type ResourceLimits } from '#lib/config.ts';
+import type { DepsConfig } from '#lib/deps.ts';
 
 /** The secret the tests' deployments verify with. */
 export const TEST_SECRET = 'test-secret-for-the-credential-quota-suite';
+
+/** The key the tests' deployments seal access keys' secrets with. */
+export const TEST_SEALING_KEY = 'test-sealing-key-for-the-credential-quota-suite';
+
+/** The configuration of a test deployment, with the given resource limits. */
+export const testDepsConfig = (
+  limits: ResourceLimits = { appsPerInstance: 50, quotasPerInstance: 50 },
+): DepsConfig => ({
+  auth: { kind: 'hs256-secret', secret: TEST_SECRET },
+  maxTokenLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  accessKeySealing: { kind: 'key', key: TEST_SEALING_KEY },
+  limits,
+});
 
 /** A valid token for a project with the given actions (every action by default). */
 export const tokenFor = (projectId: string, actions: readonly string[] = ['apig:*']): Promise<string> =>
