@@ -17,7 +17,11 @@ export interface ClientOptions {
  */
 export const SDK_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
 
-/** DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to answer. */
+/**
+ * DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to accept a
+ * connection and to answer. Its JVM shares the machine's cores with the tests; on two loaded cores
+ * the deployment's 1 s to connect turned into 503s that no deployment would see.
+ */
 export const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
@@ -31,7 +35,7 @@ export const createDocumentClient = ({ region, endpoint }: ClientOptions): Dynam
     maxAttempts: SDK_SETTINGS.maxAttempts,
     retryMode: 'standard',
     requestHandler: {
-      connectionTimeout: SDK_SETTINGS.connectionTimeoutMs,
+      connectionTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.connectionTimeoutMs,
       requestTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.requestTimeoutMs,
     },
   });
