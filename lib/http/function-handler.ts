@@ -7,6 +7,7 @@ import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-ty
 import { authenticate } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
 import { jsonBody } from './json-body.ts';
+import { requestIdHeader } from './request-id.ts';
 import { toResult } from './responses.ts';
 import { routeResolver } from './route-resolver.ts';
 
@@ -14,12 +15,13 @@ import { routeResolver } from './route-resolver.ts';
 export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, OperationHandler<Deps>>;
 
 /**
- * Composes a function's Middy stack once: logging context, error mapping, route resolution (404,
+ * Composes a function's Middy stack once: the `X-Request-Id` header, logging context, error mapping, route resolution (404,
  * 405), authentication (401, 403), JSON body parsing (400), then dispatch to the operation's
  * adapter. The order of the stack is the order of the checks in SPEC §2.
  */
 export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: HandlerSet<F>, deps: FunctionDeps) =>
   middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(requestIdHeader())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorMapper())
     .use(routeResolver(fn))

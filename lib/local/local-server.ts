@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { invalidParameter } from '../domain/errors.ts';
 import type { ApiResult } from '../http/api-types.ts';
+import { REQUEST_ID_HEADER } from '../http/request-id.ts';
 import { errorResult, toResult } from '../http/responses.ts';
 import { openApiDocument } from '../openapi/openapi-document.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
@@ -52,7 +54,9 @@ export const startLocalServer = async (port: number, host = '127.0.0.1'): Promis
       });
       result = await handlers[fn](event, lambdaContext(fn));
     }
-    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    // The functions stamp their answers; what the server answers itself gets an id of its own.
+    const headers = { [REQUEST_ID_HEADER]: randomUUID(), ...(result.headers as Record<string, string>) };
+    response.writeHead(result.statusCode ?? 200, headers);
     response.end(result.body);
   });
   await new Promise<void>((done, fail) => {

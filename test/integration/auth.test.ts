@@ -165,3 +165,26 @@ describe('the log line of a refused request says why (the body never does)', () 
     });
   });
 });
+
+describe('X-Request-Id', () => {
+  it("is on every response, answer or error, and is the request id of the request's log line", async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const cases: Array<[string, string, string | undefined, number]> = [
+      ['GET', `/v2/${project}/apigw/instances`, await tokenFor(project), 200],
+      ['GET', `/v2/${project}/apigw/instances`, undefined, 401],
+      ['POST', `/v2/${project}/apigw/instances`, await tokenFor(project), 400],
+      ['GET', `/v2/${project}/apigw/nowhere`, undefined, 404],
+      ['GET', '/health', undefined, 200],
+    ];
+    for (const [method, url, token, status] of cases) {
+      warn.mockClear();
+      const { fn, event } = testEvent(method, url, { token, body: method === 'POST' ? '[]' : undefined });
+      const response = testResponse(await api.invoke(fn, event));
+      expect(response.status, url).toBe(status);
+      expect(response.headers['x-request-id'], url).toBe(event.requestContext.requestId);
+      if (status === 401)
+        expect(warn.mock.calls[0]?.[1]).toMatchObject({ apiRequestId: event.requestContext.requestId });
+    }
+    warn.mockRestore();
+  });
+});
