@@ -6,13 +6,18 @@
  */
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { sealingBox } from '#lib/auth/sealing.ts';
 import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
+import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
+import { systemClock } from '#lib/domain/time.ts';
 import { ensurePortFree, listenError } from '#lib/local/listen.ts';
 import { type LocalDynamoDb, prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
 import { startLocalServer } from '#lib/local/local-server.ts';
 import { readLocalSettings } from '#lib/local/local-settings.ts';
 import { runCommand, SetupError } from '#lib/local/setup-error.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { createStore } from '#lib/store/store.ts';
+import { freshDemoAccessKey } from '#lib/use-cases/demo-access-key.ts';
 
 const USAGE = 'usage: npm start [-- --in-memory]';
 
@@ -69,6 +74,12 @@ await runCommand('npm start', async () => {
     throw listenError(error, settings.port, 'PORT');
   }
 
+  const config = readConfig();
+  const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
+  const demoKey = await freshDemoAccessKey(
+    { store: createStore({ client, tableName: settings.tableName }), clock: systemClock },
+    await sealingBox(config.accessKeySealing)(),
+  ).finally(() => client.destroy());
   const token = await signToken(process.env.AUTH_JWT_SECRET, {
     projectId: 'demo',
     actions: ['apig:*'],
@@ -85,5 +96,9 @@ storage: ${storage}
 token for project "demo" with every action (valid 12 h):
 
 export TOKEN=${token}
+
+access key for project "demo" with every action (for the vendor's SDKs; the secret is shown only now):
+
+export AK=${demoKey.accessKey} SK=${demoKey.secretKey}
 `);
 });

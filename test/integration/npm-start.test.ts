@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
 import { ensurePortFree } from '#lib/local/listen.ts';
 import { commandOf, descendantsOf, isAlive, LOOPBACK_ADDRESSES, listeningAddresses } from '../support/processes.ts';
+import { sdkSign } from '../support/sdk-signer.ts';
 
 interface Started {
   readonly child: ChildProcess;
@@ -86,6 +87,18 @@ describe('npm start', () => {
     const openapi = await fetch(`${first.base}/openapi.json`);
     expect(openapi.status).toBe(200);
     expect(await openapi.json()).toMatchObject({ openapi: '3.1.0', paths: { '/health': { get: {} } } });
+
+    // The access key of the banner signs a request as the vendor's SDKs do, over HTTP.
+    const [, ak, sk] = /export AK=(\S+) SK=(\S+)/.exec(first.output()) ?? [];
+    const signed = await fetch(`${first.base}/v2/demo/apigw/instances?limit=1`, {
+      headers: sdkSign(
+        { method: 'GET', host: new URL(first.base).host, path: '/v2/demo/apigw/instances', query: { limit: '1' } },
+        ak ?? '',
+        sk ?? '',
+      ),
+    });
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const headers = { 'x-auth-token': first.token, 'content-type': 'application/json' };
     const instances = `${first.base}/v2/demo/apigw/instances`;
