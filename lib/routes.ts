@@ -110,6 +110,14 @@ export const ROUTES = [
     action: 'apig:app:get',
     fn: 'registry',
   },
+  { operation: 'updateApp', method: 'PUT', path: `${P}/apps/{app_id}`, action: 'apig:app:update', fn: 'registry' },
+  {
+    operation: 'resetAppSecret',
+    method: 'PUT',
+    path: `${P}/apps/secret/{app_id}`,
+    action: 'apig:app:update',
+    fn: 'registry',
+  },
   { operation: 'health', method: 'GET', path: '/health', action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];
 

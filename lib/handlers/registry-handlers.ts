@@ -9,7 +9,8 @@ import { showApp } from '../use-cases/show-app.ts';
 import { showAppQuota } from '../use-cases/show-app-quota.ts';
 import { showInstance } from '../use-cases/show-instance.ts';
 import { showUsage } from '../use-cases/show-usage.ts';
-import { appView, instanceView, pageView, quotaView, usageView } from './views.ts';
+import { resetAppSecret, updateApp } from '../use-cases/update-app.ts';
+import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from './views.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
 export const registryHandlers: HandlerSet<'registry'> = {
@@ -56,10 +57,37 @@ export const registryHandlers: HandlerSet<'registry'> = {
 
   listApps: async (request, deps) => {
     const { path, query } = parseRequest('listApps', request);
-    return {
-      status: 200,
-      body: pageView(await listApps(deps, path.project_id, path.instance_id, query), 'apps', appView),
-    };
+    const page = await listApps(deps, path.project_id, path.instance_id, {
+      offset: query.offset,
+      limit: query.limit,
+      name: query.name,
+      exactName: query.precise_search === 'name',
+      id: query.id,
+      appKey: query.app_key,
+      status: query.status,
+    });
+    return { status: 200, body: pageView(page, 'apps', listedAppView) };
+  },
+
+  updateApp: async (request, deps) => {
+    const { path, body } = parseRequest('updateApp', request);
+    const app = await updateApp(deps, path.project_id, path.instance_id, path.app_id, {
+      name: body.name,
+      remark: body.remark ?? '',
+    });
+    return { status: 200, body: appView(app) };
+  },
+
+  resetAppSecret: async (request, deps) => {
+    const { path, body } = parseRequest('resetAppSecret', request);
+    const { app, appSecret } = await resetAppSecret(
+      deps,
+      path.project_id,
+      path.instance_id,
+      path.app_id,
+      body.app_secret,
+    );
+    return { status: 200, body: { ...appView(app), app_secret: appSecret } };
   },
 
   deleteApp: async (request, deps) => {

@@ -13,16 +13,25 @@ export const instanceView = (instance: Instance) => ({
   create_time: formatTime(instance.createTime),
 });
 
-/** An app as show and list return it (never the secret). */
+/**
+ * An app as show and list return it (never the secret). `creator` and `app_type` are the vendor
+ * SDK's fields with the values of an app an operator made through this API: `USER` (not from a
+ * marketplace) and `apig` (not a ROMA Connect integration app).
+ */
 export const appView = (app: App) => ({
   id: app.appId,
   name: app.name,
   remark: app.remark,
   status: app.status,
   app_key: app.appKey,
+  creator: 'USER',
+  app_type: 'apig',
   register_time: formatTime(app.registerTime),
   update_time: formatTime(app.updateTime),
 });
+
+/** An app as list apps shows it: `bind_num` counts the quotas it is bound to (0 or 1). */
+export const listedAppView = (app: App & { readonly bindNum: number }) => ({ ...appView(app), bind_num: app.bindNum });
 
 /** A list answer: `{total, size, <name>: [...]}`. */
 export const pageView = <T, V>(page: Page<T>, name: string, view: (item: T) => V) => ({

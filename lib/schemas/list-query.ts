@@ -1,7 +1,22 @@
 import * as z from 'zod';
-import { limitSchema, nameFilterSchema, offsetSchema } from '../http/validation.ts';
+import { idSchema, limitSchema, nameFilterSchema, offsetSchema } from '../http/validation.ts';
+import { credentialSchema } from './registry-bodies.ts';
 
 /** Query of list routes filtered by `name` (instances, apps, quotas). */
 export const nameListQuery = z.object({ offset: offsetSchema, limit: limitSchema, name: nameFilterSchema });
 /** Query of list routes filtered by `app_name` (bound and bindable apps). */
 export const appNameListQuery = z.object({ offset: offsetSchema, limit: limitSchema, app_name: nameFilterSchema });
+
+/**
+ * Query of list apps: the name filter, plus the vendor's `id`, `app_key` and `status` filters and
+ * `precise_search=name` (the name matched exactly instead of as a substring).
+ */
+export const appListQuery = nameListQuery.extend({
+  id: idSchema.optional(),
+  app_key: credentialSchema.optional(),
+  status: z
+    .enum(['1', '2'])
+    .transform((value) => Number(value) as 1 | 2)
+    .optional(),
+  precise_search: z.literal('name').optional(),
+});

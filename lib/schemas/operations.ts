@@ -3,10 +3,10 @@ import type { ApiRequest } from '../http/api-types.ts';
 import { parseWith } from '../http/validation.ts';
 import type { Operation } from '../routes.ts';
 import { consumeBody } from './consume-body.ts';
-import { appNameListQuery, nameListQuery } from './list-query.ts';
+import { appListQuery, appNameListQuery, nameListQuery } from './list-query.ts';
 import { appPath, instancePath, projectPath, quotaAppPath, quotaPath } from './path.ts';
 import { bindAppsBody, quotaBody } from './quota-bodies.ts';
-import { createAppBody, createInstanceBody } from './registry-bodies.ts';
+import { createAppBody, createInstanceBody, resetAppSecretBody, updateAppBody } from './registry-bodies.ts';
 
 /** What one operation accepts and answers: the schemas the handler validates with, and its success status. */
 export interface OperationSchemas {
@@ -27,7 +27,12 @@ export const OPERATION_SCHEMAS = {
   listInstances: { summary: 'List instances by name', status: 200, path: projectPath, query: nameListQuery },
   createApp: { summary: 'Create an app (credential)', status: 201, path: instancePath, body: createAppBody },
   showApp: { summary: 'Show an app', status: 200, path: appPath },
-  listApps: { summary: 'List apps by name', status: 200, path: instancePath, query: nameListQuery },
+  listApps: {
+    summary: 'List apps by name, id, app_key and status',
+    status: 200,
+    path: instancePath,
+    query: appListQuery,
+  },
   deleteApp: { summary: 'Delete an app and its binding', status: 204, path: appPath },
   createQuota: { summary: 'Create a credential quota', status: 201, path: instancePath, body: quotaBody },
   bindApps: { summary: 'Bind apps to a quota, all or nothing', status: 201, path: quotaPath, body: bindAppsBody },
@@ -56,6 +61,13 @@ export const OPERATION_SCHEMAS = {
     body: consumeBody,
   },
   showUsage: { summary: "Show an app's usage of its quota", status: 200, path: appPath },
+  updateApp: { summary: "Update an app's name and remark", status: 200, path: appPath, body: updateAppBody },
+  resetAppSecret: {
+    summary: "Reset an app's secret (the new one is shown once)",
+    status: 200,
+    path: appPath,
+    body: resetAppSecretBody,
+  },
   health: { summary: 'Health check', status: 200 },
 } as const satisfies Record<Operation, OperationSchemas>;
 

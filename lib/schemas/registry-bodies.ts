@@ -7,12 +7,23 @@ export const createInstanceBody = z.object({
   description: remarkSchema.optional(),
 });
 
-const credential = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+/** An `app_key` or `app_secret`: 8-64 letters, digits, `_` and `-`. */
+export const credentialSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 
 /** Create app body: the name may also hold dots, as the vendor's own `app-demo` examples. */
 export const createAppBody = z.object({
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{2,63}$/),
   remark: remarkSchema.optional(),
-  app_key: credential.optional(),
-  app_secret: credential.optional(),
+  app_key: credentialSchema.optional(),
+  app_secret: credentialSchema.optional(),
 });
+
+/**
+ * Update app body: name and remark, with the rules of create. The vendor's `app_key` and
+ * `app_secret` fields are not taken here: a key is what consume finds the app by, and a secret
+ * has its own route (reset secret), which shows the new one once.
+ */
+export const updateAppBody = createAppBody.pick({ name: true, remark: true });
+
+/** Reset secret body: the new secret, generated when absent. */
+export const resetAppSecretBody = z.object({ app_secret: credentialSchema.optional() });

@@ -130,7 +130,8 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
   return true;
 };
 
-const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {
+/** The stored app item, read strongly consistent. */
+export const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {
   const { Item } = await db.client.send(
     new GetCommand({ TableName: db.tableName, Key: appKey(projectId, instanceId, appId), ConsistentRead: true }),
   );
@@ -148,18 +149,56 @@ export const getApp = async (
   return item ? appFromItem(item) : undefined;
 };
 
-/** A page of the instance's apps by name. */
-export const listApps = async (db: Db, projectId: string, instanceId: string, query: ListQuery): Promise<Page<App>> => {
+/** What list apps filters by, besides the name (SPEC §5, as the vendor's ListAppsV2). */
+export interface AppListQuery extends ListQuery {
+  readonly id?: string | undefined;
+  readonly appKey?: string | undefined;
+  readonly status?: number | undefined;
+  /** `precise_search=name`: the name matches exactly (case-sensitive, as uniqueness) instead of as a substring. */
+  readonly exactName?: boolean;
+}
+
+/** An app as list apps shows it: with `bindNum`, the quotas it is bound to (0 or 1). */
+export type ListedApp = App & { readonly bindNum: number };
+
+/** A page of the instance's apps by name, filtered by name, id, app_key and status. */
+export const listApps = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  query: AppListQuery,
+): Promise<Page<ListedApp>> => {
+  const filters: string[] = [];
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  const equal = (attribute: string, value: unknown) => {
+    if (value === undefined) return;
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    filters.push(`#${attribute} = :${attribute}`);
+  };
+  equal('app_id', query.id);
+  equal('app_key', query.appKey);
+  equal('status', query.status);
+  if (query.exactName) equal('name', query.name);
   const page = await queryPage<AppItem>(
     db,
     {
       IndexName: 'lsi1',
       KeyConditionExpression: 'pk = :pk AND begins_with(lsi1sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': LIST_PREFIX.app },
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: {
+        ':pk': instancePartition(projectId, instanceId),
+        ':prefix': LIST_PREFIX.app,
+        ...values,
+      },
     },
-    query,
+    query.exactName ? { ...query, name: undefined } : query,
   );
-  return { total: page.total, items: page.items.map(appFromItem) };
+  return {
+    total: page.total,
+    items: page.items.map((item) => ({ ...appFromItem(item), bindNum: item.quota_id === undefined ? 0 : 1 })),
+  };
 };
 
 /** How an app delete ended: done, nothing to delete, or overtaken by a concurrent change. */

@@ -1,5 +1,6 @@
 import * as accessKeys from './access-key-store.ts';
 import * as apps from './app-store.ts';
+import * as appUpdates from './app-update-store.ts';
 import * as bindings from './binding-store.ts';
 import * as consumption from './consumption-store.ts';
 import type { Db } from './db.ts';
@@ -15,6 +16,8 @@ export const createStore = (db: Db) => ({
   getApp: (...args: Tail<typeof apps.getApp>) => apps.getApp(db, ...args),
   listApps: (...args: Tail<typeof apps.listApps>) => apps.listApps(db, ...args),
   deleteApp: (...args: Tail<typeof apps.deleteApp>) => apps.deleteApp(db, ...args),
+  updateApp: (...args: Tail<typeof appUpdates.updateApp>) => appUpdates.updateApp(db, ...args),
+  replaceAppSecret: (...args: Tail<typeof appUpdates.replaceAppSecret>) => appUpdates.replaceAppSecret(db, ...args),
   createQuota: (...args: Tail<typeof quotas.createQuota>) => quotas.createQuota(db, ...args),
   getQuota: (...args: Tail<typeof quotas.getQuota>) => quotas.getQuota(db, ...args),
   getAppBindings: (...args: Tail<typeof bindings.getAppBindings>) => bindings.getAppBindings(db, ...args),

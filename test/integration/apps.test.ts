@@ -37,6 +37,8 @@ describe('create app', () => {
       status: 1,
       app_key: expect.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
       app_secret: expect.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
+      creator: 'USER',
+      app_type: 'apig',
       register_time: expect.stringMatching(TIME),
       update_time: expect.stringMatching(TIME),
     });

@@ -48,6 +48,14 @@ const driveEveryRoute = async () => {
   expectStatus(await call('GET', `${base}/apps/${alpha.id}`), 200, 'show app');
   expectStatus(await call('GET', `${base}/apps?limit=2`), 200, 'list apps');
   expectStatus(await call('POST', `${base}/apps`, { name: 'alpha' }), 400, 'create an app with a taken name');
+  expectStatus(
+    await call('PUT', `${base}/apps/${alpha.id}`, { name: 'alpha', remark: 'kept name' }),
+    200,
+    'update app',
+  );
+  expectStatus(await call('PUT', `${base}/apps/${alpha.id}`, { name: 'alpha-renamed' }), 200, 'rename app');
+  expectStatus(await call('PUT', `${base}/apps/${alpha.id}`, { name: 'alpha' }), 200, 'rename app back');
+  expectStatus(await call('PUT', `${base}/apps/secret/${alpha.id}`, {}), 200, 'reset app secret');
 
   // app-quotas: quotas, bindings, lists.
   const quota = await call('POST', `${base}/app-quotas`, {

@@ -46,7 +46,10 @@ const bodyOf = (route: Route, owner: Tenant): unknown => {
     case 'createInstance':
       return { instance_name: 'intruder' };
     case 'createApp':
+    case 'updateApp':
       return { name: 'intruder-app' };
+    case 'resetAppSecret':
+      return {};
     case 'createQuota':
     case 'updateQuota':
       return { name: 'intruder_quota', call_limits: 1, time_unit: 'SECOND', time_interval: 1 };

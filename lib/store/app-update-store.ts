@@ -1,0 +1,119 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { appNameExists } from '../domain/errors.ts';
+import type { App } from '../domain/models.ts';
+import { appFromItem, getAppItem } from './app-store.ts';
+import { cancellationReasons, type Db, failedCondition, onlyConflicts, sendTransaction } from './db.ts';
+import { appKey, appListKey, appNameKey, unboundAppKey } from './keys.ts';
+
+/** How an app update ended: the app as it now is, no such app, or overtaken by a concurrent change. */
+export type UpdateOutcome = App | 'missing' | 'conflict';
+
+/** What an app update changes. */
+export interface AppChanges {
+  readonly name: string;
+  readonly remark: string;
+  readonly updateTime: Date;
+}
+
+/**
+ * Renames an app and sets its remark. A new name moves the name claim (the old one deleted, the
+ * new one put `attribute_not_exists`) and the app's listing keys in one transaction, conditioned
+ * on the name and binding the app had when read, so a concurrent rename or bind makes it read
+ * again; the same name is one conditional update.
+ */
+export const updateApp = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+  changes: AppChanges,
+): Promise<UpdateOutcome> => {
+  const item = await getAppItem(db, projectId, instanceId, appId);
+  if (!item) return 'missing';
+  const renamed = item.name !== changes.name;
+  const bound = item.quota_id !== undefined;
+  const update = {
+    TableName: db.tableName,
+    Key: appKey(projectId, instanceId, appId),
+    UpdateExpression: `SET #name = :name, name_lc = :name_lc, remark = :remark, update_time = :time, lsi1sk = :lsi1sk${
+      bound ? '' : ', lsi2sk = :lsi2sk'
+    }`,
+    ConditionExpression: `#name = :old AND ${bound ? 'quota_id = :quota' : 'attribute_not_exists(quota_id)'}`,
+    ExpressionAttributeNames: { '#name': 'name' },
+    ExpressionAttributeValues: {
+      ':name': changes.name,
+      ':name_lc': changes.name.toLowerCase(),
+      ':remark': changes.remark,
+      ':time': changes.updateTime.toISOString(),
+      ':lsi1sk': appListKey(changes.name, appId),
+      ':old': item.name,
+      ...(bound ? { ':quota': item.quota_id } : { ':lsi2sk': unboundAppKey(changes.name, appId) }),
+    },
+  };
+  const updated = {
+    ...appFromItem(item),
+    name: changes.name,
+    remark: changes.remark,
+    updateTime: changes.updateTime,
+  };
+  try {
+    if (!renamed) {
+      await db.client.send(new UpdateCommand(update));
+      return updated;
+    }
+    await sendTransaction(db, [
+      { Update: update },
+      {
+        Delete: {
+          TableName: db.tableName,
+          Key: appNameKey(projectId, instanceId, item.name),
+          ConditionExpression: 'app_id = :app',
+          ExpressionAttributeValues: { ':app': appId },
+        },
+      },
+      {
+        Put: {
+          TableName: db.tableName,
+          Item: { ...appNameKey(projectId, instanceId, changes.name), type: 'app-name', app_id: appId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+    return updated;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return 'conflict';
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    if (failedCondition(reasons, 2)) throw appNameExists(changes.name, instanceId);
+    if (failedCondition(reasons, 0) || failedCondition(reasons, 1) || onlyConflicts(reasons)) return 'conflict';
+    throw error;
+  }
+};
+
+/** Replaces an app's secret hash; the app as it now is, or `undefined` when there is no such app. */
+export const replaceAppSecret = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+  secretHash: string,
+  updateTime: Date,
+): Promise<App | undefined> => {
+  try {
+    const { Attributes } = await db.client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: appKey(projectId, instanceId, appId),
+        UpdateExpression: 'SET secret_hash = :hash, update_time = :time',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':hash': secretHash, ':time': updateTime.toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return appFromItem(Attributes as Parameters<typeof appFromItem>[0]);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+};
