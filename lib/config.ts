@@ -28,6 +28,8 @@ export interface Config {
   readonly region: string;
   readonly auth: AuthConfig;
   readonly limits: ResourceLimits;
+  /** The custom domain's API mapping key (`API_BASE_PATH`), which API Gateway leaves in `rawPath`. */
+  readonly basePath: string | undefined;
 }
 
 const positiveInteger = (value: string | undefined, fallback: number): number => {
@@ -58,4 +60,5 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),
   },
+  basePath: env.API_BASE_PATH || undefined,
 });

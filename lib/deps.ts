@@ -17,6 +17,8 @@ export interface Deps {
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
 export interface FunctionDeps extends Deps {
   readonly verifyToken: TokenVerifier;
+  /** The custom domain's API mapping key, if the API is served under one. */
+  readonly basePath?: string | undefined;
 }
 
 /** Builds the dependencies from configuration: one document client, one verifier. */
@@ -29,4 +31,5 @@ export const createDeps = (config: Config = readConfig(), clock: Clock = systemC
   limits: config.limits,
   appKeys: new AppKeyCache(),
   verifyToken: createTokenVerifier(config.auth),
+  basePath: config.basePath,
 });

@@ -22,7 +22,7 @@ export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: H
   middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorMapper())
-    .use(routeResolver(fn))
+    .use(routeResolver(fn, deps.basePath))
     .use(authenticate(deps.verifyToken))
     .use(jsonBody())
     .handler(async (event, context) => {
