@@ -14,6 +14,9 @@ export const PRODUCTS = ['apigw', 'apic'] as const;
 /** HTTP methods the API uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** Where the API serves its OpenAPI document. */
+export const OPENAPI_PATH = '/openapi.json';
+
 const INSTANCES = '/v2/{project_id}/{product}/instances';
 const P = `${INSTANCES}/{instance_id}`;
 
@@ -111,9 +114,10 @@ export const ROUTES = [
     fn: 'registry',
   },
   { operation: 'health', method: 'GET', path: '/health', action: null, fn: 'registry' },
+  { operation: 'openapi', method: 'GET', path: OPENAPI_PATH, action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];
 
-/** One row of the route table. `action` is null for the one route that needs no token. */
+/** One row of the route table. `action` is null for the routes that need no token (health, OpenAPI). */
 export interface RouteDefinition {
   readonly operation: string;
   readonly method: Method;

@@ -1,4 +1,5 @@
 import type { HandlerSet } from '../http/function-handler.ts';
+import { openApiDocument } from '../openapi/openapi-document.ts';
 import { parseRequest } from '../schemas/operations.ts';
 import { createApp } from '../use-cases/create-app.ts';
 import { createInstance } from '../use-cases/create-instance.ts';
@@ -11,7 +12,7 @@ import { showInstance } from '../use-cases/show-instance.ts';
 import { showUsage } from '../use-cases/show-usage.ts';
 import { appView, instanceView, pageView, quotaView, usageView } from './views.ts';
 
-/** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
+/** The adapters of the registry function: instances, apps, an app's quota and usage, health, the OpenAPI document. */
 export const registryHandlers: HandlerSet<'registry'> = {
   createInstance: async (request, deps) => {
     const { path, body } = parseRequest('createInstance', request);
@@ -79,4 +80,10 @@ export const registryHandlers: HandlerSet<'registry'> = {
   },
 
   health: async () => ({ status: 200, body: { status: 'UP' } }),
+
+  // Relative to the host it is served from, so it holds behind a custom domain's base path too.
+  openapi: async (_request, deps) => ({
+    status: 200,
+    body: openApiDocument({ serverUrl: deps.basePath ? `/${deps.basePath}` : '/' }),
+  }),
 };

@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Deps, FunctionDeps } from '../deps.ts';
+import type { FunctionDeps } from '../deps.ts';
 import { logger } from '../logger.ts';
 import type { FunctionName, OperationOf } from '../routes.ts';
 import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
@@ -11,7 +11,7 @@ import { toResult } from './responses.ts';
 import { routeResolver } from './route-resolver.ts';
 
 /** The adapters of one function, one per operation the route table gives it. */
-export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, OperationHandler<Deps>>;
+export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, OperationHandler<FunctionDeps>>;
 
 /**
  * Composes a function's Middy stack once: logging context, error mapping, route resolution (404,

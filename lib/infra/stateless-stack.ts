@@ -15,7 +15,15 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
-import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, type Method, ROUTES } from '../routes.ts';
+import {
+  FALLBACK_FUNCTION,
+  FUNCTION_NAMES,
+  type FunctionName,
+  type Method,
+  OPENAPI_PATH,
+  ROUTES,
+  routeKey,
+} from '../routes.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { isProductionStage } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
@@ -99,6 +107,13 @@ const SERVICE_AUTHORIZES =
   'API Gateway JWT authorizer could do neither the HS256 check nor the per-route action check.';
 const HEALTH_IS_PUBLIC =
   'GET /health is the unauthenticated health check: it answers {"status":"UP"} and reads no data.';
+const OPENAPI_IS_PUBLIC =
+  'GET /openapi.json is the public description of the API (routes, parameters, schemas), generated from the code; ' +
+  'it reads no data and holds nothing a caller of the API does not already see.';
+const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
+  '/health': HEALTH_IS_PUBLIC,
+  [OPENAPI_PATH]: OPENAPI_IS_PUBLIC,
+};
 const DEFAULT_ROUTE_REJECTS =
   '$default only receives requests no route matches; the registry function answers them with its own 404/405 ' +
   'envelope before any token check and without reading data.';
@@ -216,7 +231,9 @@ export class StatelessStack extends Stack {
         integration: integrations[route.fn],
       });
       for (const httpRoute of added) {
-        acknowledgeNoAuthorizer(httpRoute, route.action ? SERVICE_AUTHORIZES : HEALTH_IS_PUBLIC);
+        const reason = route.action ? SERVICE_AUTHORIZES : PUBLIC_ROUTES[route.path];
+        if (reason === undefined) throw new Error(`${routeKey(route)} has no action and no reason to be public`);
+        acknowledgeNoAuthorizer(httpRoute, reason);
       }
     }
     acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute') as HttpRoute, DEFAULT_ROUTE_REJECTS);

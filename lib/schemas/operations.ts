@@ -57,6 +57,7 @@ export const OPERATION_SCHEMAS = {
   },
   showUsage: { summary: "Show an app's usage of its quota", status: 200, path: appPath },
   health: { summary: 'Health check', status: 200 },
+  openapi: { summary: 'This OpenAPI document', status: 200 },
 } as const satisfies Record<Operation, OperationSchemas>;
 
 type Schemas = typeof OPERATION_SCHEMAS;

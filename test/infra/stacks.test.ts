@@ -649,6 +649,20 @@ describe('HTTP API', () => {
     expect(keys.sort()).toEqual([...ROUTES.map(routeKey), '$default'].sort());
   });
 
+  it('routes GET /openapi.json and GET /health with no authorizer, every other route through the function check', () => {
+    const byKey = new Map(
+      routeResources(dev().stateless).map(([, route]) => [String(route.Properties.RouteKey), route]),
+    );
+    for (const publicKey of ['GET /openapi.json', 'GET /health']) {
+      expect(byKey.get(publicKey)?.Properties.AuthorizationType ?? 'NONE', publicKey).toBe('NONE');
+    }
+    expect(
+      ROUTES.filter((route) => route.action === null)
+        .map(routeKey)
+        .sort(),
+    ).toEqual(['GET /health', 'GET /openapi.json'].sort());
+  });
+
   it("sends every route to its row's function and $default to the fallback function, with payload 2.0", () => {
     const { stateless } = dev();
     const integrations = new Map(resources(stateless, 'AWS::ApiGatewayV2::Integration'));

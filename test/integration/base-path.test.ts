@@ -36,6 +36,13 @@ const quotaBody = { name: 'moved_quota', call_limits: 10, time_unit: 'MINUTE', t
 const STEPS: readonly Step[] = [
   { operation: 'health', method: 'GET', url: () => '/health' },
   {
+    operation: 'openapi',
+    method: 'GET',
+    url: () => '/openapi.json',
+    // Its server is the base path, so a client of the document calls the mapped paths.
+    keep: (_s, r) => expect(r.body.servers).toEqual([{ url: `/${BASE_PATH}` }]),
+  },
+  {
     operation: 'createInstance',
     method: 'POST',
     url: (s) => `/v2/${s.fixture.project}/apigw/instances`,
