@@ -1,6 +1,6 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { SERVICE_NAME } from '../config.ts';
-import { isProductionStage, parseStage } from './stage.ts';
+import { isProductionStage, parseStage, stackNames } from './stage.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { type AuthOptions, StatelessStack } from './stateless-stack.ts';
 
@@ -20,11 +20,7 @@ export interface ServiceStacks {
   readonly stateless: StatelessStack;
 }
 
-/** The stack names of a stage: `CredentialQuota-<stage>-Stateful` and `CredentialQuota-<stage>-Stateless`. */
-export const stackNames = (stage: string): { readonly stateful: string; readonly stateless: string } => ({
-  stateful: `CredentialQuota-${stage}-Stateful`,
-  stateless: `CredentialQuota-${stage}-Stateless`,
-});
+export { stackNames } from './stage.ts';
 
 /**
  * Adds one stage's two stacks to the app: the stateful stack (the table) and the stateless stack

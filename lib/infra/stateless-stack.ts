@@ -25,7 +25,7 @@ import {
   routeKey,
 } from '../routes.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
-import { isProductionStage } from './stage.ts';
+import { isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */
@@ -252,11 +252,26 @@ export class StatelessStack extends Stack {
 
     this.alarms = this.createAlarms(props.stage, props.table);
 
-    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API', value: this.apiStage.url });
+    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, { description: 'Base URL of the API', value: this.apiStage.url });
     if (this.authSecret) {
-      new CfnOutput(this, 'AuthSecretArn', {
+      new CfnOutput(this, STAGE_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret whose value signs tokens (HS256)',
         value: this.authSecret.secretArn,
+      });
+    }
+    if (authOptions.kind === 'jwks') {
+      // What `npm run token -- --stage` tells an operator: these tokens come from the issuer.
+      new CfnOutput(this, STAGE_OUTPUTS.tokenIssuer, {
+        description: 'Issuer of accepted tokens',
+        value: authOptions.issuer,
+      });
+      new CfnOutput(this, STAGE_OUTPUTS.tokenAudience, {
+        description: 'Audience accepted tokens must name',
+        value: authOptions.audience,
+      });
+      new CfnOutput(this, STAGE_OUTPUTS.jwksUrl, {
+        description: "The issuer's signing keys",
+        value: authOptions.jwksUrl,
       });
     }
   }

@@ -621,6 +621,7 @@ describe('token verification wiring', () => {
       });
     }
     stateless.hasOutput('AuthSecretArn', { Value: { Ref: secretId } });
+    expect(Object.keys(stateless.findOutputs('TokenIssuer'))).toHaveLength(0);
   });
 
   it('with jwksUrl, creates no secret, grants no Secrets Manager action and passes the JWKS settings', () => {
@@ -638,6 +639,10 @@ describe('token verification wiring', () => {
       expect(envOf(deployed).AUTH_SECRET_ARN, name).toBeUndefined();
     }
     expect(Object.keys(stateless.findOutputs('AuthSecretArn'))).toHaveLength(0);
+    // What `npm run token -- --stage` reads to say where tokens come from.
+    stateless.hasOutput('TokenIssuer', { Value: 'https://issuer.example/' });
+    stateless.hasOutput('TokenAudience', { Value: 'cq' });
+    stateless.hasOutput('JwksUrl', { Value: 'https://issuer.example/jwks.json' });
   });
 });
 
