@@ -2,6 +2,7 @@ import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.t
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
 import { AppKeyCache } from './domain/app-key-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
+import { ServiceMetrics } from './metrics.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createStore, type Store } from './store/store.ts';
 
@@ -19,6 +20,8 @@ export interface FunctionDeps extends Deps {
   readonly verifyToken: TokenVerifier;
   /** The custom domain's API mapping key, if the API is served under one. */
   readonly basePath?: string | undefined;
+  /** Where the functions' metrics go; none outside Lambda, where nothing reads EMF from stdout. */
+  readonly metrics?: ServiceMetrics | undefined;
 }
 
 /** Builds the dependencies from configuration: one document client, one verifier. */
@@ -32,4 +35,5 @@ export const createDeps = (config: Config = readConfig(), clock: Clock = systemC
   appKeys: new AppKeyCache(),
   verifyToken: createTokenVerifier(config.auth),
   basePath: config.basePath,
+  metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
 });

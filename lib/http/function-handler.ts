@@ -7,6 +7,7 @@ import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-ty
 import { authenticate } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
 import { jsonBody } from './json-body.ts';
+import { requestMetrics } from './request-metrics.ts';
 import { toResult } from './responses.ts';
 import { routeResolver } from './route-resolver.ts';
 
@@ -14,13 +15,14 @@ import { routeResolver } from './route-resolver.ts';
 export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, OperationHandler<FunctionDeps>>;
 
 /**
- * Composes a function's Middy stack once: logging context, error mapping, route resolution (404,
+ * Composes a function's Middy stack once: logging context, metrics, error mapping, route resolution (404,
  * 405), authentication (401, 403), JSON body parsing (400), then dispatch to the operation's
  * adapter. The order of the stack is the order of the checks in SPEC §2.
  */
 export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: HandlerSet<F>, deps: FunctionDeps) =>
   middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestMetrics(fn, deps.metrics))
     .use(errorMapper())
     .use(routeResolver(fn, deps.basePath))
     .use(authenticate(deps.verifyToken))

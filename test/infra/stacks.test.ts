@@ -449,12 +449,25 @@ describe('functions', () => {
           memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 3000 };
         process.stdout.write(JSON.stringify(await handler(event, context)));`;
       const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+        env: {
+          ...process.env,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_REGION: 'us-east-1',
+          NODE_OPTIONS: '',
+          // As in Lambda, where the functions write their metrics.
+          AWS_LAMBDA_FUNCTION_NAME: `credential-quota-${name}`,
+        },
         encoding: 'utf8',
       });
-      const result = JSON.parse(output) as { statusCode: number; body: string };
+      const lines = output.split('\n');
+      const result = JSON.parse(lines.at(-1) ?? '') as { statusCode: number; body: string };
       expect(result.statusCode, name).toBe(404);
       expect(JSON.parse(result.body)).toMatchObject({ error_code: expect.any(String), error_msg: expect.any(String) });
+      // The bundle carries the metrics: the 404 is counted, as EMF on stdout, by function.
+      const emf = lines.slice(0, -1).map((line) => JSON.parse(line) as Json);
+      expect(emf, name).toEqual([
+        expect.objectContaining({ ClientErrors: 1, function: name, service: 'credential-quota' }),
+      ]);
     }
   });
 });
