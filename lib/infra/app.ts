@@ -10,6 +10,8 @@ export interface AppOptions {
   readonly auth?: AuthOptions;
   /** @default - no concurrency reserved for quota-consumptions */
   readonly consumeConcurrency?: number;
+  /** @default - alarms notify the stage's SNS topic, which nobody is subscribed to */
+  readonly alarmEmail?: string;
   /** @default - environment-agnostic stacks */
   readonly env?: Environment;
 }
@@ -44,6 +46,7 @@ export const buildApp = (app: App, stage: string, options: AppOptions = {}): Ser
     table: stateful.table,
     auth: options.auth,
     consumeConcurrency: options.consumeConcurrency,
+    alarmEmail: options.alarmEmail,
   });
   return { stateful, stateless };
 };
@@ -72,6 +75,17 @@ const authFromContext = (app: App): AuthOptions | undefined => {
   return { kind: 'jwks', jwksUrl, issuer, audience };
 };
 
+// Enough to catch a typo or a missing value; SNS itself confirms the address by mail.
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const alarmEmailFromContext = (app: App): string | undefined => {
+  const email = optionalString(app, 'alarmEmail');
+  if (email !== undefined && !EMAIL.test(email)) {
+    throw new Error(`context alarmEmail must be an e-mail address, got ${JSON.stringify(email)}`);
+  }
+  return email;
+};
+
 const concurrencyFromContext = (app: App): number | undefined => {
   const value: unknown = app.node.tryGetContext('consumeConcurrency');
   if (value === undefined || value === null || value === '') return undefined;
@@ -85,7 +99,7 @@ const concurrencyFromContext = (app: App): number | undefined => {
 
 /**
  * Reads the stage and options from the app's context (`-c stage=NAME`, `-c jwksUrl=...`,
- * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`) and the account and region from
+ * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`, `-c alarmEmail=...`) and the account and region from
  * the CLI's `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`, when set. Throws on invalid values.
  */
 export const readAppContext = (
@@ -99,6 +113,7 @@ export const readAppContext = (
     options: {
       auth: authFromContext(app),
       consumeConcurrency: concurrencyFromContext(app),
+      alarmEmail: alarmEmailFromContext(app),
       env: account || region ? { account, region } : undefined,
     },
   };

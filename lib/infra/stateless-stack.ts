@@ -24,6 +24,7 @@ import {
   ROUTES,
   routeKey,
 } from '../routes.ts';
+import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
@@ -138,6 +139,8 @@ export interface StatelessStackProps extends StackProps {
    * often too low (as low as 10) to reserve anything without failing the deployment.
    */
   readonly consumeConcurrency?: number;
+  /** @default - the alarm topic has no subscription */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -153,11 +156,10 @@ export class StatelessStack extends Stack {
   public readonly apiStage: HttpStage;
   /** The generated HS256 secret, when tokens are not verified against a JWKS. */
   public readonly authSecret: Secret | undefined;
-  /**
-   * The stage's alarms: API 5xx, each function's errors and throttles, table throttling. They have
-   * no action yet; subscribe a notification with `alarm.addAlarmAction(...)` when there is one.
-   */
+  /** The stage's alarms: API 5xx, each function's errors and throttles, table throttling. */
   public readonly alarms: readonly Alarm[];
+  /** The alarm topic and the dashboard. */
+  public readonly monitoring: Monitoring;
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -251,6 +253,14 @@ export class StatelessStack extends Stack {
     });
 
     this.alarms = this.createAlarms(props.stage, props.table);
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: props.stage,
+      functions,
+      apiMetrics: { clientErrors: this.api.metricClientError(), serverErrors: this.api.metricServerError() },
+      table: props.table,
+      alarms: this.alarms,
+      alarmEmail: props.alarmEmail,
+    });
 
     new CfnOutput(this, STAGE_OUTPUTS.apiUrl, { description: 'Base URL of the API', value: this.apiStage.url });
     if (this.authSecret) {
@@ -259,6 +269,14 @@ export class StatelessStack extends Stack {
         value: this.authSecret.secretArn,
       });
     }
+    new CfnOutput(this, STAGE_OUTPUTS.alarmTopicArn, {
+      description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)',
+      value: this.monitoring.topic.topicArn,
+    });
+    new CfnOutput(this, STAGE_OUTPUTS.dashboardName, {
+      description: 'CloudWatch dashboard of the stage',
+      value: this.monitoring.dashboard.dashboardName,
+    });
     if (authOptions.kind === 'jwks') {
       // What `npm run token -- --stage` tells an operator: these tokens come from the issuer.
       new CfnOutput(this, STAGE_OUTPUTS.tokenIssuer, {

@@ -778,7 +778,7 @@ describe('alarms', () => {
     }
   });
 
-  it('go off on the sum of one 5-minute period reaching the threshold, treat missing data as fine, and have no action yet', () => {
+  it('go off on the sum of one 5-minute period reaching the threshold, treat missing data as fine, and notify the topic', () => {
     expect(ALARM_PERIOD.toSeconds()).toBe(300);
     for (const threshold of Object.values(ALARM_THRESHOLDS)) expect(threshold).toBeGreaterThanOrEqual(1);
     const alarms = resources(dev().stateless, 'AWS::CloudWatch::Alarm');
@@ -793,9 +793,254 @@ describe('alarms', () => {
         TreatMissingData: 'notBreaching',
         AlarmDescription: expect.stringContaining('credential-quota (dev)'),
       });
-      expect(alarm.Properties.AlarmActions, id).toBeUndefined();
+      // Raised and back to OK, both to the stage's topic.
+      const [topicId] = resources(dev().stateless, 'AWS::SNS::Topic').map(([topic]) => topic);
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.Metrics, id).toBeUndefined();
     }
+  });
+});
+
+describe('alarm topic', () => {
+  it('is one SNS topic, encrypted with a rotating key of its own, refusing publishers without TLS', () => {
+    const { stateless } = dev();
+    const topics = resources(stateless, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const keyId = target(topics[0]?.[1].Properties.KmsMasterKeyId);
+    const key = new Map(resources(stateless, 'AWS::KMS::Key')).get(keyId ?? '');
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    const policies = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('lets CloudWatch alarms of this account, and only those, publish and use the key', () => {
+    const { stateless } = dev();
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    const fromAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+    const topicStatements = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(topicStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: fromAlarms,
+      }),
+    );
+    const keyStatements = resources(stateless, 'AWS::KMS::Key').flatMap(([, key]) =>
+      asArray((key.Properties.KeyPolicy as { Statement: Statement[] }).Statement),
+    );
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: fromAlarms,
+      }),
+    );
+  });
+
+  it('has no subscription by default, and an e-mail one with -c alarmEmail', () => {
+    expect(resources(dev().stateless, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const { stateless } = synth('dev', { alarmEmail: 'oncall@example.com' });
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    const subscriptions = resources(stateless, 'AWS::SNS::Subscription').map(([, sub]) => sub.Properties);
+    expect(subscriptions).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }]);
+    stateless.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it('reads alarmEmail from the context, refusing what is not an address', () => {
+    expect(readAppContext(newApp({ alarmEmail: 'ops@example.com' }), {}).options.alarmEmail).toBe('ops@example.com');
+    expect(readAppContext(newApp({}), {}).options.alarmEmail).toBeUndefined();
+    for (const bad of ['ops', 'ops@', '@example.com', 'a b@example.com']) {
+      expect(() => readAppContext(newApp({ alarmEmail: bad }), {}), bad).toThrow(/alarmEmail/);
+    }
+  });
+});
+
+interface DashboardMetric {
+  readonly expression?: string;
+  readonly namespace?: string;
+  readonly metricName?: string;
+  readonly dimensions: Record<string, string>;
+  readonly stat?: string;
+}
+interface DashboardWidget {
+  readonly type: string;
+  readonly properties: {
+    readonly title?: string;
+    readonly metrics?: unknown[][];
+    readonly alarms?: string[];
+  };
+}
+
+/**
+ * The dashboard's body as JSON: its `Fn::Join` with each `Ref` and `Fn::GetAtt` written as
+ * `<Ref:id>` / `<GetAtt:id.attr>`, so widgets can be read and references checked.
+ */
+const dashboardOf = (template: Template): { name: unknown; widgets: DashboardWidget[] } => {
+  const dashboards = resources(template, 'AWS::CloudWatch::Dashboard');
+  expect(dashboards).toHaveLength(1);
+  const props = dashboards[0]?.[1].Properties ?? {};
+  const parts = (props.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::ImportValue'?: string };
+      if (ref.Ref) return `<Ref:${ref.Ref}>`;
+      if (ref['Fn::GetAtt']) return `<GetAtt:${ref['Fn::GetAtt'].join('.')}>`;
+      if (ref['Fn::ImportValue']) return `<Import:${ref['Fn::ImportValue']}>`;
+      throw new Error(`unexpected token in the dashboard: ${key(part)}`);
+    })
+    .join('');
+  return { name: props.DashboardName, widgets: (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets };
+};
+
+/** A graph's metric rows as objects: `[namespace, name, dim, value, ..., {options}]` or `[{expression}]`. */
+const graphMetrics = (widget: DashboardWidget | undefined): DashboardMetric[] =>
+  (widget?.properties.metrics ?? []).map((row) => {
+    const options = (typeof row.at(-1) === 'object' ? row.at(-1) : {}) as Record<string, unknown>;
+    const fields = row.filter((cell) => typeof cell === 'string') as string[];
+    if (options.expression) return { expression: String(options.expression), dimensions: {} };
+    const [namespace, metricName, ...dims] = fields;
+    const dimensions: Record<string, string> = {};
+    for (let i = 0; i + 1 < dims.length; i += 2) dimensions[dims[i] ?? ''] = dims[i + 1] ?? '';
+    return { namespace, metricName, dimensions, stat: options.stat as string | undefined };
+  });
+
+describe('dashboard', () => {
+  const widget = (title: RegExp) => {
+    const found = dashboardOf(dev().stateless).widgets.filter((w) => title.test(w.properties.title ?? ''));
+    expect(found, String(title)).toHaveLength(1);
+    return found[0];
+  };
+  const functionRefs = () => [...functionsOf(dev().stateless)].map(([name, f]) => [name, `<Ref:${f.logicalId}>`]);
+
+  it('is one dashboard named after the stage, and an output names it', () => {
+    const { name } = dashboardOf(dev().stateless);
+    expect(name).toBe('credential-quota-dev');
+    dev().stateless.hasOutput('DashboardName', {});
+  });
+
+  it('shows consumes per second, admitted and refused, from the service metrics in total', () => {
+    const rows = graphMetrics(widget(/^Consumes per second/));
+    const rates = rows.filter((row) => row.expression).map((row) => row.expression);
+    expect(rates.sort()).toEqual(['admitted / PERIOD(admitted)', 'refused / PERIOD(refused)']);
+    const counted = rows.filter((row) => row.metricName).map((row) => [row.namespace, row.metricName, row.dimensions]);
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['CredentialQuota', 'ConsumeAdmitted', { service: 'credential-quota' }],
+        ['CredentialQuota', 'ConsumeRefused', { service: 'credential-quota' }],
+      ]),
+    );
+  });
+
+  it('shows p50 and p99 latency of each function', () => {
+    const rows = graphMetrics(widget(/^Latency p50/));
+    for (const [name, ref] of functionRefs()) {
+      for (const stat of ['p50', 'p99']) {
+        expect(rows, `${name} ${stat}`).toContainEqual(
+          expect.objectContaining({
+            namespace: 'AWS/Lambda',
+            metricName: 'Duration',
+            dimensions: { FunctionName: ref },
+            stat,
+          }),
+        );
+      }
+    }
+  });
+
+  it('shows 4xx and 5xx by route family (function), and the API totals', () => {
+    const rows = graphMetrics(widget(/^4xx \/ 5xx by route family/));
+    for (const name of FUNCTION_NAMES) {
+      for (const metricName of ['ClientErrors', 'ServerErrors']) {
+        expect(rows).toContainEqual(
+          expect.objectContaining({
+            namespace: 'CredentialQuota',
+            metricName,
+            dimensions: { function: name, service: 'credential-quota' },
+          }),
+        );
+      }
+    }
+    const [apiId] = resources(dev().stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    for (const metricName of ['4xx', '5xx']) {
+      expect(rows).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/ApiGateway', metricName, dimensions: { ApiId: `<Ref:${apiId}>` } }),
+      );
+    }
+  });
+
+  it('shows Lambda throttles and concurrency of each function', () => {
+    const rows = graphMetrics(widget(/^Lambda throttles and concurrency/));
+    for (const [name, ref] of functionRefs()) {
+      for (const metricName of ['Throttles', 'ConcurrentExecutions']) {
+        expect(rows, `${name} ${metricName}`).toContainEqual(
+          expect.objectContaining({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: ref } }),
+        );
+      }
+    }
+  });
+
+  it("shows the table's consumed capacity and throttles, and the 503s they cause", () => {
+    const table = { TableName: `<Import:${tableNameReference(dev())['Fn::ImportValue']}>` };
+    const capacity = graphMetrics(widget(/^DynamoDB consumed capacity/));
+    const throttles = graphMetrics(widget(/^DynamoDB throttles/));
+    for (const metricName of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) {
+      expect(capacity).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/DynamoDB', metricName, dimensions: table }),
+      );
+    }
+    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      expect(throttles).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/DynamoDB', metricName, dimensions: table }),
+      );
+    }
+    for (const name of FUNCTION_NAMES) {
+      for (const metricName of ['DynamoDbThrottles', 'ServiceUnavailable']) {
+        expect(throttles).toContainEqual(
+          expect.objectContaining({
+            namespace: 'CredentialQuota',
+            metricName,
+            dimensions: { function: name, service: 'credential-quota' },
+          }),
+        );
+      }
+    }
+  });
+
+  it('shows every alarm of the stage', () => {
+    const alarms = widget(/^Alarms$/)?.properties.alarms ?? [];
+    const expected = resources(dev().stateless, 'AWS::CloudWatch::Alarm').map(([id]) => `<GetAtt:${id}.Arn>`);
+    expect(alarms.sort()).toEqual(expected.sort());
+    expect(expected).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2);
   });
 });
 
