@@ -40,7 +40,8 @@ let serverUrl = values.server;
 if (values.stage !== undefined) {
   try {
     const client = new CloudFormationClient(values.region ? { region: values.region } : {});
-    serverUrl = (await describeDeployedStage(parseStage(values.stage), client)).apiUrl;
+    // ApiUrl ends in `/`, and every path of the document starts with one.
+    serverUrl = (await describeDeployedStage(parseStage(values.stage), client)).apiUrl.replace(/\/+$/, '');
   } catch (error) {
     console.error(`openapi: ${(error as Error).message}`);
     process.exit(1);

@@ -1,6 +1,9 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
+  CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   type HttpRoute,
@@ -9,6 +12,7 @@ import {
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -33,6 +37,26 @@ import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
 export type AuthOptions =
   | { readonly kind: 'generated-secret' }
   | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
+
+/** A custom domain for the API: its certificate (ACM, same region) and an optional API mapping key. */
+export interface CustomDomainOptions {
+  readonly domainName: string;
+  readonly certificateArn: string;
+  /** @default - the API at the domain's root */
+  readonly basePath?: string | undefined;
+}
+
+/**
+ * The request headers a browser may send: the token, the vendor SDKs' signing headers
+ * (`Authorization`, `X-Sdk-Date`, `X-Project-Id`) and JSON bodies.
+ */
+export const CORS_ALLOW_HEADERS = ['X-Auth-Token', 'Authorization', 'X-Sdk-Date', 'X-Project-Id', 'Content-Type'];
+
+/** The response headers a browser script may read: the request id, 405's Allow and the quota fields. */
+export const CORS_EXPOSE_HEADERS = ['X-Request-Id', 'Allow', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
+
+/** How long a browser may reuse a preflight answer. */
+export const CORS_MAX_AGE = Duration.hours(1);
 
 /** The size of one function (its table access is in `FUNCTION_TABLE_ACTIONS`). */
 export interface FunctionSettings {
@@ -119,6 +143,13 @@ const DEFAULT_ROUTE_REJECTS =
   '$default only receives requests no route matches; the registry function answers them with its own 404/405 ' +
   'envelope before any token check and without reading data.';
 
+const CORS_METHODS: Readonly<Record<Method, CorsHttpMethod>> = {
+  GET: CorsHttpMethod.GET,
+  POST: CorsHttpMethod.POST,
+  PUT: CorsHttpMethod.PUT,
+  DELETE: CorsHttpMethod.DELETE,
+};
+
 const HTTP_METHODS: Readonly<Record<Method, HttpMethod>> = {
   GET: HttpMethod.GET,
   POST: HttpMethod.POST,
@@ -141,6 +172,10 @@ export interface StatelessStackProps extends StackProps {
   readonly consumeConcurrency?: number;
   /** @default - the alarm topic has no subscription */
   readonly alarmEmail?: string;
+  /** Origins allowed to call the API from a browser. @default - no CORS */
+  readonly corsOrigins?: readonly string[];
+  /** @default - served at the execute-api URL only */
+  readonly customDomain?: CustomDomainOptions;
 }
 
 /**
@@ -160,6 +195,8 @@ export class StatelessStack extends Stack {
   public readonly alarms: readonly Alarm[];
   /** The alarm topic and the dashboard. */
   public readonly monitoring: Monitoring;
+  /** The custom domain, when one is configured. */
+  public readonly domainName: DomainName | undefined;
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -223,6 +260,18 @@ export class StatelessStack extends Stack {
       // Requests no route matches still reach the service, which answers with its own 404 or 405
       // error envelope instead of API Gateway's bare `{"message":"Not Found"}`.
       defaultIntegration: integrations[FALLBACK_FUNCTION],
+      // API Gateway answers preflights itself and adds the CORS headers to every answer.
+      ...(props.corsOrigins && props.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: [...new Set(ROUTES.map((route) => CORS_METHODS[route.method]))],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              exposeHeaders: CORS_EXPOSE_HEADERS,
+              maxAge: CORS_MAX_AGE,
+            },
+          }
+        : {}),
     });
     const acknowledgeNoAuthorizer = (route: HttpRoute, reason: string) =>
       Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
@@ -262,7 +311,28 @@ export class StatelessStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, { description: 'Base URL of the API', value: this.apiStage.url });
+    let apiUrl = this.apiStage.url;
+    if (props.customDomain) {
+      const { domainName, certificateArn, basePath } = props.customDomain;
+      this.domainName = new DomainName(this, 'DomainName', {
+        domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', certificateArn),
+      });
+      new ApiMapping(this, 'ApiMapping', {
+        api: this.api,
+        domainName: this.domainName,
+        stage: this.apiStage,
+        apiMappingKey: basePath,
+      });
+      // API Gateway leaves the mapping key in rawPath: the functions take it off for their 404/405.
+      if (basePath) for (const fn of Object.values(functions)) fn.function.addEnvironment('API_BASE_PATH', basePath);
+      apiUrl = `https://${domainName}/${basePath ? `${basePath}/` : ''}`;
+      new CfnOutput(this, 'DomainTarget', {
+        description: `Point ${domainName} here (CNAME, or an alias record to this regional domain name)`,
+        value: this.domainName.regionalDomainName,
+      });
+    }
+    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, { description: 'Base URL of the API', value: apiUrl });
     if (this.authSecret) {
       new CfnOutput(this, STAGE_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret whose value signs tokens (HS256)',

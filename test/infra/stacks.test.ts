@@ -82,6 +82,19 @@ const jwks = memo(() =>
   }),
 );
 
+// The optional parts together: alarm e-mail, CORS, custom domain with a base path.
+const everyOption = memo(() =>
+  synth('full', {
+    alarmEmail: 'oncall@example.com',
+    corsOrigins: ['https://console.example.com'],
+    customDomain: {
+      domainName: 'quota.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f3e2a1b-1234-4cde-8f00-abcdefabcdef',
+      basePath: 'v1',
+    },
+  }),
+);
+
 const resources = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.findResources(type) as Record<string, Resource>);
 const allResources = (template: Template): [string, Resource][] =>
@@ -802,6 +815,110 @@ describe('alarms', () => {
   });
 });
 
+describe('CORS', () => {
+  const corsOf = (template: Template) =>
+    resources(template, 'AWS::ApiGatewayV2::Api')[0]?.[1].Properties.CorsConfiguration as Json | undefined;
+
+  it('is off by default: no CORS configuration, so API Gateway answers no preflight', () => {
+    expect(corsOf(dev().stateless)).toBeUndefined();
+    expect(readAppContext(newApp({}), {}).options.corsOrigins).toBeUndefined();
+  });
+
+  it('with -c corsOrigins, allows those origins, the API methods and the token and signing headers', () => {
+    const { options } = readAppContext(newApp({ corsOrigins: 'https://a.example, https://b.example:8443' }), {});
+    expect(options.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    const cors = corsOf(synth('dev', options).stateless);
+    expect(cors?.AllowOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(cors?.AllowHeaders).toEqual(
+      expect.arrayContaining(['X-Auth-Token', 'Authorization', 'X-Sdk-Date', 'X-Project-Id', 'Content-Type']),
+    );
+    expect([...((cors?.AllowMethods ?? []) as string[])].sort()).toEqual(['DELETE', 'GET', 'POST', 'PUT']);
+    expect(cors?.ExposeHeaders).toEqual(expect.arrayContaining(['X-Request-Id', 'Retry-After', 'RateLimit']));
+    expect(cors?.MaxAge).toBe(3600);
+    expect(cors?.AllowCredentials).toBeUndefined();
+  });
+
+  it('refuses what is not an origin', () => {
+    for (const bad of ['*', 'a.example', 'https://a.example/', 'https://a.example/app', 'https://a.example,']) {
+      expect(() => readAppContext(newApp({ corsOrigins: bad }), {}), bad).toThrow(/corsOrigins/);
+    }
+  });
+});
+
+describe('custom domain', () => {
+  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f3e2a1b-1234-4cde-8f00-abcdefabcdef';
+  const withDomain = memo(() =>
+    synth('dev', { customDomain: { domainName: 'quota.example.com', certificateArn, basePath: 'v1' } }),
+  );
+
+  it('is a regional domain with its certificate, mapped to the API stage under the base path', () => {
+    const { stateless } = withDomain();
+    const domains = resources(stateless, 'AWS::ApiGatewayV2::DomainName');
+    expect(domains).toHaveLength(1);
+    const [domainId, domain] = domains[0] ?? [];
+    expect(domain?.Properties).toMatchObject({
+      DomainName: 'quota.example.com',
+      DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL' }],
+    });
+    const [apiId] = resources(stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    const [stageId] = resources(stateless, 'AWS::ApiGatewayV2::Stage').map(([id]) => id);
+    const mappings = resources(stateless, 'AWS::ApiGatewayV2::ApiMapping').map(([, mapping]) => mapping);
+    expect(mappings.map((mapping) => mapping.Properties)).toEqual([
+      { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default', ApiMappingKey: 'v1' },
+    ]);
+    // Named by its stage name, so created only once the stage is.
+    expect((mappings[0] as { DependsOn?: string[] }).DependsOn).toContain(stageId);
+  });
+
+  it('makes ApiUrl the domain with its base path, and outputs where to point the DNS record', () => {
+    const { stateless } = withDomain();
+    stateless.hasOutput('ApiUrl', { Value: 'https://quota.example.com/v1/' });
+    const [domainId] = resources(stateless, 'AWS::ApiGatewayV2::DomainName').map(([id]) => id);
+    stateless.hasOutput('DomainTarget', { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+  });
+
+  it('tells every function the base path, which API Gateway leaves in rawPath', () => {
+    for (const [name, deployed] of functionsOf(withDomain().stateless)) {
+      expect(envOf(deployed).API_BASE_PATH, name).toBe('v1');
+    }
+    for (const [name, deployed] of functionsOf(dev().stateless)) {
+      expect(envOf(deployed).API_BASE_PATH, name).toBeUndefined();
+    }
+  });
+
+  it('without a base path, maps the domain root and leaves the functions alone', () => {
+    const { stateless } = synth('dev', { customDomain: { domainName: 'quota.example.com', certificateArn } });
+    const mappings = resources(stateless, 'AWS::ApiGatewayV2::ApiMapping').map(([, mapping]) => mapping.Properties);
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.ApiMappingKey).toBeUndefined();
+    stateless.hasOutput('ApiUrl', { Value: 'https://quota.example.com/' });
+    for (const deployed of functionsOf(stateless).values()) expect(envOf(deployed).API_BASE_PATH).toBeUndefined();
+  });
+
+  it('is absent by default', () => {
+    expect(resources(dev().stateless, 'AWS::ApiGatewayV2::DomainName')).toHaveLength(0);
+    expect(resources(dev().stateless, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(0);
+  });
+
+  it('reads domainName, certificateArn and basePath from the context, refusing half or malformed settings', () => {
+    const read = (values: Json) => readAppContext(newApp(values), {}).options.customDomain;
+    expect(read({ domainName: 'quota.example.com', certificateArn, basePath: 'quota/v2' })).toEqual({
+      domainName: 'quota.example.com',
+      certificateArn,
+      basePath: 'quota/v2',
+    });
+    expect(read({})).toBeUndefined();
+    expect(() => read({ domainName: 'quota.example.com' })).toThrow(/go together/);
+    expect(() => read({ certificateArn })).toThrow(/go together/);
+    expect(() => read({ basePath: 'v1' })).toThrow(/basePath needs/);
+    expect(() => read({ domainName: 'https://quota.example.com', certificateArn })).toThrow(/host name/);
+    expect(() => read({ domainName: 'quota.example.com', certificateArn: 'arn:aws:iam::1:role/x' })).toThrow(/ACM/);
+    for (const basePath of ['/v1', 'v1/', 'a//b', 'v 1']) {
+      expect(() => read({ domainName: 'quota.example.com', certificateArn, basePath }), basePath).toThrow(/basePath/);
+    }
+  });
+});
+
 describe('alarm topic', () => {
   it('is one SNS topic, encrypted with a rotating key of its own, refusing publishers without TLS', () => {
     const { stateless } = dev();
@@ -1089,9 +1206,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       ['dev', dev()],
       ['prod', prod()],
       ['jwks', jwks()],
+      ['every option', everyOption()],
     ] as const;
 
-  it('find no unacknowledged error or warning in dev, prod or with JWKS', () => {
+  it('find no unacknowledged error or warning in dev, prod, with JWKS or with every option', () => {
     for (const [variant, synthesized] of variants()) {
       expect(findings(synthesized.app), variant).toEqual([]);
     }
