@@ -113,6 +113,13 @@ export const ROUTES = [
     action: 'apig:app:get',
     fn: 'registry',
   },
+  {
+    operation: 'deleteInstance',
+    method: 'DELETE',
+    path: P,
+    action: 'apig:instance:delete',
+    fn: 'registry',
+  },
   { operation: 'health', method: 'GET', path: '/health', action: null, fn: 'registry' },
   { operation: 'openapi', method: 'GET', path: OPENAPI_PATH, action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];

@@ -4,6 +4,7 @@ import { parseRequest } from '../schemas/operations.ts';
 import { createApp } from '../use-cases/create-app.ts';
 import { createInstance } from '../use-cases/create-instance.ts';
 import { deleteApp } from '../use-cases/delete-app.ts';
+import { deleteInstance } from '../use-cases/delete-instance.ts';
 import { listApps } from '../use-cases/list-apps.ts';
 import { listInstances } from '../use-cases/list-instances.ts';
 import { showApp } from '../use-cases/show-app.ts';
@@ -77,6 +78,12 @@ export const registryHandlers: HandlerSet<'registry'> = {
   showUsage: async (request, deps) => {
     const { path } = parseRequest('showUsage', request);
     return { status: 200, body: usageView(await showUsage(deps, path.project_id, path.instance_id, path.app_id)) };
+  },
+
+  deleteInstance: async (request, deps) => {
+    const { path } = parseRequest('deleteInstance', request);
+    await deleteInstance(deps, path.project_id, path.instance_id);
+    return { status: 204 };
   },
 
   health: async () => ({ status: 200, body: { status: 'UP' } }),

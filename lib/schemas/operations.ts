@@ -56,6 +56,7 @@ export const OPERATION_SCHEMAS = {
     body: consumeBody,
   },
   showUsage: { summary: "Show an app's usage of its quota", status: 200, path: appPath },
+  deleteInstance: { summary: 'Delete an instance that holds no apps or quotas', status: 204, path: instancePath },
   health: { summary: 'Health check', status: 200 },
   openapi: { summary: 'This OpenAPI document', status: 200 },
 } as const satisfies Record<Operation, OperationSchemas>;

@@ -112,6 +112,11 @@ const STEPS: readonly Step[] = [
     body: (s) => ({ app_key: s.boundKey }),
   },
   { operation: 'showUsage', method: 'GET', url: (s) => `${s.fixture.base}/apps/${s.boundApp}/quota-usage` },
+  {
+    operation: 'deleteInstance',
+    method: 'DELETE',
+    url: (s) => `/v2/${s.fixture.project}/apigw/instances/${s.createdInstance}`,
+  },
 ];
 
 let invoke: (fn: FunctionName, event: ApiEvent) => Promise<TestResponse>;
