@@ -55,7 +55,9 @@ export interface InvocationRecord {
 
 /**
  * One invocation's metrics: the consume handler notes its outcome with {@link consumption}, and
- * the middleware writes everything with {@link publish} when the invocation ends.
+ * the middleware writes everything with {@link publish} when the invocation ends. It holds the
+ * invocation under way, so one instance serves one invocation at a time, as a Lambda container
+ * runs them.
  */
 export class ServiceMetrics {
   readonly #metrics: Metrics;

@@ -40,7 +40,7 @@ let serverUrl = values.server;
 if (values.stage !== undefined) {
   try {
     const client = new CloudFormationClient(values.region ? { region: values.region } : {});
-    // ApiUrl ends in `/`, and every path of the document starts with one.
+    // Every path of the document starts with `/`; a stack deployed before ApiUrl lost its trailing one still has it.
     serverUrl = (await describeDeployedStage(parseStage(values.stage), client)).apiUrl.replace(/\/+$/, '');
   } catch (error) {
     console.error(`openapi: ${(error as Error).message}`);

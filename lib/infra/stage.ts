@@ -47,4 +47,6 @@ export const STAGE_OUTPUTS = {
   alarmTopicArn: 'AlarmTopicArn',
   /** The CloudWatch dashboard of the stage. */
   dashboardName: 'DashboardName',
+  /** With a custom domain: the regional domain name its DNS record must point at. */
+  domainTarget: 'DomainTarget',
 } as const;

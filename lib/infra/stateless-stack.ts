@@ -311,7 +311,8 @@ export class StatelessStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    let apiUrl = this.apiStage.url;
+    // The API's endpoint, not the stage URL: that one ends in `/`, and `$ApiUrl/v2/...` would be `//v2`.
+    let apiUrl = this.api.apiEndpoint;
     if (props.customDomain) {
       const { domainName, certificateArn, basePath } = props.customDomain;
       this.domainName = new DomainName(this, 'DomainName', {
@@ -326,13 +327,16 @@ export class StatelessStack extends Stack {
       });
       // API Gateway leaves the mapping key in rawPath: the functions take it off for their 404/405.
       if (basePath) for (const fn of Object.values(functions)) fn.function.addEnvironment('API_BASE_PATH', basePath);
-      apiUrl = `https://${domainName}/${basePath ? `${basePath}/` : ''}`;
-      new CfnOutput(this, 'DomainTarget', {
+      apiUrl = `https://${domainName}${basePath ? `/${basePath}` : ''}`;
+      new CfnOutput(this, STAGE_OUTPUTS.domainTarget, {
         description: `Point ${domainName} here (CNAME, or an alias record to this regional domain name)`,
         value: this.domainName.regionalDomainName,
       });
     }
-    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, { description: 'Base URL of the API', value: apiUrl });
+    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, {
+      description: 'Base URL of the API, without a trailing slash',
+      value: apiUrl,
+    });
     if (this.authSecret) {
       new CfnOutput(this, STAGE_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret whose value signs tokens (HS256)',
