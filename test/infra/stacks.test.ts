@@ -481,6 +481,11 @@ describe('functions', () => {
       expect(emf, name).toEqual([
         expect.objectContaining({ ClientErrors: 1, function: name, service: 'credential-quota' }),
       ]);
+      expect(emf[0]?._aws, name).toMatchObject({
+        CloudWatchMetrics: [
+          { Namespace: 'CredentialQuota', Dimensions: [['service', 'function']], Metrics: [{ Name: 'ClientErrors' }] },
+        ],
+      });
     }
   });
 });
