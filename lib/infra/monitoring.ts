@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   type Alarm,
   AlarmStatusWidget,
@@ -78,6 +78,10 @@ export class Monitoring extends Construct {
     const key = new Key(this, 'TopicKey', {
       description: `${SERVICE_NAME} (${props.stage}): encrypts alarm notifications`,
       enableKeyRotation: true,
+      // It encrypts nothing but notifications in flight: when the stack goes, so can the key
+      // (after the shortest waiting period), instead of being billed forever.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const fromOurAlarms = {

@@ -932,6 +932,9 @@ describe('alarm topic', () => {
     const keyId = target(topics[0]?.[1].Properties.KmsMasterKeyId);
     const key = new Map(resources(stateless, 'AWS::KMS::Key')).get(keyId ?? '');
     expect(key?.Properties.EnableKeyRotation).toBe(true);
+    // Scheduled for deletion with the stack, after 7 days, rather than kept (and billed) forever.
+    expect(key?.DeletionPolicy).toBe('Delete');
+    expect(key?.Properties.PendingWindowInDays).toBe(7);
     const policies = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
     expect(policies).toContainEqual(
       expect.objectContaining({
