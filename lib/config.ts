@@ -43,6 +43,13 @@ export interface Config {
   /** `ACCESS_KEY_SECRET_ARN` in AWS, `ACCESS_KEY_SEALING_KEY` (or the development default) locally. */
   readonly accessKeySealing: AccessKeySealing;
   readonly limits: ResourceLimits;
+  /** The custom domain's API mapping key (`API_BASE_PATH`), which API Gateway leaves in `rawPath`. */
+  readonly basePath: string | undefined;
+  /**
+   * Whether to write EMF metrics: only inside Lambda (`AWS_LAMBDA_FUNCTION_NAME`), whose log
+   * stream CloudWatch reads them from; elsewhere they would be noise on stdout.
+   */
+  readonly emitMetrics: boolean;
 }
 
 const positiveInteger = (value: string | undefined, fallback: number): number => {
@@ -75,4 +82,6 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),
   },
+  basePath: env.API_BASE_PATH || undefined,
+  emitMetrics: Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
 });

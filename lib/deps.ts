@@ -4,6 +4,7 @@ import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.t
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
 import { AppKeyCache } from './domain/app-key-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
+import { ServiceMetrics } from './metrics.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createStore, type Store } from './store/store.ts';
 
@@ -20,10 +21,15 @@ export interface Deps {
 export interface FunctionDeps extends Deps {
   readonly verifyToken: TokenVerifier;
   readonly verifySignature: SignatureVerifier;
+  /** The custom domain's API mapping key, if the API is served under one. */
+  readonly basePath?: string | undefined;
+  /** Where the functions' metrics go; none outside Lambda, where nothing reads EMF from stdout. */
+  readonly metrics?: ServiceMetrics | undefined;
 }
 
 /** The parts of the configuration that {@link depsOver} reads. */
-export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'accessKeySealing' | 'limits'>;
+export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'accessKeySealing' | 'limits'> &
+  Partial<Pick<Config, 'basePath' | 'emitMetrics'>>;
 
 /**
  * The dependencies over a given store: one token verifier, one signature verifier, one app-key
@@ -40,6 +46,8 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     lookup: store.getAccessKey,
     secretBox: sealingBox(config.accessKeySealing),
   }),
+  basePath: config.basePath,
+  metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
 });
 
 /** Builds the dependencies from configuration: one document client, one verifier of each kind. */

@@ -14,6 +14,9 @@ export const PRODUCTS = ['apigw', 'apic'] as const;
 /** HTTP methods the API uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** Where the API serves its OpenAPI document. */
+export const OPENAPI_PATH = '/openapi.json';
+
 const INSTANCES = '/v2/{project_id}/{product}/instances';
 const P = `${INSTANCES}/{instance_id}`;
 
@@ -118,10 +121,18 @@ export const ROUTES = [
     action: 'apig:app:update',
     fn: 'registry',
   },
+  {
+    operation: 'deleteInstance',
+    method: 'DELETE',
+    path: P,
+    action: 'apig:instance:delete',
+    fn: 'registry',
+  },
   { operation: 'health', method: 'GET', path: '/health', action: null, fn: 'registry' },
+  { operation: 'openapi', method: 'GET', path: OPENAPI_PATH, action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];
 
-/** One row of the route table. `action` is null for the one route that needs no token. */
+/** One row of the route table. `action` is null for the routes that need no token (health, OpenAPI). */
 export interface RouteDefinition {
   readonly operation: string;
   readonly method: Method;
@@ -177,7 +188,27 @@ const matchPath = (segments: readonly string[], template: readonly string[]): Re
       params[name] = decodeSegment(segment);
     }
   }
-  return (PRODUCTS as readonly string[]).includes(params.product ?? 'apigw') ? params : undefined;
+  return isProduct(params.product) ? params : undefined;
+};
+
+const ROUTES_BY_KEY: ReadonlyMap<string, Route> = new Map(ROUTES.map((route) => [routeKey(route), route]));
+
+/** The row of a route key API Gateway matched (`event.routeKey`), if the table has it. */
+export const routeByKey = (key: string): Route | undefined => ROUTES_BY_KEY.get(key);
+
+/** Whether a `{product}` path parameter names one of {@link PRODUCTS}: API Gateway lets any segment through. */
+export const isProduct = (value: string | undefined): boolean =>
+  value === undefined || (PRODUCTS as readonly string[]).includes(value);
+
+/**
+ * The path as the route table sees it: without the custom domain's API mapping base path (which
+ * API Gateway keeps in `rawPath`), when the path starts with it.
+ */
+export const stripBasePath = (rawPath: string, basePath: string | undefined): string => {
+  if (!basePath) return rawPath;
+  const prefix = `/${basePath}`;
+  if (rawPath === prefix) return '/';
+  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
 };
 
 /**

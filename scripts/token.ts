@@ -1,41 +1,17 @@
 /**
- * `npm run token -- --project ID [--actions a,b] [--ttl SECONDS] [--sub NAME]`: prints a token
- * signed with AUTH_JWT_SECRET (the development default when unset).
+ * `npm run -s token -- --project ID [--actions a,b] [--ttl SECONDS] [--sub NAME]
+ * [--stage NAME | --secret-arn ARN] [--region REGION]`: prints a token signed with AUTH_JWT_SECRET
+ * (the development default when unset), or with a deployed stage's signing secret, read with the
+ * caller's AWS credentials.
  */
-import { parseArgs } from 'node:util';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { runTokenCommand } from './token/token-command.ts';
 
-const { values } = parseArgs({
-  options: {
-    project: { type: 'string' },
-    actions: { type: 'string', default: 'apig:*' },
-    ttl: { type: 'string', default: '3600' },
-    sub: { type: 'string' },
-  },
+const result = await runTokenCommand(process.argv.slice(2), process.env, {
+  secretsManager: (region) => new SecretsManagerClient(region ? { region } : {}),
+  cloudFormation: (region) => new CloudFormationClient(region ? { region } : {}),
 });
-
-const ttlSeconds = Number(values.ttl);
-if (!values.project || !Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
-  console.error('usage: npm run token -- --project ID [--actions a,b] [--ttl SECONDS] [--sub NAME]');
-  process.exit(2);
-}
-const { maxTokenLifetimeSeconds } = readConfig();
-if (ttlSeconds > maxTokenLifetimeSeconds) {
-  console.error(
-    `npm run token: --ttl ${ttlSeconds} is over the ${maxTokenLifetimeSeconds} s the service accepts (AUTH_MAX_TOKEN_LIFETIME_SECONDS)`,
-  );
-  process.exit(2);
-}
-
-console.log(
-  await signToken(process.env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET, {
-    projectId: values.project,
-    actions: values.actions
-      .split(',')
-      .map((action) => action.trim())
-      .filter(Boolean),
-    ttlSeconds,
-    subject: values.sub,
-  }),
-);
+if (result.stdout) console.log(result.stdout);
+if (result.stderr) console.error(result.stderr);
+process.exitCode = result.exitCode;

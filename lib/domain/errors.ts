@@ -82,6 +82,14 @@ export const appBoundElsewhere = (appId: string, boundQuotaId: string, quotaId: 
     `The app ${appId} is already bound to app quota ${boundQuotaId}; unbind it before binding it to app quota ${quotaId}`,
   );
 
+/** 400 `CQ.4004` (no vendor code): an instance is deleted only once it holds no apps and no quotas. */
+export const instanceNotEmpty = (instanceId: string, apps: number, quotas: number): ApiError =>
+  new ApiError(
+    400,
+    'CQ.4004',
+    `The instance ${instanceId} still holds ${apps} apps and ${quotas} app quotas; delete them before the instance`,
+  );
+
 /** 404 `APIG.0101`: no route has this path (the gateway's own code for an unknown API). */
 export const routeNotFound = (): ApiError =>
   new ApiError(404, 'APIG.0101', 'The API does not exist or has not been published in the environment');

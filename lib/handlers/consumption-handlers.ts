@@ -16,6 +16,7 @@ export const consumptionHandlers: HandlerSet<'quota-consumptions'> = {
       appKey: body.app_key,
       cost: body.cost,
     });
+    deps.metrics?.consumption({ instanceId: path.instance_id, admitted: outcome.admitted, cost: body.cost });
     return consumptionResponse(outcome);
   },
 };

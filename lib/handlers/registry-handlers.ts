@@ -1,8 +1,10 @@
 import type { HandlerSet } from '../http/function-handler.ts';
+import { openApiDocument } from '../openapi/openapi-document.ts';
 import { parseRequest } from '../schemas/operations.ts';
 import { createApp } from '../use-cases/create-app.ts';
 import { createInstance } from '../use-cases/create-instance.ts';
 import { deleteApp } from '../use-cases/delete-app.ts';
+import { deleteInstance } from '../use-cases/delete-instance.ts';
 import { listApps } from '../use-cases/list-apps.ts';
 import { listInstances } from '../use-cases/list-instances.ts';
 import { showApp } from '../use-cases/show-app.ts';
@@ -12,7 +14,7 @@ import { showUsage } from '../use-cases/show-usage.ts';
 import { resetAppSecret, updateApp } from '../use-cases/update-app.ts';
 import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from './views.ts';
 
-/** The adapters of the registry function: instances, apps, an app's quota and usage, health. */
+/** The adapters of the registry function: instances, apps, an app's quota and usage, health, the OpenAPI document. */
 export const registryHandlers: HandlerSet<'registry'> = {
   createInstance: async (request, deps) => {
     const { path, body } = parseRequest('createInstance', request);
@@ -106,5 +108,17 @@ export const registryHandlers: HandlerSet<'registry'> = {
     return { status: 200, body: usageView(await showUsage(deps, path.project_id, path.instance_id, path.app_id)) };
   },
 
+  deleteInstance: async (request, deps) => {
+    const { path } = parseRequest('deleteInstance', request);
+    await deleteInstance(deps, path.project_id, path.instance_id);
+    return { status: 204 };
+  },
+
   health: async () => ({ status: 200, body: { status: 'UP' } }),
+
+  // Relative to the host it is served from, so it holds behind a custom domain's base path too.
+  openapi: async (_request, deps) => ({
+    status: 200,
+    body: openApiDocument({ serverUrl: deps.basePath ? `/${deps.basePath}` : '/' }),
+  }),
 };

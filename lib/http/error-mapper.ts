@@ -5,12 +5,15 @@ import { logger } from '../logger.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 import { errorResult } from './responses.ts';
 
+type SdkError = Parameters<typeof isTransientError>[0];
+
+/** Whether an error is DynamoDB throttling, by the SDK's own classification. */
+export const isThrottlingFailure = (error: unknown): boolean =>
+  error instanceof Error && isThrottlingError(error as SdkError);
+
 // The SDK's own classification of what its retries are for: throttling, timeouts, 5xx answers.
-const isTransientFailure = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const sdkError = error as Parameters<typeof isTransientError>[0];
-  return isThrottlingError(sdkError) || isTransientError(sdkError);
-};
+const isTransientFailure = (error: unknown): boolean =>
+  isThrottlingFailure(error) || (error instanceof Error && isTransientError(error as SdkError));
 
 /**
  * The one place errors become responses: an {@link ApiError} becomes its APIG envelope; anything

@@ -1,16 +1,38 @@
 import type { MiddlewareObj } from '@middy/core';
 import { methodNotAllowed, routeNotFound } from '../domain/errors.ts';
-import { type FunctionName, matchRoute } from '../routes.ts';
+import { type FunctionName, isProduct, matchRoute, type RouteMatch, routeByKey, stripBasePath } from '../routes.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
+/** Where a request goes, from what API Gateway matched, or from the path when it matched nothing. */
+const resolve = (event: ApiEvent, basePath: string | undefined): RouteMatch => {
+  if (event.routeKey !== '$default') {
+    // API Gateway matched a route of the table: trust its match, not `rawPath`, which behind a
+    // custom domain's API mapping still carries the mapping's base path.
+    const route = routeByKey(event.routeKey);
+    const pathParameters: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+      if (value !== undefined) pathParameters[name] = value;
+    }
+    if (route === undefined || !isProduct(pathParameters.product)) return { kind: 'not-found' };
+    return { kind: 'found', route, pathParameters };
+  }
+  // `$default` gets what no route matched; the path tells a known path with another method (405)
+  // from an unknown one (404).
+  return matchRoute(event.requestContext.http.method, stripBasePath(event.rawPath, basePath));
+};
+
 /**
- * Matches the request against the route table before anything else, so an unknown path is 404
- * and an unknown method 405 whatever the token. A route of another function is unknown here.
+ * Resolves the request's route before anything else, so an unknown path is 404 and an unknown
+ * method 405 whatever the token. A route of another function is unknown here. `basePath` is the
+ * custom domain's API mapping key, if any.
  */
-export const routeResolver = (fn: FunctionName): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+export const routeResolver = (
+  fn: FunctionName,
+  basePath?: string,
+): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   name: 'route-resolver',
   before: ({ event, context }) => {
-    const match = matchRoute(event.requestContext.http.method, event.rawPath);
+    const match = resolve(event, basePath);
     if (match.kind === 'not-found') throw routeNotFound();
     if (match.kind === 'method-not-allowed') throw methodNotAllowed(match.allowed);
     if (match.route.fn !== fn) throw routeNotFound();

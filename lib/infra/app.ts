@@ -1,8 +1,8 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { SERVICE_NAME } from '../config.ts';
-import { isProductionStage, parseStage } from './stage.ts';
+import { isProductionStage, parseStage, stackNames } from './stage.ts';
 import { StatefulStack } from './stateful-stack.ts';
-import { type AuthOptions, StatelessStack } from './stateless-stack.ts';
+import { type AuthOptions, type CustomDomainOptions, StatelessStack } from './stateless-stack.ts';
 
 /** Everything about a deployment besides its stage. */
 export interface AppOptions {
@@ -10,6 +10,12 @@ export interface AppOptions {
   readonly auth?: AuthOptions;
   /** @default - no concurrency reserved for quota-consumptions */
   readonly consumeConcurrency?: number;
+  /** @default - alarms notify the stage's SNS topic, which nobody is subscribed to */
+  readonly alarmEmail?: string;
+  /** Origins browsers may call the API from. @default - no CORS: browsers cannot call the API */
+  readonly corsOrigins?: readonly string[];
+  /** @default - the API is served at its execute-api URL only */
+  readonly customDomain?: CustomDomainOptions;
   /** @default - environment-agnostic stacks */
   readonly env?: Environment;
 }
@@ -20,11 +26,7 @@ export interface ServiceStacks {
   readonly stateless: StatelessStack;
 }
 
-/** The stack names of a stage: `CredentialQuota-<stage>-Stateful` and `CredentialQuota-<stage>-Stateless`. */
-export const stackNames = (stage: string): { readonly stateful: string; readonly stateless: string } => ({
-  stateful: `CredentialQuota-${stage}-Stateful`,
-  stateless: `CredentialQuota-${stage}-Stateless`,
-});
+export { stackNames } from './stage.ts';
 
 /**
  * Adds one stage's two stacks to the app: the stateful stack (the table) and the stateless stack
@@ -48,6 +50,9 @@ export const buildApp = (app: App, stage: string, options: AppOptions = {}): Ser
     table: stateful.table,
     auth: options.auth,
     consumeConcurrency: options.consumeConcurrency,
+    alarmEmail: options.alarmEmail,
+    corsOrigins: options.corsOrigins,
+    customDomain: options.customDomain,
   });
   return { stateful, stateless };
 };
@@ -76,6 +81,62 @@ const authFromContext = (app: App): AuthOptions | undefined => {
   return { kind: 'jwks', jwksUrl, issuer, audience };
 };
 
+// Enough to catch a typo or a missing value; SNS itself confirms the address by mail.
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const alarmEmailFromContext = (app: App): string | undefined => {
+  const email = optionalString(app, 'alarmEmail');
+  if (email !== undefined && !EMAIL.test(email)) {
+    throw new Error(`context alarmEmail must be an e-mail address, got ${JSON.stringify(email)}`);
+  }
+  return email;
+};
+
+const corsOriginsFromContext = (app: App): readonly string[] | undefined => {
+  const list = optionalString(app, 'corsOrigins');
+  if (list === undefined) return undefined;
+  const origins = list.split(',').map((origin) => origin.trim());
+  for (const origin of origins) {
+    // An origin is exactly scheme, host and port: a path, a trailing slash or `*` would match nothing
+    // a browser sends, or everything.
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new Error(
+        `context corsOrigins must be origins like https://app.example.com, got ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  return origins;
+};
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// API Gateway's API mapping key: path segments of these characters, no leading or trailing slash.
+const BASE_PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+
+const customDomainFromContext = (app: App): CustomDomainOptions | undefined => {
+  const domainName = optionalString(app, 'domainName');
+  const certificateArn = optionalString(app, 'certificateArn');
+  const basePath = optionalString(app, 'basePath');
+  if (domainName === undefined && certificateArn === undefined) {
+    if (basePath !== undefined) throw new Error('context basePath needs domainName and certificateArn');
+    return undefined;
+  }
+  if (domainName === undefined || certificateArn === undefined) {
+    throw new Error('context domainName and certificateArn go together: the domain needs its ACM certificate');
+  }
+  if (!HOSTNAME.test(domainName))
+    throw new Error(`context domainName must be a host name, got ${JSON.stringify(domainName)}`);
+  if (!CERTIFICATE_ARN.test(certificateArn)) {
+    throw new Error(`context certificateArn must be an ACM certificate ARN, got ${JSON.stringify(certificateArn)}`);
+  }
+  if (basePath !== undefined && !BASE_PATH.test(basePath)) {
+    throw new Error(
+      `context basePath must be path segments without leading or trailing slash, got ${JSON.stringify(basePath)}`,
+    );
+  }
+  return { domainName, certificateArn, basePath };
+};
+
 const concurrencyFromContext = (app: App): number | undefined => {
   const value: unknown = app.node.tryGetContext('consumeConcurrency');
   if (value === undefined || value === null || value === '') return undefined;
@@ -89,8 +150,9 @@ const concurrencyFromContext = (app: App): number | undefined => {
 
 /**
  * Reads the stage and options from the app's context (`-c stage=NAME`, `-c jwksUrl=...`,
- * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`) and the account and region from
- * the CLI's `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`, when set. Throws on invalid values.
+ * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`, `-c alarmEmail=...`,
+ * `-c corsOrigins=a,b`, `-c domainName=... -c certificateArn=... [-c basePath=...]`) and the
+ * account and region from the CLI's `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`, when set. Throws on invalid values.
  */
 export const readAppContext = (
   app: App,
@@ -103,6 +165,9 @@ export const readAppContext = (
     options: {
       auth: authFromContext(app),
       consumeConcurrency: concurrencyFromContext(app),
+      alarmEmail: alarmEmailFromContext(app),
+      corsOrigins: corsOriginsFromContext(app),
+      customDomain: customDomainFromContext(app),
       env: account || region ? { account, region } : undefined,
     },
   };

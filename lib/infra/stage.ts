@@ -23,3 +23,30 @@ export const parseStage = (value: unknown): string => {
 
 /** Whether a stage holds data that must be retained and protected from deletion. */
 export const isProductionStage = (stage: string): boolean => stage === PRODUCTION_STAGE;
+
+/** The stack names of a stage: `CredentialQuota-<stage>-Stateful` and `CredentialQuota-<stage>-Stateless`. */
+export const stackNames = (stage: string): { readonly stateful: string; readonly stateless: string } => ({
+  stateful: `CredentialQuota-${stage}-Stateful`,
+  stateless: `CredentialQuota-${stage}-Stateless`,
+});
+
+/**
+ * The stateless stack's outputs, by what they hold. The stack writes them and the operator
+ * scripts (`npm run token -- --stage`, `npm run openapi -- --stage`) read them.
+ */
+export const STAGE_OUTPUTS = {
+  /** Base URL of the API (the custom domain's, when there is one). */
+  apiUrl: 'ApiUrl',
+  /** HS256 only: the Secrets Manager secret whose value signs tokens. */
+  authSecretArn: 'AuthSecretArn',
+  /** OIDC only: who issues the tokens the stage accepts, for which audience, and its keys. */
+  tokenIssuer: 'TokenIssuer',
+  tokenAudience: 'TokenAudience',
+  jwksUrl: 'JwksUrl',
+  /** The SNS topic the alarms notify. */
+  alarmTopicArn: 'AlarmTopicArn',
+  /** The CloudWatch dashboard of the stage. */
+  dashboardName: 'DashboardName',
+  /** With a custom domain: the regional domain name its DNS record must point at. */
+  domainTarget: 'DomainTarget',
+} as const;

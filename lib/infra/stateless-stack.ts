@@ -1,6 +1,9 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
+  CorsHttpMethod,
+  DomainName,
   HttpApi,
   HttpMethod,
   type HttpRoute,
@@ -9,21 +12,51 @@ import {
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
-import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, type Method, ROUTES } from '../routes.ts';
+import {
+  FALLBACK_FUNCTION,
+  FUNCTION_NAMES,
+  type FunctionName,
+  type Method,
+  OPENAPI_PATH,
+  ROUTES,
+  routeKey,
+} from '../routes.ts';
+import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
-import { isProductionStage } from './stage.ts';
+import { isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */
 export type AuthOptions =
   | { readonly kind: 'generated-secret' }
   | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
+
+/** A custom domain for the API: its certificate (ACM, same region) and an optional API mapping key. */
+export interface CustomDomainOptions {
+  readonly domainName: string;
+  readonly certificateArn: string;
+  /** @default - the API at the domain's root */
+  readonly basePath?: string | undefined;
+}
+
+/**
+ * The request headers a browser may send: the token, the vendor SDKs' signing headers
+ * (`Authorization`, `X-Sdk-Date`, `X-Project-Id`) and JSON bodies.
+ */
+export const CORS_ALLOW_HEADERS = ['X-Auth-Token', 'Authorization', 'X-Sdk-Date', 'X-Project-Id', 'Content-Type'];
+
+/** The response headers a browser script may read: the request id, 405's Allow and the quota fields. */
+export const CORS_EXPOSE_HEADERS = ['X-Request-Id', 'Allow', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
+
+/** How long a browser may reuse a preflight answer. */
+export const CORS_MAX_AGE = Duration.hours(1);
 
 /** The size of one function (its table access is in `FUNCTION_TABLE_ACTIONS`). */
 export interface FunctionSettings {
@@ -99,9 +132,23 @@ const SERVICE_AUTHORIZES =
   'API Gateway JWT authorizer could do neither the HS256 check nor the per-route action check.';
 const HEALTH_IS_PUBLIC =
   'GET /health is the unauthenticated health check: it answers {"status":"UP"} and reads no data.';
+const OPENAPI_IS_PUBLIC =
+  'GET /openapi.json is the public description of the API (routes, parameters, schemas), generated from the code; ' +
+  'it reads no data and holds nothing a caller of the API does not already see.';
+const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
+  '/health': HEALTH_IS_PUBLIC,
+  [OPENAPI_PATH]: OPENAPI_IS_PUBLIC,
+};
 const DEFAULT_ROUTE_REJECTS =
   '$default only receives requests no route matches; the registry function answers them with its own 404/405 ' +
   'envelope before any token check and without reading data.';
+
+const CORS_METHODS: Readonly<Record<Method, CorsHttpMethod>> = {
+  GET: CorsHttpMethod.GET,
+  POST: CorsHttpMethod.POST,
+  PUT: CorsHttpMethod.PUT,
+  DELETE: CorsHttpMethod.DELETE,
+};
 
 const HTTP_METHODS: Readonly<Record<Method, HttpMethod>> = {
   GET: HttpMethod.GET,
@@ -123,6 +170,12 @@ export interface StatelessStackProps extends StackProps {
    * often too low (as low as 10) to reserve anything without failing the deployment.
    */
   readonly consumeConcurrency?: number;
+  /** @default - the alarm topic has no subscription */
+  readonly alarmEmail?: string;
+  /** Origins allowed to call the API from a browser. @default - no CORS */
+  readonly corsOrigins?: readonly string[];
+  /** @default - served at the execute-api URL only */
+  readonly customDomain?: CustomDomainOptions;
 }
 
 /**
@@ -138,11 +191,12 @@ export class StatelessStack extends Stack {
   public readonly apiStage: HttpStage;
   /** The generated HS256 secret, when tokens are not verified against a JWKS. */
   public readonly authSecret: Secret | undefined;
-  /**
-   * The stage's alarms: API 5xx, each function's errors and throttles, table throttling. They have
-   * no action yet; subscribe a notification with `alarm.addAlarmAction(...)` when there is one.
-   */
+  /** The stage's alarms: API 5xx, each function's errors and throttles, table throttling. */
   public readonly alarms: readonly Alarm[];
+  /** The alarm topic and the dashboard. */
+  public readonly monitoring: Monitoring;
+  /** The custom domain, when one is configured. */
+  public readonly domainName: DomainName | undefined;
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -206,6 +260,18 @@ export class StatelessStack extends Stack {
       // Requests no route matches still reach the service, which answers with its own 404 or 405
       // error envelope instead of API Gateway's bare `{"message":"Not Found"}`.
       defaultIntegration: integrations[FALLBACK_FUNCTION],
+      // API Gateway answers preflights itself and adds the CORS headers to every answer.
+      ...(props.corsOrigins && props.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: [...new Set(ROUTES.map((route) => CORS_METHODS[route.method]))],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              exposeHeaders: CORS_EXPOSE_HEADERS,
+              maxAge: CORS_MAX_AGE,
+            },
+          }
+        : {}),
     });
     const acknowledgeNoAuthorizer = (route: HttpRoute, reason: string) =>
       Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
@@ -216,7 +282,9 @@ export class StatelessStack extends Stack {
         integration: integrations[route.fn],
       });
       for (const httpRoute of added) {
-        acknowledgeNoAuthorizer(httpRoute, route.action ? SERVICE_AUTHORIZES : HEALTH_IS_PUBLIC);
+        const reason = route.action ? SERVICE_AUTHORIZES : PUBLIC_ROUTES[route.path];
+        if (reason === undefined) throw new Error(`${routeKey(route)} has no action and no reason to be public`);
+        acknowledgeNoAuthorizer(httpRoute, reason);
       }
     }
     acknowledgeNoAuthorizer(this.api.node.findChild('DefaultRoute') as HttpRoute, DEFAULT_ROUTE_REJECTS);
@@ -234,16 +302,68 @@ export class StatelessStack extends Stack {
     });
 
     this.alarms = this.createAlarms(props.stage, props.table);
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: props.stage,
+      functions,
+      apiMetrics: { clientErrors: this.api.metricClientError(), serverErrors: this.api.metricServerError() },
+      table: props.table,
+      alarms: this.alarms,
+      alarmEmail: props.alarmEmail,
+    });
 
-    // The API's endpoint, not the stage URL: that one ends in `/`, and `$ApiUrl/v2/...` became `//v2` (a 404).
-    new CfnOutput(this, 'ApiUrl', {
+    // The API's endpoint, not the stage URL: that one ends in `/`, and `$ApiUrl/v2/...` would be `//v2`.
+    let apiUrl = this.api.apiEndpoint;
+    if (props.customDomain) {
+      const { domainName, certificateArn, basePath } = props.customDomain;
+      this.domainName = new DomainName(this, 'DomainName', {
+        domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', certificateArn),
+      });
+      new ApiMapping(this, 'ApiMapping', {
+        api: this.api,
+        domainName: this.domainName,
+        stage: this.apiStage,
+        apiMappingKey: basePath,
+      });
+      // API Gateway leaves the mapping key in rawPath: the functions take it off for their 404/405.
+      if (basePath) for (const fn of Object.values(functions)) fn.function.addEnvironment('API_BASE_PATH', basePath);
+      apiUrl = `https://${domainName}${basePath ? `/${basePath}` : ''}`;
+      new CfnOutput(this, STAGE_OUTPUTS.domainTarget, {
+        description: `Point ${domainName} here (CNAME, or an alias record to this regional domain name)`,
+        value: this.domainName.regionalDomainName,
+      });
+    }
+    new CfnOutput(this, STAGE_OUTPUTS.apiUrl, {
       description: 'Base URL of the API, without a trailing slash',
-      value: this.api.apiEndpoint,
+      value: apiUrl,
     });
     if (this.authSecret) {
-      new CfnOutput(this, 'AuthSecretArn', {
+      new CfnOutput(this, STAGE_OUTPUTS.authSecretArn, {
         description: 'Secrets Manager secret whose value signs tokens (HS256)',
         value: this.authSecret.secretArn,
+      });
+    }
+    new CfnOutput(this, STAGE_OUTPUTS.alarmTopicArn, {
+      description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)',
+      value: this.monitoring.topic.topicArn,
+    });
+    new CfnOutput(this, STAGE_OUTPUTS.dashboardName, {
+      description: 'CloudWatch dashboard of the stage',
+      value: this.monitoring.dashboard.dashboardName,
+    });
+    if (authOptions.kind === 'jwks') {
+      // What `npm run token -- --stage` tells an operator: these tokens come from the issuer.
+      new CfnOutput(this, STAGE_OUTPUTS.tokenIssuer, {
+        description: 'Issuer of accepted tokens',
+        value: authOptions.issuer,
+      });
+      new CfnOutput(this, STAGE_OUTPUTS.tokenAudience, {
+        description: 'Audience accepted tokens must name',
+        value: authOptions.audience,
+      });
+      new CfnOutput(this, STAGE_OUTPUTS.jwksUrl, {
+        description: "The issuer's signing keys",
+        value: authOptions.jwksUrl,
       });
     }
   }

@@ -34,12 +34,18 @@ const parametersOf = (schemas: OperationSchemas, path: string) => {
   return parameters;
 };
 
+/** What varies between copies of the document. */
+export interface OpenApiOptions {
+  /** The API's base URL (absolute, or relative to where the document is served). @default - no `servers` */
+  readonly serverUrl?: string;
+}
+
 /**
  * The OpenAPI 3.1 document of the whole API, generated from the route table and the very schemas
  * the handlers validate requests with (`OPERATION_SCHEMAS`). Extensions: `x-action` (the action
  * a token must grant) and `x-function` (the Lambda function that serves the route).
  */
-export const openApiDocument = () => {
+export const openApiDocument = (options: OpenApiOptions = {}) => {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const schemas: OperationSchemas = OPERATION_SCHEMAS[route.operation];
@@ -83,6 +89,7 @@ export const openApiDocument = () => {
       description:
         'Credential quotas for API gateways, compatible with the Huawei Cloud APIG / ROMA Connect credential-quota API.',
     },
+    ...(options.serverUrl === undefined ? {} : { servers: [{ url: options.serverUrl }] }),
     security: [{ token: [] }],
     components: {
       securitySchemes: {

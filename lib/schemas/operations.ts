@@ -68,7 +68,9 @@ export const OPERATION_SCHEMAS = {
     path: appPath,
     body: resetAppSecretBody,
   },
+  deleteInstance: { summary: 'Delete an instance that holds no apps or quotas', status: 204, path: instancePath },
   health: { summary: 'Health check', status: 200 },
+  openapi: { summary: 'This OpenAPI document', status: 200 },
 } as const satisfies Record<Operation, OperationSchemas>;
 
 type Schemas = typeof OPERATION_SCHEMAS;

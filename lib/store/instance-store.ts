@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type ApiError, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
 import type { Instance } from '../domain/models.ts';
@@ -89,6 +89,40 @@ export const listInstances = async (db: Db, projectId: string, query: ListQuery)
     query,
   );
   return { total: page.total, items: page.items.map(fromItem) };
+};
+
+/** What {@link deleteInstance} found: done, no such instance, or one still holding apps or quotas. */
+export type InstanceDeletion =
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'not-empty'; readonly apps: number; readonly quotas: number };
+
+/**
+ * Deletes an instance that holds nothing, in one conditional DeleteItem. Its `app_num` and
+ * `quota_num` are kept in the very transactions that create and delete its apps and quotas (which
+ * are themselves conditioned on the instance existing), so `= 0` here means no app, claim, quota or
+ * binding is left in its partition, and none can be added after: nothing is ever orphaned.
+ */
+export const deleteInstance = async (db: Db, projectId: string, instanceId: string): Promise<InstanceDeletion> => {
+  try {
+    await db.client.send(
+      new DeleteCommand({
+        TableName: db.tableName,
+        Key: instanceKey(projectId, instanceId),
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num = :zero) AND ' +
+          '(attribute_not_exists(quota_num) OR quota_num = :zero)',
+        ExpressionAttributeValues: { ':zero': 0 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { kind: 'deleted' };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!error.Item) return { kind: 'missing' };
+    const item = unmarshall(error.Item) as InstanceItem;
+    return { kind: 'not-empty', apps: item.app_num ?? 0, quotas: item.quota_num ?? 0 };
+  }
 };
 
 /** The counts an instance keeps of what it holds, to enforce the resource limits. */

@@ -82,6 +82,19 @@ const jwks = memo(() =>
   }),
 );
 
+// The optional parts together: alarm e-mail, CORS, custom domain with a base path.
+const everyOption = memo(() =>
+  synth('full', {
+    alarmEmail: 'oncall@example.com',
+    corsOrigins: ['https://console.example.com'],
+    customDomain: {
+      domainName: 'quota.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f3e2a1b-1234-4cde-8f00-abcdefabcdef',
+      basePath: 'v1',
+    },
+  }),
+);
+
 const resources = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.findResources(type) as Record<string, Resource>);
 const allResources = (template: Template): [string, Resource][] =>
@@ -449,12 +462,30 @@ describe('functions', () => {
           memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 3000 };
         process.stdout.write(JSON.stringify(await handler(event, context)));`;
       const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' },
+        env: {
+          ...process.env,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_REGION: 'us-east-1',
+          NODE_OPTIONS: '',
+          // As in Lambda, where the functions write their metrics.
+          AWS_LAMBDA_FUNCTION_NAME: `credential-quota-${name}`,
+        },
         encoding: 'utf8',
       });
-      const result = JSON.parse(output) as { statusCode: number; body: string };
+      const lines = output.split('\n');
+      const result = JSON.parse(lines.at(-1) ?? '') as { statusCode: number; body: string };
       expect(result.statusCode, name).toBe(404);
       expect(JSON.parse(result.body)).toMatchObject({ error_code: expect.any(String), error_msg: expect.any(String) });
+      // The bundle carries the metrics: the 404 is counted, as EMF on stdout, by function.
+      const emf = lines.slice(0, -1).map((line) => JSON.parse(line) as Json);
+      expect(emf, name).toEqual([
+        expect.objectContaining({ ClientErrors: 1, function: name, service: 'credential-quota' }),
+      ]);
+      expect(emf[0]?._aws, name).toMatchObject({
+        CloudWatchMetrics: [
+          { Namespace: 'CredentialQuota', Dimensions: [['service', 'function']], Metrics: [{ Name: 'ClientErrors' }] },
+        ],
+      });
     }
   });
 });
@@ -621,6 +652,7 @@ describe('token verification wiring', () => {
       });
     }
     stateless.hasOutput('AuthSecretArn', { Value: { Ref: secretId } });
+    expect(Object.keys(stateless.findOutputs('TokenIssuer'))).toHaveLength(0);
   });
 
   it('with jwksUrl, creates no secret, grants no Secrets Manager action and passes the JWKS settings', () => {
@@ -638,6 +670,10 @@ describe('token verification wiring', () => {
       expect(envOf(deployed).AUTH_SECRET_ARN, name).toBeUndefined();
     }
     expect(Object.keys(stateless.findOutputs('AuthSecretArn'))).toHaveLength(0);
+    // What `npm run token -- --stage` reads to say where tokens come from.
+    stateless.hasOutput('TokenIssuer', { Value: 'https://issuer.example/' });
+    stateless.hasOutput('TokenAudience', { Value: 'cq' });
+    stateless.hasOutput('JwksUrl', { Value: 'https://issuer.example/jwks.json' });
   });
 });
 
@@ -647,6 +683,20 @@ describe('HTTP API', () => {
   it('has one route per route-table row, keyed exactly as the table says, plus $default', () => {
     const keys = routeResources(dev().stateless).map(([, route]) => String(route.Properties.RouteKey));
     expect(keys.sort()).toEqual([...ROUTES.map(routeKey), '$default'].sort());
+  });
+
+  it('routes GET /openapi.json and GET /health with no authorizer, every other route through the function check', () => {
+    const byKey = new Map(
+      routeResources(dev().stateless).map(([, route]) => [String(route.Properties.RouteKey), route]),
+    );
+    for (const publicKey of ['GET /openapi.json', 'GET /health']) {
+      expect(byKey.get(publicKey)?.Properties.AuthorizationType ?? 'NONE', publicKey).toBe('NONE');
+    }
+    expect(
+      ROUTES.filter((route) => route.action === null)
+        .map(routeKey)
+        .sort(),
+    ).toEqual(['GET /health', 'GET /openapi.json'].sort());
   });
 
   it("sends every route to its row's function and $default to the fallback function, with payload 2.0", () => {
@@ -746,7 +796,7 @@ describe('alarms', () => {
     }
   });
 
-  it('go off on the sum of one 5-minute period reaching the threshold, treat missing data as fine, and have no action yet', () => {
+  it('go off on the sum of one 5-minute period reaching the threshold, treat missing data as fine, and notify the topic', () => {
     expect(ALARM_PERIOD.toSeconds()).toBe(300);
     for (const threshold of Object.values(ALARM_THRESHOLDS)) expect(threshold).toBeGreaterThanOrEqual(1);
     const alarms = resources(dev().stateless, 'AWS::CloudWatch::Alarm');
@@ -761,9 +811,361 @@ describe('alarms', () => {
         TreatMissingData: 'notBreaching',
         AlarmDescription: expect.stringContaining('credential-quota (dev)'),
       });
-      expect(alarm.Properties.AlarmActions, id).toBeUndefined();
+      // Raised and back to OK, both to the stage's topic.
+      const [topicId] = resources(dev().stateless, 'AWS::SNS::Topic').map(([topic]) => topic);
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.Metrics, id).toBeUndefined();
     }
+  });
+});
+
+describe('CORS', () => {
+  const corsOf = (template: Template) =>
+    resources(template, 'AWS::ApiGatewayV2::Api')[0]?.[1].Properties.CorsConfiguration as Json | undefined;
+
+  it('is off by default: no CORS configuration, so API Gateway answers no preflight', () => {
+    expect(corsOf(dev().stateless)).toBeUndefined();
+    expect(readAppContext(newApp({}), {}).options.corsOrigins).toBeUndefined();
+  });
+
+  it('with -c corsOrigins, allows those origins, the API methods and the token and signing headers', () => {
+    const { options } = readAppContext(newApp({ corsOrigins: 'https://a.example, https://b.example:8443' }), {});
+    expect(options.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    const cors = corsOf(synth('dev', options).stateless);
+    expect(cors?.AllowOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(cors?.AllowHeaders).toEqual(
+      expect.arrayContaining(['X-Auth-Token', 'Authorization', 'X-Sdk-Date', 'X-Project-Id', 'Content-Type']),
+    );
+    expect([...((cors?.AllowMethods ?? []) as string[])].sort()).toEqual(['DELETE', 'GET', 'POST', 'PUT']);
+    expect(cors?.ExposeHeaders).toEqual(expect.arrayContaining(['X-Request-Id', 'Retry-After', 'RateLimit']));
+    expect(cors?.MaxAge).toBe(3600);
+    expect(cors?.AllowCredentials).toBeUndefined();
+  });
+
+  it('refuses what is not an origin', () => {
+    for (const bad of ['*', 'a.example', 'https://a.example/', 'https://a.example/app', 'https://a.example,']) {
+      expect(() => readAppContext(newApp({ corsOrigins: bad }), {}), bad).toThrow(/corsOrigins/);
+    }
+  });
+});
+
+describe('custom domain', () => {
+  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f3e2a1b-1234-4cde-8f00-abcdefabcdef';
+  const withDomain = memo(() =>
+    synth('dev', { customDomain: { domainName: 'quota.example.com', certificateArn, basePath: 'v1' } }),
+  );
+
+  it('is a regional domain with its certificate, mapped to the API stage under the base path', () => {
+    const { stateless } = withDomain();
+    const domains = resources(stateless, 'AWS::ApiGatewayV2::DomainName');
+    expect(domains).toHaveLength(1);
+    const [domainId, domain] = domains[0] ?? [];
+    expect(domain?.Properties).toMatchObject({
+      DomainName: 'quota.example.com',
+      DomainNameConfigurations: [{ CertificateArn: certificateArn, EndpointType: 'REGIONAL' }],
+    });
+    const [apiId] = resources(stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    const [stageId] = resources(stateless, 'AWS::ApiGatewayV2::Stage').map(([id]) => id);
+    const mappings = resources(stateless, 'AWS::ApiGatewayV2::ApiMapping').map(([, mapping]) => mapping);
+    expect(mappings.map((mapping) => mapping.Properties)).toEqual([
+      { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default', ApiMappingKey: 'v1' },
+    ]);
+    // Named by its stage name, so created only once the stage is.
+    expect((mappings[0] as { DependsOn?: string[] }).DependsOn).toContain(stageId);
+  });
+
+  it('makes ApiUrl the domain with its base path, and outputs where to point the DNS record', () => {
+    const { stateless } = withDomain();
+    stateless.hasOutput('ApiUrl', { Value: 'https://quota.example.com/v1' });
+    const [domainId] = resources(stateless, 'AWS::ApiGatewayV2::DomainName').map(([id]) => id);
+    stateless.hasOutput('DomainTarget', { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+  });
+
+  it('tells every function the base path, which API Gateway leaves in rawPath', () => {
+    for (const [name, deployed] of functionsOf(withDomain().stateless)) {
+      expect(envOf(deployed).API_BASE_PATH, name).toBe('v1');
+    }
+    for (const [name, deployed] of functionsOf(dev().stateless)) {
+      expect(envOf(deployed).API_BASE_PATH, name).toBeUndefined();
+    }
+  });
+
+  it('without a base path, maps the domain root and leaves the functions alone', () => {
+    const { stateless } = synth('dev', { customDomain: { domainName: 'quota.example.com', certificateArn } });
+    const mappings = resources(stateless, 'AWS::ApiGatewayV2::ApiMapping').map(([, mapping]) => mapping.Properties);
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.ApiMappingKey).toBeUndefined();
+    stateless.hasOutput('ApiUrl', { Value: 'https://quota.example.com' });
+    for (const deployed of functionsOf(stateless).values()) expect(envOf(deployed).API_BASE_PATH).toBeUndefined();
+  });
+
+  it('is absent by default', () => {
+    expect(resources(dev().stateless, 'AWS::ApiGatewayV2::DomainName')).toHaveLength(0);
+    expect(resources(dev().stateless, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(0);
+  });
+
+  it('reads domainName, certificateArn and basePath from the context, refusing half or malformed settings', () => {
+    const read = (values: Json) => readAppContext(newApp(values), {}).options.customDomain;
+    expect(read({ domainName: 'quota.example.com', certificateArn, basePath: 'quota/v2' })).toEqual({
+      domainName: 'quota.example.com',
+      certificateArn,
+      basePath: 'quota/v2',
+    });
+    expect(read({})).toBeUndefined();
+    expect(() => read({ domainName: 'quota.example.com' })).toThrow(/go together/);
+    expect(() => read({ certificateArn })).toThrow(/go together/);
+    expect(() => read({ basePath: 'v1' })).toThrow(/basePath needs/);
+    expect(() => read({ domainName: 'https://quota.example.com', certificateArn })).toThrow(/host name/);
+    expect(() => read({ domainName: 'quota.example.com', certificateArn: 'arn:aws:iam::1:role/x' })).toThrow(/ACM/);
+    for (const basePath of ['/v1', 'v1/', 'a//b', 'v 1']) {
+      expect(() => read({ domainName: 'quota.example.com', certificateArn, basePath }), basePath).toThrow(/basePath/);
+    }
+  });
+});
+
+describe('alarm topic', () => {
+  it('is one SNS topic, encrypted with a rotating key of its own, refusing publishers without TLS', () => {
+    const { stateless } = dev();
+    const topics = resources(stateless, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const keyId = target(topics[0]?.[1].Properties.KmsMasterKeyId);
+    const key = new Map(resources(stateless, 'AWS::KMS::Key')).get(keyId ?? '');
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    // Scheduled for deletion with the stack, after 7 days, rather than kept (and billed) forever.
+    expect(key?.DeletionPolicy).toBe('Delete');
+    expect(key?.Properties.PendingWindowInDays).toBe(7);
+    const policies = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('lets CloudWatch alarms of this account, and only those, publish and use the key', () => {
+    const { stateless } = dev();
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    const fromAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+    const topicStatements = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(topicStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: fromAlarms,
+      }),
+    );
+    const keyStatements = resources(stateless, 'AWS::KMS::Key').flatMap(([, key]) =>
+      asArray((key.Properties.KeyPolicy as { Statement: Statement[] }).Statement),
+    );
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: fromAlarms,
+      }),
+    );
+  });
+
+  it('has no subscription by default, and an e-mail one with -c alarmEmail', () => {
+    expect(resources(dev().stateless, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const { stateless } = synth('dev', { alarmEmail: 'oncall@example.com' });
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    const subscriptions = resources(stateless, 'AWS::SNS::Subscription').map(([, sub]) => sub.Properties);
+    expect(subscriptions).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }]);
+    stateless.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it('reads alarmEmail from the context, refusing what is not an address', () => {
+    expect(readAppContext(newApp({ alarmEmail: 'ops@example.com' }), {}).options.alarmEmail).toBe('ops@example.com');
+    expect(readAppContext(newApp({}), {}).options.alarmEmail).toBeUndefined();
+    for (const bad of ['ops', 'ops@', '@example.com', 'a b@example.com']) {
+      expect(() => readAppContext(newApp({ alarmEmail: bad }), {}), bad).toThrow(/alarmEmail/);
+    }
+  });
+});
+
+interface DashboardMetric {
+  readonly expression?: string;
+  readonly namespace?: string;
+  readonly metricName?: string;
+  readonly dimensions: Record<string, string>;
+  readonly stat?: string;
+}
+interface DashboardWidget {
+  readonly type: string;
+  readonly properties: {
+    readonly title?: string;
+    readonly metrics?: unknown[][];
+    readonly alarms?: string[];
+  };
+}
+
+/**
+ * The dashboard's body as JSON: its `Fn::Join` with each `Ref` and `Fn::GetAtt` written as
+ * `<Ref:id>` / `<GetAtt:id.attr>`, so widgets can be read and references checked.
+ */
+const dashboardOf = (template: Template): { name: unknown; widgets: DashboardWidget[] } => {
+  const dashboards = resources(template, 'AWS::CloudWatch::Dashboard');
+  expect(dashboards).toHaveLength(1);
+  const props = dashboards[0]?.[1].Properties ?? {};
+  const parts = (props.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::ImportValue'?: string };
+      if (ref.Ref) return `<Ref:${ref.Ref}>`;
+      if (ref['Fn::GetAtt']) return `<GetAtt:${ref['Fn::GetAtt'].join('.')}>`;
+      if (ref['Fn::ImportValue']) return `<Import:${ref['Fn::ImportValue']}>`;
+      throw new Error(`unexpected token in the dashboard: ${key(part)}`);
+    })
+    .join('');
+  return { name: props.DashboardName, widgets: (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets };
+};
+
+/** A graph's metric rows as objects: `[namespace, name, dim, value, ..., {options}]` or `[{expression}]`. */
+const graphMetrics = (widget: DashboardWidget | undefined): DashboardMetric[] =>
+  (widget?.properties.metrics ?? []).map((row) => {
+    const options = (typeof row.at(-1) === 'object' ? row.at(-1) : {}) as Record<string, unknown>;
+    const fields = row.filter((cell) => typeof cell === 'string') as string[];
+    if (options.expression) return { expression: String(options.expression), dimensions: {} };
+    const [namespace, metricName, ...dims] = fields;
+    const dimensions: Record<string, string> = {};
+    for (let i = 0; i + 1 < dims.length; i += 2) dimensions[dims[i] ?? ''] = dims[i + 1] ?? '';
+    return { namespace, metricName, dimensions, stat: options.stat as string | undefined };
+  });
+
+describe('dashboard', () => {
+  const widget = (title: RegExp) => {
+    const found = dashboardOf(dev().stateless).widgets.filter((w) => title.test(w.properties.title ?? ''));
+    expect(found, String(title)).toHaveLength(1);
+    return found[0];
+  };
+  const functionRefs = () => [...functionsOf(dev().stateless)].map(([name, f]) => [name, `<Ref:${f.logicalId}>`]);
+
+  it('is one dashboard named after the stage, and an output names it', () => {
+    const { name } = dashboardOf(dev().stateless);
+    expect(name).toBe('credential-quota-dev');
+    dev().stateless.hasOutput('DashboardName', {});
+  });
+
+  it('shows consumes per second, admitted and refused, from the service metrics in total', () => {
+    const rows = graphMetrics(widget(/^Consumes per second/));
+    const rates = rows.filter((row) => row.expression).map((row) => row.expression);
+    expect(rates.sort()).toEqual(['admitted / PERIOD(admitted)', 'refused / PERIOD(refused)']);
+    const counted = rows.filter((row) => row.metricName).map((row) => [row.namespace, row.metricName, row.dimensions]);
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['CredentialQuota', 'ConsumeAdmitted', { service: 'credential-quota' }],
+        ['CredentialQuota', 'ConsumeRefused', { service: 'credential-quota' }],
+      ]),
+    );
+  });
+
+  it('shows p50 and p99 latency of each function', () => {
+    const rows = graphMetrics(widget(/^Latency p50/));
+    for (const [name, ref] of functionRefs()) {
+      for (const stat of ['p50', 'p99']) {
+        expect(rows, `${name} ${stat}`).toContainEqual(
+          expect.objectContaining({
+            namespace: 'AWS/Lambda',
+            metricName: 'Duration',
+            dimensions: { FunctionName: ref },
+            stat,
+          }),
+        );
+      }
+    }
+  });
+
+  it('shows 4xx and 5xx by route family (function), and the API totals', () => {
+    const rows = graphMetrics(widget(/^4xx \/ 5xx by route family/));
+    for (const name of FUNCTION_NAMES) {
+      for (const metricName of ['ClientErrors', 'ServerErrors']) {
+        expect(rows).toContainEqual(
+          expect.objectContaining({
+            namespace: 'CredentialQuota',
+            metricName,
+            dimensions: { function: name, service: 'credential-quota' },
+          }),
+        );
+      }
+    }
+    const [apiId] = resources(dev().stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    for (const metricName of ['4xx', '5xx']) {
+      expect(rows).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/ApiGateway', metricName, dimensions: { ApiId: `<Ref:${apiId}>` } }),
+      );
+    }
+  });
+
+  it('shows Lambda throttles and concurrency of each function', () => {
+    const rows = graphMetrics(widget(/^Lambda throttles and concurrency/));
+    for (const [name, ref] of functionRefs()) {
+      for (const metricName of ['Throttles', 'ConcurrentExecutions']) {
+        expect(rows, `${name} ${metricName}`).toContainEqual(
+          expect.objectContaining({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: ref } }),
+        );
+      }
+    }
+  });
+
+  it("shows the table's consumed capacity and throttles, and the 503s they cause", () => {
+    const table = { TableName: `<Import:${tableNameReference(dev())['Fn::ImportValue']}>` };
+    const capacity = graphMetrics(widget(/^DynamoDB consumed capacity/));
+    const throttles = graphMetrics(widget(/^DynamoDB throttles/));
+    for (const metricName of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) {
+      expect(capacity).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/DynamoDB', metricName, dimensions: table }),
+      );
+    }
+    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      expect(throttles).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/DynamoDB', metricName, dimensions: table }),
+      );
+    }
+    for (const name of FUNCTION_NAMES) {
+      for (const metricName of ['DynamoDbThrottles', 'ServiceUnavailable']) {
+        expect(throttles).toContainEqual(
+          expect.objectContaining({
+            namespace: 'CredentialQuota',
+            metricName,
+            dimensions: { function: name, service: 'credential-quota' },
+          }),
+        );
+      }
+    }
+  });
+
+  it('shows every alarm of the stage', () => {
+    const alarms = widget(/^Alarms$/)?.properties.alarms ?? [];
+    const expected = resources(dev().stateless, 'AWS::CloudWatch::Alarm').map(([id]) => `<GetAtt:${id}.Arn>`);
+    expect(alarms.sort()).toEqual(expected.sort());
+    expect(expected).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2);
   });
 });
 
@@ -812,9 +1214,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       ['dev', dev()],
       ['prod', prod()],
       ['jwks', jwks()],
+      ['every option', everyOption()],
     ] as const;
 
-  it('find no unacknowledged error or warning in dev, prod or with JWKS', () => {
+  it('find no unacknowledged error or warning in dev, prod, with JWKS or with every option', () => {
     for (const [variant, synthesized] of variants()) {
       expect(findings(synthesized.app), variant).toEqual([]);
     }

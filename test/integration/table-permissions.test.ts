@@ -111,9 +111,13 @@ const driveEveryRoute = async () => {
   expectStatus(await call('DELETE', doomedPath), 204, 'delete a quota with bindings');
   expectStatus(await call('GET', doomedPath), 404, 'show the deleted quota');
 
-  // registry: delete an unbound app, the health check and an unmatched request ($default).
+  // registry: delete an unbound app, the health check, the OpenAPI document and an unmatched request ($default).
   expectStatus(await call('DELETE', `${base}/apps/${delta.id}`), 204, 'delete an unbound app');
+  expectStatus(await call('DELETE', base), 400, 'delete an instance that still holds apps');
+  const spare = await call('POST', instances, { instance_name: 'spare' });
+  expectStatus(await call('DELETE', `${instances}/${spare.body.instance_id}`), 204, 'delete an empty instance');
   expectStatus(await service.call('GET', '/health'), 200, 'health');
+  expectStatus(await service.call('GET', '/openapi.json'), 200, 'OpenAPI document');
   expectStatus(await call('GET', `/v2/${project}/apigw/nothing-here`), 404, 'unmatched path');
 };
 

@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { openApiDocument } from '#lib/openapi/openapi-document.ts';
@@ -18,6 +19,25 @@ const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
 );
 
 describe('OpenAPI document', () => {
+  it('passes an OpenAPI validator (schema and semantics), with and without a server', async () => {
+    // The validator dereferences in place: give it copies.
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    const served = openApiDocument({ serverUrl: 'https://api.example/v1' });
+    expect(served.servers).toEqual([{ url: 'https://api.example/v1' }]);
+    await expect(SwaggerParser.validate(structuredClone(served) as never)).resolves.toBeDefined();
+    expect(document).not.toHaveProperty('servers');
+  });
+
+  it('is checked by a validator that does refuse a broken document', async () => {
+    const broken = structuredClone(document) as { components: { schemas: Record<string, unknown> } };
+    // Every error response refers to the Error schema.
+    delete broken.components.schemas.Error;
+    await expect(SwaggerParser.validate(broken as never)).rejects.toThrow(/Error/);
+    const misspelt = structuredClone(document) as { info: Record<string, unknown> };
+    delete misspelt.info.version;
+    await expect(SwaggerParser.validate(misspelt as never)).rejects.toThrow(/version/);
+  });
+
   it('is OpenAPI 3.1 with the X-Auth-Token security scheme', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.components.securitySchemes.token).toMatchObject({
@@ -66,11 +86,11 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('states each route’s action, and needs a token everywhere but /health', () => {
+  it('states each route’s action, and needs a token everywhere but /health and /openapi.json', () => {
     for (const { path, operation } of operations) {
       const route = ROUTES.find((r) => r.operation === operation.operationId);
       expect(operation['x-action']).toBe(route?.action);
-      expect(operation.security !== undefined).toBe(path === '/health');
+      expect(operation.security !== undefined).toBe(path === '/health' || path === '/openapi.json');
     }
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES, matchRoute, PRODUCTS, ROUTES, routeKey, routesOf } from '#lib/routes.ts';
+import {
+  FUNCTION_NAMES,
+  matchRoute,
+  PRODUCTS,
+  ROUTES,
+  routeByKey,
+  routeKey,
+  routesOf,
+  stripBasePath,
+} from '#lib/routes.ts';
 
 describe('route table', () => {
   it('has one route per method and path', () => {
@@ -16,8 +25,8 @@ describe('route table', () => {
     for (const route of ROUTES) expect(route.path.includes('/app-quotas') === (route.fn === 'app-quotas')).toBe(true);
   });
 
-  it('requires an action on every route but /health', () => {
-    for (const route of ROUTES) expect(route.action === null).toBe(route.path === '/health');
+  it('requires an action on every route but /health and /openapi.json', () => {
+    for (const route of ROUTES) expect(route.action === null).toBe(['/health', '/openapi.json'].includes(route.path));
   });
 });
 
@@ -54,5 +63,21 @@ describe('route matching', () => {
     expect(matchRoute('GET', '/v2/%E0%A4%A/apigw/instances')).toMatchObject({
       pathParameters: { project_id: '%E0%A4%A' },
     });
+  });
+});
+
+describe('route keys and base paths', () => {
+  it('finds every row by the route key API Gateway sends, and nothing else', () => {
+    for (const route of ROUTES) expect(routeByKey(routeKey(route))).toBe(route);
+    expect(routeByKey('$default')).toBeUndefined();
+    expect(routeByKey('GET /v2/{project_id}/{product}/nothing')).toBeUndefined();
+  });
+
+  it("takes a mapping's base path off the front of a path, whole segments only", () => {
+    expect(stripBasePath('/v1/v2/demo/apigw/instances', 'v1')).toBe('/v2/demo/apigw/instances');
+    expect(stripBasePath('/v1', 'v1')).toBe('/');
+    expect(stripBasePath('/v10/health', 'v1')).toBe('/v10/health');
+    expect(stripBasePath('/health', 'v1')).toBe('/health');
+    expect(stripBasePath('/v1/health', undefined)).toBe('/v1/health');
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * What an operator's machine learns about a deployed stage, with the caller's own AWS credentials:
+ * the stateless stack's outputs. Used by `npm run token` and `npm run openapi`, never by a function.
+ */
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { STAGE_OUTPUTS, stackNames } from './stage.ts';
+
+/** How a deployed stage verifies tokens. */
+export type DeployedAuth =
+  | { readonly kind: 'secret'; readonly secretArn: string }
+  | { readonly kind: 'oidc'; readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+
+/** A deployed stage as its stateless stack's outputs describe it. */
+export interface DeployedStage {
+  readonly stackName: string;
+  readonly apiUrl: string;
+  readonly auth: DeployedAuth;
+}
+
+/**
+ * Reads a stage's stateless stack outputs. Throws with the stack's name when it is not deployed
+ * (in the client's account and region) or lacks the outputs this version of the stack writes.
+ */
+export const describeDeployedStage = async (stage: string, client: CloudFormationClient): Promise<DeployedStage> => {
+  const stackName = stackNames(stage).stateless;
+  let outputs: ReadonlyMap<string, string>;
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = new Map(
+      (Stacks?.[0]?.Outputs ?? []).flatMap((output) =>
+        output.OutputKey && output.OutputValue ? [[output.OutputKey, output.OutputValue] as const] : [],
+      ),
+    );
+  } catch (error) {
+    const region = await client.config.region().catch(() => 'the default region');
+    throw new Error(`could not read stack ${stackName} in ${region}: ${(error as Error).message}`, { cause: error });
+  }
+  const output = (name: string): string => {
+    const value = outputs.get(name);
+    if (value === undefined) throw new Error(`stack ${stackName} has no output ${name}: deploy this version first`);
+    return value;
+  };
+  const apiUrl = output(STAGE_OUTPUTS.apiUrl);
+  const secretArn = outputs.get(STAGE_OUTPUTS.authSecretArn);
+  const auth: DeployedAuth =
+    secretArn !== undefined
+      ? { kind: 'secret', secretArn }
+      : {
+          kind: 'oidc',
+          issuer: output(STAGE_OUTPUTS.tokenIssuer),
+          audience: output(STAGE_OUTPUTS.tokenAudience),
+          jwksUrl: output(STAGE_OUTPUTS.jwksUrl),
+        };
+  return { stackName, apiUrl, auth };
+};

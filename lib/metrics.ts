@@ -1,0 +1,107 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SERVICE_NAME } from './config.ts';
+import { logger } from './logger.ts';
+import type { FunctionName } from './routes.ts';
+
+/** The CloudWatch namespace of the service's own metrics. */
+export const METRICS_NAMESPACE = 'CredentialQuota';
+
+/**
+ * The metrics the functions write, in CloudWatch embedded metric format (one JSON line on stdout,
+ * which Lambda sends to the function's log group and CloudWatch turns into metrics: no request).
+ *
+ * Dimensions are bounded on purpose: `service` always; `instance` (one per gateway instance, a
+ * handful per account) on the consume metrics, which also go out with `service` alone for totals;
+ * `function` (three) on the error metrics. Never the app: apps number in the thousands per
+ * instance and are created by API callers, and each dimension value is a separate, billed
+ * CloudWatch metric.
+ */
+export const METRIC = {
+  /** Consume calls admitted (200), by instance. */
+  consumeAdmitted: 'ConsumeAdmitted',
+  /** Consume calls refused (429), by instance. */
+  consumeRefused: 'ConsumeRefused',
+  /** Cost units of admitted calls, by instance. */
+  admittedUnits: 'AdmittedUnits',
+  /** Cost units of refused calls, by instance. */
+  refusedUnits: 'RefusedUnits',
+  /** The consume invocation from routing to response, milliseconds, by instance. */
+  consumeLatency: 'ConsumeLatency',
+  /** Answers 400-499 other than a consume's 429 refusal, by function. */
+  clientErrors: 'ClientErrors',
+  /** Answers 500-599, by function: the control plane's errors for registry and app-quotas. */
+  serverErrors: 'ServerErrors',
+  /** 503 `CQ.5030`: DynamoDB throttled or timed out past the SDK's retries, by function. */
+  serviceUnavailable: 'ServiceUnavailable',
+  /** The part of those 503s that DynamoDB throttling caused, by function. */
+  dynamoDbThrottles: 'DynamoDbThrottles',
+} as const;
+
+/** What the consume handler learned: which instance, admitted or not, for how many units. */
+export interface ConsumptionRecord {
+  readonly instanceId: string;
+  readonly admitted: boolean;
+  readonly cost: number;
+}
+
+/** How one invocation ended, as the metrics middleware sees it. */
+export interface InvocationRecord {
+  readonly fn: FunctionName;
+  readonly status: number;
+  readonly latencyMs: number;
+  /** Whether a 503 came from DynamoDB throttling (rather than timeouts). */
+  readonly throttled: boolean;
+}
+
+/**
+ * One invocation's metrics: the consume handler notes its outcome with {@link consumption}, and
+ * the middleware writes everything with {@link publish} when the invocation ends. It holds the
+ * invocation under way, so one instance serves one invocation at a time, as a Lambda container
+ * runs them.
+ */
+export class ServiceMetrics {
+  readonly #metrics: Metrics;
+  #consumption: ConsumptionRecord | undefined;
+
+  constructor(metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger })) {
+    this.#metrics = metrics;
+  }
+
+  /** Notes a consume's outcome; written by the next {@link publish}. */
+  consumption(record: ConsumptionRecord): void {
+    this.#consumption = record;
+  }
+
+  /** Writes the invocation's EMF lines (none when there is nothing to count) and starts afresh. */
+  publish(invocation: InvocationRecord): void {
+    const consumption = this.#consumption;
+    this.#consumption = undefined;
+    const metrics = this.#metrics;
+    if (consumption) {
+      metrics.addDimension('instance', consumption.instanceId);
+      // A second dimension set of `service` alone: the totals, without summing every instance.
+      metrics.addDimensions({});
+      const [count, units] = consumption.admitted
+        ? [METRIC.consumeAdmitted, METRIC.admittedUnits]
+        : [METRIC.consumeRefused, METRIC.refusedUnits];
+      metrics.addMetric(count, MetricUnit.Count, 1);
+      metrics.addMetric(units, MetricUnit.Count, consumption.cost);
+      metrics.addMetric(METRIC.consumeLatency, MetricUnit.Milliseconds, invocation.latencyMs);
+      metrics.publishStoredMetrics();
+    }
+    const { status } = invocation;
+    const refusal = consumption !== undefined && !consumption.admitted && status === 429;
+    if (status < 400 || refusal) return;
+    metrics.addDimension('function', invocation.fn);
+    if (status < 500) {
+      metrics.addMetric(METRIC.clientErrors, MetricUnit.Count, 1);
+    } else {
+      metrics.addMetric(METRIC.serverErrors, MetricUnit.Count, 1);
+      if (status === 503) {
+        metrics.addMetric(METRIC.serviceUnavailable, MetricUnit.Count, 1);
+        if (invocation.throttled) metrics.addMetric(METRIC.dynamoDbThrottles, MetricUnit.Count, 1);
+      }
+    }
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,198 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEvent } from '#lib/http/api-types.ts';
+import { lambdaContext } from '#lib/local/api-gateway-event.ts';
+import { createServiceHandlers } from '#lib/local/service-handlers.ts';
+import { type FunctionName, type Operation, ROUTES } from '#lib/routes.ts';
+import { OPERATION_SCHEMAS } from '#lib/schemas/operations.ts';
+import { createTestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
+import { newInstance } from '../support/fixtures.ts';
+
+// Behind a custom domain's API mapping `v1`, API Gateway matches `/v1/v2/...` to the route
+// `POST /v2/...` and hands the function `rawPath` `/v1/v2/...`, the base path kept.
+const BASE_PATH = 'v1';
+
+type Fixture = Awaited<ReturnType<typeof newInstance>>;
+interface State {
+  readonly fixture: Fixture;
+  readonly boundApp: string;
+  readonly boundKey: string;
+  readonly spareApp: string;
+  readonly boundQuota: string;
+  createdApp?: string;
+  createdQuota?: string;
+  createdInstance?: string;
+}
+interface Step {
+  readonly operation: Operation;
+  readonly method: string;
+  readonly url: (state: State) => string;
+  readonly body?: (state: State) => unknown;
+  readonly keep?: (state: State, response: TestResponse) => void;
+}
+
+const quotaBody = { name: 'moved_quota', call_limits: 10, time_unit: 'MINUTE', time_interval: 1 };
+
+// One request per route that must succeed, in an order where each finds what it needs.
+const STEPS: readonly Step[] = [
+  { operation: 'health', method: 'GET', url: () => '/health' },
+  {
+    operation: 'openapi',
+    method: 'GET',
+    url: () => '/openapi.json',
+    // Its server is the base path, so a client of the document calls the mapped paths.
+    keep: (_s, r) => expect(r.body.servers).toEqual([{ url: `/${BASE_PATH}` }]),
+  },
+  {
+    operation: 'createInstance',
+    method: 'POST',
+    url: (s) => `/v2/${s.fixture.project}/apigw/instances`,
+    body: () => ({ instance_name: 'behind_mapping' }),
+    keep: (s, r) => {
+      s.createdInstance = r.body.instance_id;
+    },
+  },
+  { operation: 'showInstance', method: 'GET', url: (s) => s.fixture.base },
+  { operation: 'listInstances', method: 'GET', url: (s) => `/v2/${s.fixture.project}/apic/instances?limit=5` },
+  {
+    operation: 'createApp',
+    method: 'POST',
+    url: (s) => `${s.fixture.base}/apps`,
+    body: () => ({ name: 'app-created' }),
+    keep: (s, r) => {
+      s.createdApp = r.body.id;
+    },
+  },
+  { operation: 'showApp', method: 'GET', url: (s) => `${s.fixture.base}/apps/${s.boundApp}` },
+  {
+    operation: 'updateApp',
+    method: 'PUT',
+    url: (s) => `${s.fixture.base}/apps/${s.createdApp}`,
+    body: () => ({ name: 'app-renamed', remark: 'behind a base path' }),
+  },
+  {
+    operation: 'resetAppSecret',
+    method: 'PUT',
+    url: (s) => `${s.fixture.base}/apps/secret/${s.createdApp}`,
+    body: () => ({}),
+  },
+  { operation: 'listApps', method: 'GET', url: (s) => `${s.fixture.base}/apps?name=app` },
+  { operation: 'deleteApp', method: 'DELETE', url: (s) => `${s.fixture.base}/apps/${s.createdApp}` },
+  {
+    operation: 'createQuota',
+    method: 'POST',
+    url: (s) => `${s.fixture.base}/app-quotas`,
+    body: () => quotaBody,
+    keep: (s, r) => {
+      s.createdQuota = r.body.app_quota_id;
+    },
+  },
+  {
+    operation: 'bindApps',
+    method: 'POST',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}/binding-apps`,
+    body: (s) => ({ app_ids: [s.spareApp] }),
+  },
+  {
+    operation: 'listBoundApps',
+    method: 'GET',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}/bound-apps`,
+  },
+  { operation: 'showQuota', method: 'GET', url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}` },
+  { operation: 'listQuotas', method: 'GET', url: (s) => `${s.fixture.base}/app-quotas` },
+  {
+    operation: 'updateQuota',
+    method: 'PUT',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}`,
+    body: () => ({ ...quotaBody, call_limits: 20 }),
+  },
+  {
+    operation: 'unbindApp',
+    method: 'DELETE',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}/bound-apps/${s.spareApp}`,
+  },
+  {
+    operation: 'listBindableApps',
+    method: 'GET',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}/bindable-apps`,
+  },
+  { operation: 'deleteQuota', method: 'DELETE', url: (s) => `${s.fixture.base}/app-quotas/${s.createdQuota}` },
+  { operation: 'showAppQuota', method: 'GET', url: (s) => `${s.fixture.base}/apps/${s.boundApp}/bound-quota` },
+  {
+    operation: 'consume',
+    method: 'POST',
+    url: (s) => `${s.fixture.base}/quota-consumptions`,
+    body: (s) => ({ app_key: s.boundKey }),
+  },
+  { operation: 'showUsage', method: 'GET', url: (s) => `${s.fixture.base}/apps/${s.boundApp}/quota-usage` },
+  {
+    operation: 'deleteInstance',
+    method: 'DELETE',
+    url: (s) => `/v2/${s.fixture.project}/apigw/instances/${s.createdInstance}`,
+  },
+];
+
+let invoke: (fn: FunctionName, event: ApiEvent) => Promise<TestResponse>;
+let state: State;
+
+beforeAll(async () => {
+  const api = await createTestApi();
+  const handlers = createServiceHandlers({ ...api.deps, basePath: BASE_PATH });
+  invoke = async (fn, event) => testResponse(await handlers[fn](event, lambdaContext(fn)));
+  const fixture = await newInstance(api);
+  const boundApp = await fixture.createApp('app-bound');
+  const spareApp = await fixture.createApp('app-spare');
+  const boundQuota = await fixture.createQuota('bound_quota');
+  expect((await fixture.bind(boundQuota, [boundApp])).status).toBe(201);
+  const boundKey: string = (await fixture.call('GET', `/apps/${boundApp}`)).body.app_key;
+  state = { fixture, boundApp, boundKey, spareApp, boundQuota };
+});
+
+/** The event API Gateway sends for a request to `/<base path><url>`: route matched, base path left in rawPath. */
+const mappedEvent = (method: string, url: string, token: string, body?: unknown) => {
+  const { fn, event } = testEvent(method, url, { token, body });
+  const rawPath = `/${BASE_PATH}${event.rawPath}`;
+  return {
+    fn,
+    event: {
+      ...event,
+      rawPath,
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: rawPath } },
+    },
+  };
+};
+
+describe('behind a custom domain with a base path', () => {
+  it('plans one request for every route of the table', () => {
+    expect(STEPS.map((step) => step.operation).sort()).toEqual(ROUTES.map((route) => route.operation).sort());
+  });
+
+  it('serves every route from what API Gateway matched, though rawPath carries the base path', async () => {
+    for (const step of STEPS) {
+      const { fn, event } = mappedEvent(step.method, step.url(state), state.fixture.token, step.body?.(state));
+      expect(event.routeKey, step.operation).not.toBe('$default');
+      expect(event.rawPath.startsWith(`/${BASE_PATH}/`)).toBe(true);
+      const response = await invoke(fn, event);
+      expect(response.status, `${step.operation}: ${JSON.stringify(response.body)}`).toBe(
+        OPERATION_SCHEMAS[step.operation].status,
+      );
+      step.keep?.(state, response);
+    }
+  });
+
+  it('still answers 405 and 404 for what no route matched ($default), the base path taken off', async () => {
+    const { fn, event } = mappedEvent('PATCH', `${state.fixture.base}/apps`, state.fixture.token);
+    expect(event.routeKey).toBe('$default');
+    const notAllowed = await invoke(fn, event);
+    expect(notAllowed.status).toBe(405);
+    expect(notAllowed.headers.allow).toBe('POST, GET');
+    const unknown = mappedEvent('GET', `${state.fixture.base}/nothing-here`, state.fixture.token);
+    expect(unknown.event.routeKey).toBe('$default');
+    expect(await invoke(unknown.fn, unknown.event)).toMatchObject({ status: 404, body: { error_code: 'APIG.0101' } });
+  });
+
+  it('takes a route key API Gateway matched with a product it does not serve as unknown', async () => {
+    const { fn, event } = mappedEvent('GET', state.fixture.base, state.fixture.token);
+    const roma = { ...event, pathParameters: { ...event.pathParameters, product: 'roma' } };
+    expect(await invoke(fn, roma)).toMatchObject({ status: 404, body: { error_code: 'APIG.0101' } });
+  });
+});

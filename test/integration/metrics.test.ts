@@ -1,0 +1,193 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ApiEvent } from '#lib/http/api-types.ts';
+import { lambdaContext } from '#lib/local/api-gateway-event.ts';
+import { createServiceHandlers } from '#lib/local/service-handlers.ts';
+import { METRICS_NAMESPACE, ServiceMetrics } from '#lib/metrics.ts';
+import type { FunctionName } from '#lib/routes.ts';
+import { createTestApi, type TestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
+import { injectFaults } from '../support/fault-injector.ts';
+import { newInstance } from '../support/fixtures.ts';
+
+interface EmfLine {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[];
+    }[];
+  };
+  readonly [field: string]: unknown;
+}
+
+let api: TestApi;
+let handlers: ReturnType<typeof createServiceHandlers>;
+let fixture: Awaited<ReturnType<typeof newInstance>>;
+let injected: ReturnType<typeof injectFaults> | undefined;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  // The functions' own stack, as `functions/*.ts` build it, with the metrics a Lambda container has.
+  handlers = createServiceHandlers({ ...api.deps, metrics: new ServiceMetrics() });
+  fixture = await newInstance(api);
+});
+afterEach(() => {
+  injected?.remove();
+  injected = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Calls a route through the deployed handler stack and returns its answer and the EMF lines it wrote to stdout. */
+const callLogged = async (
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
+  const { fn, event } = testEvent(method, `${fixture.base}${path}`, { token: fixture.token, body });
+  return invokeLogged(fn, event);
+};
+
+const invokeLogged = async (fn: FunctionName, event: ApiEvent) => {
+  const written: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const response = testResponse(await handlers[fn](event, lambdaContext(fn)));
+    const emf = written
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as EmfLine);
+    return { response, emf };
+  } finally {
+    write.mockRestore();
+  }
+};
+
+/** A line's metrics as name -> [unit, value], and its dimension sets and values. */
+const read = (line: EmfLine | undefined) => {
+  const directive = line?._aws.CloudWatchMetrics[0];
+  return {
+    namespace: directive?.Namespace,
+    dimensions: directive?.Dimensions,
+    metrics: Object.fromEntries((directive?.Metrics ?? []).map((m) => [m.Name, [m.Unit, line?.[m.Name]]])),
+    values: Object.fromEntries(
+      [...new Set(directive?.Dimensions.flat())].map((dimension) => [dimension, line?.[dimension]]),
+    ),
+  };
+};
+
+describe('EMF metrics of the deployed handler stack', () => {
+  it('an admitted consume: one line, by instance and in total, with its units and latency', async () => {
+    const appId = await fixture.createApp('metered');
+    const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
+    await fixture.bind(await fixture.createQuota('metered_q', { call_limits: 5 }), [appId]);
+
+    const admitted = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
+    expect(admitted.response.status).toBe(200);
+    expect(admitted.emf).toHaveLength(1);
+    const line = read(admitted.emf[0]);
+    expect(line.namespace).toBe(METRICS_NAMESPACE);
+    expect(line.dimensions).toEqual([['service', 'instance'], ['service']]);
+    expect(line.values).toEqual({ service: 'credential-quota', instance: fixture.instanceId });
+    expect(line.metrics).toEqual({
+      ConsumeAdmitted: ['Count', 1],
+      AdmittedUnits: ['Count', 3],
+      ConsumeLatency: ['Milliseconds', expect.any(Number)],
+    });
+    const latency = line.metrics.ConsumeLatency?.[1] as number;
+    expect(latency).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(10_000);
+    // No app anywhere in the line: not as a dimension, not as a field.
+    expect(JSON.stringify(admitted.emf)).not.toContain(appId);
+    expect(JSON.stringify(admitted.emf)).not.toContain(key);
+
+    const refused = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
+    expect(refused.response.status).toBe(429);
+    expect(refused.emf).toHaveLength(1);
+    expect(read(refused.emf[0])).toMatchObject({
+      dimensions: [['service', 'instance'], ['service']],
+      values: { service: 'credential-quota', instance: fixture.instanceId },
+      metrics: {
+        ConsumeRefused: ['Count', 1],
+        RefusedUnits: ['Count', 3],
+        ConsumeLatency: ['Milliseconds', expect.any(Number)],
+      },
+    });
+    expect(Object.keys(read(refused.emf[0]).metrics).sort()).toEqual([
+      'ConsumeLatency',
+      'ConsumeRefused',
+      'RefusedUnits',
+    ]);
+  });
+
+  it('an unbound credential is admitted with the default cost of 1', async () => {
+    const appId = await fixture.createApp('free-rider');
+    const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
+    const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
+    expect(response.body.app_quota_id).toBeNull();
+    expect(emf).toHaveLength(1);
+    expect(read(emf[0]).metrics).toMatchObject({ ConsumeAdmitted: ['Count', 1], AdmittedUnits: ['Count', 1] });
+  });
+
+  it('errors count by function: 4xx of the data plane and the control plane, nothing per instance', async () => {
+    const unknownKey = await callLogged('POST', '/quota-consumptions', { app_key: 'NoSuchKey0000000' });
+    expect(unknownKey.response.status).toBe(404);
+    expect(unknownKey.emf.map(read)).toEqual([
+      {
+        namespace: METRICS_NAMESPACE,
+        dimensions: [['service', 'function']],
+        values: { service: 'credential-quota', function: 'quota-consumptions' },
+        metrics: { ClientErrors: ['Count', 1] },
+      },
+    ]);
+    const missingQuota = await callLogged('GET', `/app-quotas/${'0'.repeat(32)}`);
+    expect(missingQuota.response.status).toBe(404);
+    expect(missingQuota.emf.map((line) => read(line).values)).toEqual([
+      { service: 'credential-quota', function: 'app-quotas' },
+    ]);
+    const badBody = await callLogged('POST', '/apps', { name: 'x' });
+    expect(badBody.response.status).toBe(400);
+    expect(badBody.emf.map((line) => [read(line).values.function, read(line).metrics])).toEqual([
+      ['registry', { ClientErrors: ['Count', 1] }],
+    ]);
+  });
+
+  it('DynamoDB throttling past the retries: a 503 counted as server error, unavailable and throttled', async () => {
+    injected = injectFaults(api.db.client, { operation: 'TransactWriteItems', kind: 'throttle' });
+    const { response, emf } = await callLogged('POST', '/apps', { name: 'throttled' });
+    expect(response.status).toBe(503);
+    expect(emf.map(read)).toEqual([
+      {
+        namespace: METRICS_NAMESPACE,
+        dimensions: [['service', 'function']],
+        values: { service: 'credential-quota', function: 'registry' },
+        metrics: { ServerErrors: ['Count', 1], ServiceUnavailable: ['Count', 1], DynamoDbThrottles: ['Count', 1] },
+      },
+    ]);
+  });
+
+  it('a consume timing out: 503 unavailable but not throttled, and no admission counted', async () => {
+    const appId = await fixture.createApp('slow-one');
+    const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
+    await fixture.bind(await fixture.createQuota('slow_q'), [appId]);
+    await fixture.call('POST', '/quota-consumptions', { app_key: key });
+    injected = injectFaults(api.db.client, { operation: 'UpdateItem', kind: 'timeout' });
+    const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
+    expect(response.status).toBe(503);
+    expect(emf.map((line) => [read(line).values, read(line).metrics])).toEqual([
+      [
+        { service: 'credential-quota', function: 'quota-consumptions' },
+        { ServerErrors: ['Count', 1], ServiceUnavailable: ['Count', 1] },
+      ],
+    ]);
+  });
+
+  it('a success outside the data plane writes nothing', async () => {
+    expect((await callLogged('GET', '/apps')).emf).toEqual([]);
+    const health = testEvent('GET', '/health');
+    expect((await invokeLogged(health.fn, health.event)).emf).toEqual([]);
+  });
+});

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '#lib/config.ts';
+import { createDeps } from '#lib/deps.ts';
+import { ServiceMetrics } from '#lib/metrics.ts';
+
+describe('configuration of a function', () => {
+  it('writes metrics inside Lambda only, where the log stream carries EMF to CloudWatch', () => {
+    const inLambda = readConfig({ AWS_LAMBDA_FUNCTION_NAME: 'credential-quota-registry' });
+    expect(inLambda.emitMetrics).toBe(true);
+    expect(createDeps(inLambda).metrics).toBeInstanceOf(ServiceMetrics);
+    const local = readConfig({});
+    expect(local.emitMetrics).toBe(false);
+    expect(createDeps(local).metrics).toBeUndefined();
+  });
+
+  it("takes the custom domain's base path from API_BASE_PATH", () => {
+    expect(readConfig({ API_BASE_PATH: 'quota' }).basePath).toBe('quota');
+    expect(createDeps(readConfig({ API_BASE_PATH: 'quota' })).basePath).toBe('quota');
+    expect(readConfig({}).basePath).toBeUndefined();
+  });
+});
