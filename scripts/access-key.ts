@@ -1,23 +1,30 @@
 /**
  * `npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT]
- * [--access-key AK]`: manages the access keys that sign requests (AK/SK), against the DynamoDB of
- * a local run (DYNAMODB_ENDPOINT, or a running `npm start`'s DynamoDB Local, or one started on
- * DATA_DIR for the call). `create` prints the secret key, the only time it is ever shown.
+ * [--access-key AK] [--stage NAME [--region REGION]]`: manages the access keys that sign requests
+ * (AK/SK). With `--stage`, in the deployed stage's table with the caller's AWS credentials (its
+ * outputs name the table and the sealing secret); without, against the DynamoDB of a local run
+ * (DYNAMODB_ENDPOINT, or a running `npm start`'s DynamoDB Local, or one started on DATA_DIR for
+ * the call). `create` prints the secret key, the only time it is ever shown.
  */
 import { parseArgs } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sealingBox } from '#lib/auth/sealing.ts';
 import { readConfig } from '#lib/config.ts';
+import { createSecretBox, type SecretBox } from '#lib/domain/secret-box.ts';
 import { systemClock } from '#lib/domain/time.ts';
+import { describeDeployedAccessKeys } from '#lib/infra/deployed-stage.ts';
+import { parseStage } from '#lib/infra/stage.ts';
 import { prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
 import { readLocalSettings } from '#lib/local/local-settings.ts';
 import { runCommand, SetupError } from '#lib/local/setup-error.ts';
 import type { AccessKeyListing } from '#lib/store/access-key-store.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
-import { createStore } from '#lib/store/store.ts';
+import { createStore, type Store } from '#lib/store/store.ts';
 import { createAccessKey } from '#lib/use-cases/access-keys.ts';
 
 const USAGE =
-  'usage: npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT] [--access-key AK]';
+  'usage: npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT] [--access-key AK] [--stage NAME [--region REGION]]';
 
 /** An access key as the command prints it, in the API's snake_case. */
 const view = (key: AccessKeyListing & { readonly secretKey?: string }) => ({
@@ -29,6 +36,49 @@ const view = (key: AccessKeyListing & { readonly secretKey?: string }) => ({
   create_time: key.createTime.toISOString(),
 });
 
+interface Target {
+  readonly store: Store;
+  readonly box: SecretBox;
+  close(): Promise<void>;
+}
+
+/** The table of a local run, sealed with the local sealing key. */
+const localTarget = async (): Promise<Target> => {
+  const settings = readLocalSettings(process.env);
+  const dynamodb = await prepareLocalDynamoDb({ settings, inMemory: false, reuseRunning: true });
+  const config = readConfig();
+  const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
+  return {
+    store: createStore({ client, tableName: settings.tableName }),
+    box: await sealingBox(config.accessKeySealing)(),
+    close: async () => {
+      client.destroy();
+      await dynamodb.stop();
+    },
+  };
+};
+
+/** A deployed stage's table and sealing key, found through its stack outputs. */
+const stageTarget = async (stage: string, region: string | undefined): Promise<Target> => {
+  const options = region ? { region } : {};
+  const cloudFormation = new CloudFormationClient(options);
+  let deployed: Awaited<ReturnType<typeof describeDeployedAccessKeys>>;
+  try {
+    deployed = await describeDeployedAccessKeys(parseStage(stage), {
+      cloudFormation,
+      secretsManager: new SecretsManagerClient(options),
+    });
+  } catch (error) {
+    throw new SetupError((error as Error).message);
+  }
+  const client = createDocumentClient({ region: await cloudFormation.config.region() });
+  return {
+    store: createStore({ client, tableName: deployed.tableName }),
+    box: createSecretBox(deployed.sealingKey),
+    close: async () => client.destroy(),
+  };
+};
+
 const parse = () => {
   try {
     return parseArgs({
@@ -38,6 +88,8 @@ const parse = () => {
         actions: { type: 'string', default: 'apig:*' },
         description: { type: 'string', default: '' },
         'access-key': { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
       },
     });
   } catch (error) {
@@ -52,13 +104,10 @@ await runCommand('npm run access-key', async () => {
   if (!projectId || !['create', 'list', 'revoke'].includes(command ?? '')) throw new SetupError(USAGE);
   if (command === 'revoke' && !values['access-key']) throw new SetupError(`revoke needs --access-key; ${USAGE}`);
 
-  const settings = readLocalSettings(process.env);
-  const dynamodb = await prepareLocalDynamoDb({ settings, inMemory: false, reuseRunning: true });
-  const client = createDocumentClient({ region: readConfig().region, endpoint: dynamodb.endpoint });
-  const store = createStore({ client, tableName: settings.tableName });
+  const target = values.stage === undefined ? await localTarget() : await stageTarget(values.stage, values.region);
+  const { store, box } = target;
   try {
     if (command === 'create') {
-      const box = await sealingBox(readConfig().accessKeySealing)();
       const created = await createAccessKey({ store, clock: systemClock }, box, {
         projectId,
         actions: values.actions
@@ -77,7 +126,6 @@ await runCommand('npm run access-key', async () => {
       console.log(JSON.stringify({ revoked: accessKey }));
     }
   } finally {
-    client.destroy();
-    await dynamodb.stop();
+    await target.close();
   }
 });

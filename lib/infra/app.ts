@@ -48,6 +48,7 @@ export const buildApp = (app: App, stage: string, options: AppOptions = {}): Ser
     stage,
     description: `${SERVICE_NAME} (${stage}): API and functions`,
     table: stateful.table,
+    accessKeySealing: stateful.accessKeySealingSecret,
     auth: options.auth,
     consumeConcurrency: options.consumeConcurrency,
     alarmEmail: options.alarmEmail,

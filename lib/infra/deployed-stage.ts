@@ -3,6 +3,7 @@
  * the stateless stack's outputs. Used by `npm run token` and `npm run openapi`, never by a function.
  */
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STAGE_OUTPUTS, stackNames } from './stage.ts';
 
 /** How a deployed stage verifies tokens. */
@@ -15,7 +16,17 @@ export interface DeployedStage {
   readonly stackName: string;
   readonly apiUrl: string;
   readonly auth: DeployedAuth;
+  /** The table and the secret that seals its access keys (absent on stacks older than access keys). */
+  readonly tableName: string | undefined;
+  readonly accessKeySecretArn: string | undefined;
 }
+
+/** A Secrets Manager secret's string value, read with the caller's credentials. */
+export const readSecretString = async (client: SecretsManagerClient, secretArn: string): Promise<string> => {
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!SecretString) throw new Error(`secret ${secretArn} has no string value`);
+  return SecretString;
+};
 
 /**
  * Reads a stage's stateless stack outputs. Throws with the stack's name when it is not deployed
@@ -51,5 +62,36 @@ export const describeDeployedStage = async (stage: string, client: CloudFormatio
           audience: output(STAGE_OUTPUTS.tokenAudience),
           jwksUrl: output(STAGE_OUTPUTS.jwksUrl),
         };
-  return { stackName, apiUrl, auth };
+  return {
+    stackName,
+    apiUrl,
+    auth,
+    tableName: outputs.get(STAGE_OUTPUTS.tableName),
+    accessKeySecretArn: outputs.get(STAGE_OUTPUTS.accessKeySecretArn),
+  };
+};
+
+/** Where a deployed stage keeps its access keys: its table, and the key their secrets are sealed with. */
+export interface DeployedAccessKeys {
+  readonly tableName: string;
+  readonly sealingKey: string;
+}
+
+/**
+ * Reads what `npm run access-key -- --stage` needs: the stage's table name from its outputs and
+ * the sealing key from Secrets Manager, both with the caller's credentials.
+ */
+export const describeDeployedAccessKeys = async (
+  stage: string,
+  clients: { readonly cloudFormation: CloudFormationClient; readonly secretsManager: SecretsManagerClient },
+): Promise<DeployedAccessKeys> => {
+  const deployed = await describeDeployedStage(stage, clients.cloudFormation);
+  if (!deployed.tableName || !deployed.accessKeySecretArn)
+    throw new Error(
+      `stack ${deployed.stackName} has no output TableName or AccessKeySecretArn: deploy this version first`,
+    );
+  return {
+    tableName: deployed.tableName,
+    sealingKey: await readSecretString(clients.secretsManager, deployed.accessKeySecretArn),
+  };
 };

@@ -39,6 +39,8 @@ export interface QuotaFunctionProps {
   /** Shown in the function's description, to tell the stages' functions apart in the console. */
   readonly stage: string;
   readonly auth: FunctionAuth;
+  /** The secret that seals access keys' secret keys: every function verifies signed requests. */
+  readonly accessKeySealing: ISecret;
   readonly memorySize: number;
   readonly timeout: Duration;
   /** @default - no concurrency reserved: the function draws on the account's unreserved pool */
@@ -120,6 +122,7 @@ export class QuotaFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...authEnvironment(props.auth),
+        ACCESS_KEY_SECRET_ARN: props.accessKeySealing.secretArn,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -137,6 +140,7 @@ export class QuotaFunction extends Construct {
       },
     });
     if (props.auth.kind === 'secret') this.grantSecretRead(props.auth.secret);
+    this.grantSecretRead(props.accessKeySealing);
     this.node.addValidation({
       validate: () => (this.boundTable ? [] : [`${this.node.path}: bindTable() was never called`]),
     });

@@ -39,6 +39,9 @@ export const STAGE_OUTPUTS = {
   apiUrl: 'ApiUrl',
   /** HS256 only: the Secrets Manager secret whose value signs tokens. */
   authSecretArn: 'AuthSecretArn',
+  /** The table, and the secret that seals its access keys' secret keys (for `npm run access-key`). */
+  tableName: 'TableName',
+  accessKeySecretArn: 'AccessKeySecretArn',
   /** OIDC only: who issues the tokens the stage accepts, for which audience, and its keys. */
   tokenIssuer: 'TokenIssuer',
   tokenAudience: 'TokenAudience',

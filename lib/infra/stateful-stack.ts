@@ -1,6 +1,8 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { SERVICE_NAME } from '../config.ts';
 import { TABLE_DEFINITION } from '../store/table-definition.ts';
 import { isProductionStage } from './stage.ts';
 
@@ -24,12 +26,18 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * The stack that holds data: the single DynamoDB table. It is kept apart from the functions and
- * the API so that those can be replaced, renamed or destroyed without any risk to the data.
+ * The stack that holds data: the single DynamoDB table, and the key that seals the access keys'
+ * secrets stored in it. It is kept apart from the functions and the API so that those can be
+ * replaced, renamed or destroyed without any risk to the data.
  */
 export class StatefulStack extends Stack {
   /** The single table of the service, for the stateless stack to bind its functions to. */
   public readonly table: TableV2;
+  /**
+   * The key that seals every access key's secret in the table. It lives and dies with the table:
+   * a new one would leave every stored access key unusable.
+   */
+  public readonly accessKeySealingSecret: Secret;
 
   /** Creates the table of one stage. */
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -52,6 +60,18 @@ export class StatefulStack extends Stack {
       // operation, even one run by mistake.
       deletionProtection: production,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.accessKeySealingSecret = new Secret(this, 'AccessKeySealingSecret', {
+      description: `${SERVICE_NAME} (${props.stage}): seals the secret keys of access keys (AK/SK) stored in the table`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.accessKeySealingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Every secret key in the table is sealed with this value: rotating it would make every stored access key ' +
+        'unusable until each one was sealed again. Access keys themselves are rotated by creating a new key and ' +
+        'revoking the old (npm run access-key).',
     });
   }
 }

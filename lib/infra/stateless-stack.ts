@@ -16,7 +16,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
 import {
@@ -162,6 +162,8 @@ export interface StatelessStackProps extends StackProps {
   readonly stage: string;
   /** The stateful stack's table. */
   readonly table: ITableV2;
+  /** The stateful stack's key that seals access keys' secrets in the table. */
+  readonly accessKeySealing: ISecret;
   /** @default a generated HS256 secret in Secrets Manager */
   readonly auth?: AuthOptions;
   /**
@@ -232,6 +234,7 @@ export class StatelessStack extends Stack {
         name,
         stage: props.stage,
         auth,
+        accessKeySealing: props.accessKeySealing,
         memorySize: settings.memorySize,
         timeout: settings.timeout,
         reservedConcurrency: name === 'quota-consumptions' ? props.consumeConcurrency : undefined,
@@ -336,6 +339,12 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, STAGE_OUTPUTS.apiUrl, {
       description: 'Base URL of the API, without a trailing slash',
       value: apiUrl,
+    });
+    // What `npm run access-key -- --stage` needs: the table, and the key its secrets are sealed with.
+    new CfnOutput(this, STAGE_OUTPUTS.tableName, { description: 'The DynamoDB table', value: props.table.tableName });
+    new CfnOutput(this, STAGE_OUTPUTS.accessKeySecretArn, {
+      description: 'Secrets Manager secret that seals the secret keys of access keys',
+      value: props.accessKeySealing.secretArn,
     });
     if (this.authSecret) {
       new CfnOutput(this, STAGE_OUTPUTS.authSecretArn, {

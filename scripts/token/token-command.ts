@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { signToken } from '#lib/auth/token-issuer.ts';
 import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
-import { describeDeployedStage } from '#lib/infra/deployed-stage.ts';
+import { describeDeployedStage, readSecretString } from '#lib/infra/deployed-stage.ts';
 import { parseStage } from '#lib/infra/stage.ts';
 
 /** The usage line printed on a wrong argument. */
@@ -27,12 +27,6 @@ export interface TokenCommandResult {
   readonly stdout?: string;
   readonly stderr?: string;
 }
-
-const readSecret = async (client: SecretsManagerClient, secretArn: string): Promise<string> => {
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!SecretString) throw new Error(`secret ${secretArn} has no string value`);
-  return SecretString;
-};
 
 /**
  * Runs `npm run token` with its arguments: a token signed with `AUTH_JWT_SECRET` (or the
@@ -88,7 +82,7 @@ export const runTokenCommand = async (
   let secret: string;
   try {
     if (values['secret-arn'] !== undefined) {
-      secret = await readSecret(clients.secretsManager(values.region), values['secret-arn']);
+      secret = await readSecretString(clients.secretsManager(values.region), values['secret-arn']);
     } else if (values.stage !== undefined) {
       const stage = await describeDeployedStage(parseStage(values.stage), clients.cloudFormation(values.region));
       if (stage.auth.kind === 'oidc') {
@@ -100,7 +94,7 @@ export const runTokenCommand = async (
             'with the claims project_id and actions.',
         };
       }
-      secret = await readSecret(clients.secretsManager(values.region), stage.auth.secretArn);
+      secret = await readSecretString(clients.secretsManager(values.region), stage.auth.secretArn);
     } else {
       secret = env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -598,6 +599,7 @@ describe('least privilege', () => {
         name: 'registry',
         stage: 'test',
         auth: { kind: 'jwks', jwksUrl: 'https://issuer.example/jwks', issuer: 'i', audience: 'a' },
+        accessKeySealing: new Secret(stack, `${id}Sealing`),
         memorySize: 128,
         timeout: Duration.seconds(1),
       });
@@ -629,6 +631,7 @@ describe('least privilege', () => {
       name: 'registry',
       stage: 'test',
       auth: { kind: 'jwks', jwksUrl: 'https://issuer.example/jwks', issuer: 'i', audience: 'a' },
+      accessKeySealing: new Secret(stack, 'OrphanSealing'),
       memorySize: 128,
       timeout: Duration.seconds(1),
     });
@@ -637,30 +640,40 @@ describe('least privilege', () => {
 });
 
 describe('token verification wiring', () => {
-  it('by default, generates an HS256 secret, passes its ARN and allows only GetSecretValue on it', () => {
+  /** The sealing secret's ARN as every function of the stateless stack receives it (one value, imported). */
+  const sealingArnOf = (stateless: Template): unknown => {
+    const values = new Set(
+      [...functionsOf(stateless)].map(([, deployed]) => key(envOf(deployed).ACCESS_KEY_SECRET_ARN)),
+    );
+    expect(values.size).toBe(1);
+    const [value] = [...values];
+    expect(value).toMatch(/^\{"Fn::ImportValue":/);
+    return JSON.parse(value as string);
+  };
+
+  it('by default, generates an HS256 secret, passes its ARN and allows only GetSecretValue on it and on the sealing key', () => {
     const { stateless } = dev();
     const secrets = resources(stateless, 'AWS::SecretsManager::Secret');
     expect(secrets).toHaveLength(1);
     const [secretId, secret] = secrets[0] ?? [];
     expect(secret?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    const sealing = sealingArnOf(stateless);
     for (const [name, deployed] of functionsOf(stateless)) {
       expect(envOf(deployed).AUTH_SECRET_ARN, name).toEqual({ Ref: secretId });
       expect(envOf(deployed).AUTH_JWKS_URL, name).toBeUndefined();
       const allowed = grants(roleStatements(stateless, deployed), 'secretsmanager');
-      expect(Object.fromEntries([...allowed].map(([action, on]) => [action, [...on]]))).toEqual({
-        'secretsmanager:GetSecretValue': [key({ Ref: secretId })],
+      expect(Object.fromEntries([...allowed].map(([action, on]) => [action, [...on].sort()]))).toEqual({
+        'secretsmanager:GetSecretValue': [key({ Ref: secretId }), key(sealing)].sort(),
       });
     }
     stateless.hasOutput('AuthSecretArn', { Value: { Ref: secretId } });
     expect(Object.keys(stateless.findOutputs('TokenIssuer'))).toHaveLength(0);
   });
 
-  it('with jwksUrl, creates no secret, grants no Secrets Manager action and passes the JWKS settings', () => {
+  it('with jwksUrl, creates no signing secret, grants only GetSecretValue on the sealing key and passes the JWKS settings', () => {
     const { stateless } = jwks();
     expect(resources(stateless, 'AWS::SecretsManager::Secret')).toHaveLength(0);
-    expect(allStatements(stateless).flatMap((statement) => asArray(statement.Action))).not.toContainEqual(
-      expect.stringMatching(/^secretsmanager:/),
-    );
+    const sealing = sealingArnOf(stateless);
     for (const [name, deployed] of functionsOf(stateless)) {
       expect(envOf(deployed), name).toMatchObject({
         AUTH_JWKS_URL: 'https://issuer.example/jwks.json',
@@ -668,12 +681,33 @@ describe('token verification wiring', () => {
         AUTH_AUDIENCE: 'cq',
       });
       expect(envOf(deployed).AUTH_SECRET_ARN, name).toBeUndefined();
+      const allowed = grants(roleStatements(stateless, deployed), 'secretsmanager');
+      expect(Object.fromEntries([...allowed].map(([action, on]) => [action, [...on]]))).toEqual({
+        'secretsmanager:GetSecretValue': [key(sealing)],
+      });
     }
     expect(Object.keys(stateless.findOutputs('AuthSecretArn'))).toHaveLength(0);
     // What `npm run token -- --stage` reads to say where tokens come from.
     stateless.hasOutput('TokenIssuer', { Value: 'https://issuer.example/' });
     stateless.hasOutput('TokenAudience', { Value: 'cq' });
     stateless.hasOutput('JwksUrl', { Value: 'https://issuer.example/jwks.json' });
+  });
+
+  it('keeps the access-key sealing secret with the table: generated in the stateful stack, retained in prod, output for npm run access-key', () => {
+    for (const [stage, synthesized] of [
+      ['dev', dev()],
+      ['prod', prod()],
+    ] as const) {
+      const secrets = resources(synthesized.stateful, 'AWS::SecretsManager::Secret');
+      expect(secrets, stage).toHaveLength(1);
+      const [, sealing] = secrets[0] ?? [];
+      expect(sealing?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+      expect(sealing?.DeletionPolicy, stage).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+      expect(synthesized.stateless.findOutputs('AccessKeySecretArn').AccessKeySecretArn?.Value, stage).toEqual(
+        sealingArnOf(synthesized.stateless),
+      );
+      expect(Object.keys(synthesized.stateless.findOutputs('TableName')), stage).toHaveLength(1);
+    }
   });
 });
 
@@ -1223,11 +1257,11 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
   });
 
-  it('acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles) and SMG4 (generated secret), each with a reason', () => {
+  it('acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles) and SMG4 (generated secrets), each with a reason', () => {
     for (const [variant, synthesized] of variants()) {
       const rules = new Set(acknowledgments(synthesized.app).map((ack) => ack.rule));
-      const expected = ['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]'];
-      if (variant !== 'jwks') expected.push('AwsSolutions-SMG4');
+      // SMG4 in every variant: the access-key sealing secret is generated whatever verifies tokens.
+      const expected = ['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SMG4'];
       expect([...rules].sort(), variant).toEqual(expected.sort());
       for (const ack of acknowledgments(synthesized.app)) expect(ack.reason.length, ack.path).toBeGreaterThan(60);
     }
