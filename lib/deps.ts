@@ -1,6 +1,6 @@
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
-import { AppKeyCache } from './domain/app-key-cache.ts';
+import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createStore, type Store } from './store/store.ts';
@@ -10,8 +10,8 @@ export interface Deps {
   readonly store: Store;
   readonly clock: Clock;
   readonly limits: ResourceLimits;
-  /** App key to app id, per container: the steady-state consume is one request. */
-  readonly appKeys: AppKeyCache;
+  /** Sub-counters per credential, per container: where a warm consume aims its one request. */
+  readonly subcounters: SubcounterCache;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
@@ -27,6 +27,6 @@ export const createDeps = (config: Config = readConfig(), clock: Clock = systemC
   }),
   clock,
   limits: config.limits,
-  appKeys: new AppKeyCache(),
+  subcounters: new SubcounterCache(),
   verifyToken: createTokenVerifier(config.auth),
 });

@@ -5,10 +5,10 @@ import { signToken } from '#lib/auth/token-issuer.ts';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
 import { newCredential, newId } from '#lib/domain/ids.ts';
 import type { App } from '#lib/domain/models.ts';
 import { hashSecret } from '#lib/domain/secrets.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
@@ -110,7 +110,7 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
       store: createStore(db),
       clock: systemClock,
       limits,
-      appKeys: new AppKeyCache(),
+      subcounters: new SubcounterCache(),
       verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: BENCH_SECRET }),
     };
     const handlers = createServiceHandlers(deps);

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { type Clock, systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
@@ -55,7 +55,7 @@ export const createTestApi = async (options: TestApiOptions = {}): Promise<TestA
     store: createStore(db),
     clock: options.clock ?? systemClock,
     limits: { appsPerInstance: 50, quotasPerInstance: 50, ...options.limits },
-    appKeys: new AppKeyCache(),
+    subcounters: new SubcounterCache(),
     verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }),
   };
   const handlers = createServiceHandlers(deps);

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
-import { AppKeyCache } from '#lib/domain/app-key-cache.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import type { TableAccess } from '#lib/infra/table-access.ts';
@@ -115,7 +115,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
       store: createStore({ client, tableName }),
       clock: systemClock,
       limits: { appsPerInstance: 50, quotasPerInstance: 50 },
-      appKeys: new AppKeyCache(),
+      subcounters: new SubcounterCache(),
       verifyToken,
     };
     const handler = FUNCTION_BUILDERS[fn](deps);

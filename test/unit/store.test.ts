@@ -50,18 +50,26 @@ const failed = { Code: 'ConditionalCheckFailed' };
 beforeEach(() => ddb.reset());
 
 describe('app store: create', () => {
-  it('writes the app, counts it on its instance and claims its name and key in one transaction', async () => {
+  it('writes the app, counts it on its instance, claims its name and key and creates its counter in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(true);
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Put', 'Put', 'Put']);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Put', 'Put', 'Put', 'Put']);
     expect(items[0]?.Update?.ConditionExpression).toContain('app_num < :max');
     expect(items[0]?.Update?.ExpressionAttributeValues?.[':max']).toBe(50);
     expect(items[1]?.Put?.Item).toMatchObject({ sk: 'APP#a1', lsi1sk: 'APP#app-one#a1', lsi2sk: 'UNBOUND#app-one#a1' });
     expect(items[2]?.Put?.Item?.sk).toBe('APPNAME#App-One');
     expect(items[3]?.Put?.Item?.sk).toBe('APPKEY#key-0001');
+    // The counter: a partition of its own, addressed by the key a consume carries, no index attributes.
+    expect(items[4]?.Put?.Item).toEqual({
+      pk: `PROJECT#${app.projectId}#INSTANCE#${app.instanceId}#APPKEY#key-0001#0`,
+      sk: 'COUNTER',
+      type: 'counter',
+      app_id: 'a1',
+      subcounter: 0,
+    });
     for (const item of items.slice(1)) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
   });
 
@@ -149,13 +157,14 @@ describe('app store: delete', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('deletes the app and its claims and uncounts it, conditioned on the binding state it read', async () => {
+  it('deletes the app, its claims and its counter and uncounts it, conditioned on the binding state it read', async () => {
     ddb.on(GetCommand).resolves({ Item: stored });
     ddb.on(TransactWriteCommand).resolves({});
     expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('deleted');
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':binding': 'UNBOUND#app-one#a1' });
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update']);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update', 'Delete']);
+    expect(items[4]?.Delete?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#0', sk: 'COUNTER' });
   });
 
   it('answers conflict when a concurrent change cancelled the transaction, and lets other errors through', async () => {
@@ -180,11 +189,11 @@ describe('app store: delete', () => {
 });
 
 describe('consumption store', () => {
-  const ids = { projectId: 'demo', instanceId: 'i1', appId: 'a1' };
+  const credential = { projectId: 'demo', instanceId: 'i1', appKey: 'key-0001' };
 
   it('answers again (read the situation again) when a transaction holds the item', async () => {
     ddb.on(UpdateCommand).rejects(new TransactionConflictException({ message: 'in a transaction', $metadata: {} }));
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
   });
 
   it('recognises its own earlier write (same request id) as admitted, not as a refusal', async () => {
@@ -200,14 +209,15 @@ describe('consumption store', () => {
     ddb
       .on(UpdateCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item) }));
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toMatchObject({ kind: 'admitted' });
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r2')).toMatchObject({ kind: 'refused' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toMatchObject({ kind: 'admitted' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r2')).toMatchObject({ kind: 'refused' });
   });
 
-  it('takes the units with one conditional UpdateItem that writes the request id', async () => {
+  it("takes the units with one conditional UpdateItem on the credential's own counter, writing the request id", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { remaining: 3 } });
-    await consumeInWindow(db, ids, 'key-0001', 2, 1000, 'r9');
+    await consumeInWindow(db, credential, 2, 2, 1000, 'r9');
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#2', sk: 'COUNTER' });
     expect(input?.UpdateExpression).toBe('SET remaining = remaining - :cost, last_consume = :request');
     expect(input?.ConditionExpression).toContain('remaining >= :cost');
     expect(input?.ExpressionAttributeValues).toMatchObject({ ':cost': 2, ':now': 1000, ':request': 'r9' });
