@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { isThrottlingError } from '@smithy/core/retry';
 import type { App } from '../domain/models.ts';
 import { type Quota, windowLengthMs } from '../domain/quota.ts';
 import { subcounterShare } from '../domain/subcounters.ts';
@@ -66,6 +67,8 @@ export type ConsumeAttempt =
   | { readonly kind: 'unbound'; readonly item: CounterItem }
   /** No such counter: no app with this key, a sub-counter that is not there, or a table not yet migrated. */
   | { readonly kind: 'missing' }
+  /** DynamoDB throttled this counter's partition past the SDK's retries: another sub-counter may take the call. */
+  | { readonly kind: 'throttled'; readonly error: unknown }
   /**
    * Not decided: a transaction held the item, or the item as it was would pass. Read the
    * situation again; never reopen an open window on such an answer.
@@ -140,6 +143,7 @@ export const consumeInWindow = async (
     return { kind: 'admitted', item: Attributes as CounterItem };
   } catch (error) {
     if (isTransactionConflict(error)) return { kind: 'again' };
+    if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) return { kind: 'throttled', error };
     return classify(oldItemOf(error), cost, nowMs, requestId);
   }
 };

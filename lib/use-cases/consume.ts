@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
 import { type Window, windowAt } from '../domain/window.ts';
@@ -61,7 +61,7 @@ const openWindowOf = (item: CounterItem): Window => ({
  * Consume. Primary course, in the steady state ONE DynamoDB request, warm or cold: a conditional
  * update that takes `cost` units from the open window of the credential's counter, addressed by
  * the project, instance and app key the call carries (no lookup). With sub-counters it aims at
- * one at random, and a sub-counter with fewer than `cost` units left sends the call on to the
+ * one in turn, and a sub-counter (or one throttled past the SDK's retries) with fewer than `cost` units left sends the call on to the
  * next, until each has been asked. Otherwise the refused update's old item says why: unbound
  * (admitted, no quota applies), no open window (open the current one with this call counted: a
  * second request), too few units left (refused, using nothing), no counter (an unknown key, or an
@@ -74,38 +74,34 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
   const { projectId, instanceId, appKey, cost } = input;
   const requestId = randomUUID();
   let count = subcounters.get(projectId, instanceId, appKey);
-  let index = count > 1 ? randomInt(count) : 0;
-  // The sub-counters found with fewer than `cost` units left in their open window.
-  let short = new Set<number>();
+  let index = subcounters.pick(projectId, instanceId, appKey, count);
+  // The sub-counters that could not take the call: too few units left in the open window, or throttled.
+  let passed = new Set<number>();
   let lastShort: { item: CounterItem; window: Window } | undefined;
+  let throttled: unknown;
   let moved = false;
   const learn = (item: CounterItem) => {
     const actual = item.subcounters ?? 1;
     if (actual === count) return;
     count = actual;
-    short = new Set();
+    passed = new Set();
     subcounters.set(projectId, instanceId, appKey, count);
     if (index >= count) index = 0;
   };
-  const next = (item: CounterItem, window: Window): ConsumeOutcome | undefined => {
-    short.add(index);
-    lastShort = { item, window };
-    if (short.size >= count) return undefined;
-    while (short.has(index)) index = (index + 1) % count;
-    return undefined;
+  const passOn = () => {
+    passed.add(index);
+    while (passed.size < count && passed.has(index)) index = (index + 1) % count;
   };
   for (let attempt = 1; attempt <= ATTEMPTS + 2 * count; attempt += 1) {
-    if (lastShort && short.size >= count) {
-      return {
-        admitted: false,
-        appId: lastShort.item.app_id,
-        quota: stateOf(lastShort.item, lastShort.window),
-        now: clock.now().getTime(),
-      };
+    if (passed.size >= count) {
+      // Every sub-counter asked: refused when one at least was short, else the throttling is the answer.
+      if (!lastShort) throw throttled;
+      const { item, window } = lastShort;
+      return { admitted: false, appId: item.app_id, quota: stateOf(item, window), now: clock.now().getTime() };
     }
     const now = clock.now().getTime();
     const found = await store.consumeInWindow(input, index, cost, now, requestId);
-    if (found.kind !== 'missing' && found.kind !== 'again') learn(found.item);
+    if ('item' in found) learn(found.item);
     switch (found.kind) {
       case 'admitted':
         return { admitted: true, appId: found.item.app_id, quota: stateOf(found.item, openWindowOf(found.item)), now };
@@ -116,7 +112,13 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
         }
         return { admitted: true, appId: found.item.app_id, quota: undefined, now };
       case 'refused':
-        next(found.item, openWindowOf(found.item));
+        lastShort = { item: found.item, window: openWindowOf(found.item) };
+        passOn();
+        continue;
+      case 'throttled':
+        if (count === 1) throw found.error;
+        throttled = found.error;
+        passOn();
         continue;
       case 'missing': {
         if (index !== 0) {
@@ -145,7 +147,10 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
         if (opened.kind === 'admitted')
           return { admitted: true, appId: opened.item.app_id, quota: stateOf(opened.item, window), now };
         if (opened.kind === 'overtaken') await pause(attempt);
-        if (opened.kind === 'refused') next(opened.item, window);
+        if (opened.kind === 'refused') {
+          lastShort = { item: opened.item, window };
+          passOn();
+        }
       }
     }
   }
