@@ -11,7 +11,7 @@ import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
+import { type ClientOptions, createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
 import { createStore } from '#lib/store/store.ts';
 import { createTableInput } from '#lib/store/table-definition.ts';
@@ -45,17 +45,24 @@ export interface TestApi {
 export interface TestApiOptions {
   readonly limits?: Partial<ResourceLimits>;
   readonly clock?: Clock;
+  /** The SDK's retry strategy, for runs on a virtual clock (see `ClientOptions`). */
+  readonly retryStrategy?: ClientOptions['retryStrategy'];
+  /** Where each credential's round robin over its sub-counters starts (seeded for determinism). */
+  readonly random?: () => number;
 }
 
 /** Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it. */
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const { endpoint, tableName } = await createTestTable();
-  const db: Db = { client: createDocumentClient({ region: 'us-east-1', endpoint }), tableName };
+  const db: Db = {
+    client: createDocumentClient({ region: 'us-east-1', endpoint, retryStrategy: options.retryStrategy }),
+    tableName,
+  };
   const deps: FunctionDeps = {
     store: createStore(db),
     clock: options.clock ?? systemClock,
     limits: { appsPerInstance: 50, quotasPerInstance: 50, ...options.limits },
-    subcounters: new SubcounterCache(),
+    subcounters: new SubcounterCache(10_000, options.random),
     verifyToken: createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET }),
   };
   const handlers = createServiceHandlers(deps);
