@@ -1,4 +1,5 @@
-import type { PartitionModel } from './partition-model.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { installPartitionModel, type PartitionModel } from './partition-model.ts';
 
 /** What a load through the partition model came to. */
 export interface PartitionLoadResult {
@@ -70,4 +71,58 @@ export const runPartitionLoad = async (load: PartitionLoad): Promise<PartitionLo
     ratio: Math.round((perSecond / load.budgetWcu) * 100) / 100,
     peak_wcu_per_s: load.model.peakWcuPerSecond,
   };
+};
+
+/** A load offered on the model's virtual clock. */
+export interface VirtualLoad {
+  /** The client the consume route's store sends with (the model is installed on it for the run). */
+  readonly client: DynamoDBDocumentClient;
+  readonly budgetWcu: number;
+  readonly consume: (appKey: string) => Promise<number>;
+  readonly appKeys: readonly string[];
+  /** Calls offered, one per millisecond of the model's clock (1,000 per second). */
+  readonly calls: number;
+  /** Where the model's clock starts: a whole second. */
+  readonly startMs: number;
+  /** Folds partition keys together (to model a layout that shares one). */
+  readonly partitionOf?: (pk: string) => string;
+}
+
+/** What a virtual-clock load came to, with the machine's own rate while it ran. */
+export interface VirtualLoadResult extends PartitionLoadResult {
+  /** Calls per second of wall clock: how fast this machine ran them, one at a time. */
+  readonly wall_calls_per_s: number;
+}
+
+/**
+ * Offers `calls` consumes, one at a time, one per millisecond of the model's clock: the same load
+ * on any machine however busy, so the outcome is deterministic (the SDK's retries must not wait
+ * real time, see `BenchEnv.virtualTime`). The model is installed for the run only.
+ */
+export const runVirtualLoad = async (load: VirtualLoad): Promise<VirtualLoadResult> => {
+  let now = load.startMs - 1;
+  const model = installPartitionModel(load.client, {
+    wcuPerSecond: load.budgetWcu,
+    now: () => now,
+    ...(load.partitionOf ? { partitionOf: load.partitionOf } : {}),
+  });
+  const wallStart = Date.now();
+  try {
+    const result = await runPartitionLoad({
+      model,
+      budgetWcu: load.budgetWcu,
+      consume: load.consume,
+      appKeys: load.appKeys,
+      concurrency: 1,
+      more: (started) => started < load.calls,
+      elapsedMs: () => now + 1 - load.startMs,
+      beforeCall: () => {
+        now += 1;
+      },
+    });
+    const wallSeconds = Math.max(1, Date.now() - wallStart) / 1000;
+    return { ...result, wall_calls_per_s: Math.round(result.calls / wallSeconds) };
+  } finally {
+    model.remove();
+  }
 };

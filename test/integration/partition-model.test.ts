@@ -1,8 +1,8 @@
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SDK_SETTINGS } from '#lib/store/client.ts';
-import { runPartitionLoad } from '../../scripts/bench/partition-load.ts';
-import { installPartitionModel, itemSize } from '../../scripts/bench/partition-model.ts';
+import { runVirtualLoad } from '../../scripts/bench/partition-load.ts';
+import { itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
@@ -17,7 +17,6 @@ let api: TestApi;
 // The service's clock stands still (one open window per credential); the model's moves one
 // millisecond per call, so the load is the same on any machine, however loaded.
 const serviceClock = manualClock(T0);
-const modelClock = manualClock(T0);
 beforeAll(async () => {
   api = await createTestApi({
     clock: serviceClock,
@@ -57,24 +56,16 @@ const boundApps = async (count: number, subcounters = 1) => {
 };
 
 /** Drives CALLS consumes through the model, one at a time, one model millisecond each. */
-const drive = async (instance: Awaited<ReturnType<typeof boundApps>>, partitionOf?: (pk: string) => string) => {
-  const model = installPartitionModel(api.db.client, { wcuPerSecond: BUDGET, now: () => modelClock.ms, partitionOf });
-  try {
-    modelClock.set(T0 - 1);
-    return await runPartitionLoad({
-      model,
-      budgetWcu: BUDGET,
-      consume: async (appKey) => (await instance.call('POST', '/quota-consumptions', { app_key: appKey })).status,
-      appKeys: instance.apps.map((app) => app.app_key),
-      concurrency: 1,
-      more: (started) => started < CALLS,
-      elapsedMs: () => modelClock.ms + 1 - T0,
-      beforeCall: () => modelClock.advance(1),
-    });
-  } finally {
-    model.remove();
-  }
-};
+const drive = (instance: Awaited<ReturnType<typeof boundApps>>, partitionOf?: (pk: string) => string) =>
+  runVirtualLoad({
+    client: api.db.client,
+    budgetWcu: BUDGET,
+    consume: async (appKey) => (await instance.call('POST', '/quota-consumptions', { app_key: appKey })).status,
+    appKeys: instance.apps.map((app) => app.app_key),
+    calls: CALLS,
+    startMs: T0,
+    ...(partitionOf ? { partitionOf } : {}),
+  });
 
 describe('partition model', () => {
   it('sizes items as DynamoDB does: a counter is far under 1 KB, an app with a long name and remark over it', () => {
