@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import type { Quota } from '../domain/quota.ts';
 import { type AppItem, appFromItem } from './app-store.ts';
 import { bindCounterActions, type CounterSettings, unbindCounterActions } from './consumption-store.ts';
-import { type Db, MAX_TRANSACTION_ACTIONS, queryFirst, queryPage, type TransactItem, transact } from './db.ts';
+import {
+  batchGet,
+  type Db,
+  MAX_TRANSACTION_ACTIONS,
+  queryFirst,
+  queryPage,
+  type TransactItem,
+  transact,
+} from './db.ts';
 import {
   appKey,
   BINDING_PREFIX,
@@ -13,6 +20,7 @@ import {
   boundAppKey,
   boundToQuotaPrefix,
   instancePartition,
+  type Key,
   quotaKey,
   unboundAppKey,
 } from './keys.ts';
@@ -38,21 +46,6 @@ const bindingFromItem = (item: AppItem & { readonly bind_id?: string }): AppBind
   bindId: item.bind_id,
 });
 
-/** Items by key, strongly consistent, every unprocessed key asked again. */
-const batchGetApps = async (db: Db, keys: Record<string, unknown>[]): Promise<AppItem[]> => {
-  const found: AppItem[] = [];
-  let pending = keys;
-  for (let attempt = 0; pending.length > 0; attempt += 1) {
-    if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
-    const output = await db.client.send(
-      new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }),
-    );
-    found.push(...((output.Responses?.[db.tableName] ?? []) as AppItem[]));
-    pending = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-  }
-  return found;
-};
-
 /** How many times first-touch migration reads an app again before giving up. */
 const MIGRATION_PASSES = 10;
 
@@ -60,9 +53,9 @@ const MIGRATION_PASSES = 10;
  * Reads app items, moving any of the old layout to this one first (its first touch since the
  * deployment), so every caller works on apps with counters.
  */
-const readMigratedApps = async (db: Db, keys: Record<string, unknown>[]): Promise<AppItem[]> => {
+const readMigratedApps = async (db: Db, keys: readonly Key[]): Promise<AppItem[]> => {
   for (let pass = 0; pass < MIGRATION_PASSES; pass += 1) {
-    const items = await batchGetApps(db, keys);
+    const items = await batchGet<AppItem>(db, keys);
     const legacy = items.filter(isLegacyApp);
     if (legacy.length === 0) return items;
     await Promise.all(legacy.map((item) => migrateApp(db, item as LegacyAppItem)));
@@ -93,7 +86,7 @@ export const getAppBindings = async (
 ): Promise<Map<string, AppBinding>> => {
   const items = await readMigratedApps(
     db,
-    appIds.map((id) => ({ ...appKey(projectId, instanceId, id) })),
+    appIds.map((id) => appKey(projectId, instanceId, id)),
   );
   return new Map(items.map((item) => [item.app_id, bindingFromItem(item)]));
 };
@@ -350,10 +343,10 @@ export const recoverSplitBinds = async (
   bindIds: readonly string[],
   nowMs: number,
 ): Promise<boolean> => {
-  const records = (await batchGetApps(
+  const records = await batchGet<BindOperationItem>(
     db,
-    bindIds.map((id) => ({ ...bindOperationKey(quota.projectId, quota.instanceId, id) })),
-  )) as unknown as BindOperationItem[];
+    bindIds.map((id) => bindOperationKey(quota.projectId, quota.instanceId, id)),
+  );
   const found = new Set(records.map((record) => record.bind_id));
   const gone = bindIds.filter((id) => !found.has(id));
   if (gone.length > 0) {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isThrottlingError } from '@smithy/core/retry';
 import type { App } from '../domain/models.ts';
@@ -7,7 +7,7 @@ import { type Quota, windowLengthMs } from '../domain/quota.ts';
 import { subcounterShare } from '../domain/subcounters.ts';
 import type { Window } from '../domain/window.ts';
 import { appFromItem, getAppItem } from './app-store.ts';
-import type { Db, TransactItem } from './db.ts';
+import { batchGet, type Db, type TransactItem } from './db.ts';
 import { appKeyClaimKey, counterKey, type Key } from './keys.ts';
 import { isLegacyApp, migrateApp } from './migration-store.ts';
 
@@ -210,26 +210,8 @@ export const getCounter = async (db: Db, credential: Credential, index = 0): Pro
   return Item as CounterItem | undefined;
 };
 
-/** These counters (those that exist), strongly consistent, in one BatchGetItem per 100 keys. */
-export const getCounters = async (db: Db, keys: readonly Key[]): Promise<CounterItem[]> => {
-  const found: CounterItem[] = [];
-  const batches: Key[][] = [];
-  for (let start = 0; start < keys.length; start += 100) batches.push(keys.slice(start, start + 100));
-  await Promise.all(
-    batches.map(async (batch) => {
-      let pending: Record<string, unknown>[] = batch.map((key) => ({ ...key }));
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
-        const output = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        found.push(...((output.Responses?.[db.tableName] ?? []) as CounterItem[]));
-        pending = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-      }
-    }),
-  );
-  return found;
-};
+/** These counters (those that exist), strongly consistent. */
+export const getCounters = (db: Db, keys: readonly Key[]): Promise<CounterItem[]> => batchGet<CounterItem>(db, keys);
 
 /** The keys of every sub-counter of an app's credential, the main one first. */
 export const counterKeys = (app: App, subcounters: number): Key[] =>
