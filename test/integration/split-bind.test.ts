@@ -6,6 +6,7 @@ import { counterKey } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { inFlight } from '../support/in-flight.ts';
 
 const T0 = Date.parse('2026-11-23T07:00:00.000Z');
 const clock = manualClock(T0);
@@ -46,8 +47,10 @@ const failTransactions = (plan: Record<number, 'crash' | 'cancel'>) => {
 
 const hundredApps = async () => {
   const instance = await newInstance(api);
-  const apps: Array<{ id: string; app_key: string }> = await Promise.all(
-    Array.from({ length: 100 }, async (_, n) => (await instance.call('POST', '/apps', { name: `split${n}` })).body),
+  const apps: Array<{ id: string; app_key: string }> = await inFlight(
+    100,
+    8,
+    async (n) => (await instance.call('POST', '/apps', { name: `split${n}` })).body,
   );
   const quotaId = await instance.createQuota('q_split', { call_limits: 10, time_unit: 'HOUR', time_interval: 1 });
   const state = async () => {

@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { inFlight } from '../support/in-flight.ts';
 import { countRequests } from '../support/request-counter.ts';
 
 let api: TestApi;
@@ -31,20 +32,6 @@ const hotApp = async (callLimits: number, subcounters: number, extra: Record<str
     consume,
     usage,
   };
-};
-
-/**
- * `count` calls with at most `width` in flight: more concurrent connections than that time out
- * against one DynamoDB Local on a loaded 2-core machine, which would test the machine, not us.
- */
-const inFlight = async <T>(count: number, width: number, call: (n: number) => Promise<T>): Promise<T[]> => {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    for (let n = next++; n < count; n = next++) results[n] = await call(n);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return results;
 };
 
 /** The counters of one credential, straight from the table (a test's view). */
