@@ -358,6 +358,8 @@ export const recoverSplitBinds = async (
           TableName: db.tableName,
           Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
           UpdateExpression: 'DELETE pending_binds :gone',
+          // Never an upsert: a quota deleted meanwhile must not come back as a bare item.
+          ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':gone': new Set(gone) },
         },
       },
