@@ -74,6 +74,7 @@ export const createQuota = async (
               create_time: now.toISOString(),
               bound_app_num: 0,
               config_version: 1,
+              subcounters: 1,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
