@@ -81,8 +81,10 @@ const valueSize = (value: AttributeValue): number => {
 };
 
 /** DynamoDB's size of an item (marshalled): every attribute's name and value. */
-export const itemSize = (item: Item | undefined): number =>
-  item ? Object.entries(item).reduce((sum, [name, value]) => sum + bytes(name) + valueSize(value), 0) : 0;
+export const itemSize = (item: Readonly<Record<string, object>> | undefined): number =>
+  item
+    ? Object.entries(item).reduce((sum, [name, value]) => sum + bytes(name) + valueSize(value as AttributeValue), 0)
+    : 0;
 
 const stringOf = (value: AttributeValue | undefined): string => String((value as { S?: string } | undefined)?.S ?? '');
 
