@@ -2,7 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
-import { AppKeyCache } from './domain/app-key-cache.ts';
+import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { createDocumentClient } from './store/client.ts';
@@ -13,8 +13,8 @@ export interface Deps {
   readonly store: Store;
   readonly clock: Clock;
   readonly limits: ResourceLimits;
-  /** App key to app id, per container: the steady-state consume is one request. */
-  readonly appKeys: AppKeyCache;
+  /** Sub-counters per credential, per container: where a warm consume aims its one request. */
+  readonly subcounters: SubcounterCache;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
@@ -40,7 +40,7 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
   store,
   clock,
   limits: config.limits,
-  appKeys: new AppKeyCache(),
+  subcounters: new SubcounterCache(),
   verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
   verifySignature: createSignatureVerifier({
     lookup: store.getAccessKey,

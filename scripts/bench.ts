@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --smoke] [-- --out FILE]`: what each operation costs on top of the DynamoDB
  * requests it needs, consume against rate-limiter-flexible's DynamoDB limiter, consume
- * throughput, and the deployed bundles' size and import time. One process: it starts its own
+ * throughput, consume through the partition model (50 apps of one instance, one hot credential
+ * over 4 sub-counters, each against a budget of 100 WCU/s per partition key), and the deployed bundles' size and import time. One process: it starts its own
  * in-memory DynamoDB Local, composes the three functions as the deployment does and invokes them
  * with API Gateway events. Writes bench/results.json (or FILE), prints a table, and ends with
- * `bench: worst ratio R, consume ddb_requests N, peer ratio P`.
+ * `bench: worst ratio R, consume ddb_requests N, peer ratio P, partition ratio R, hot ratio H`.
  *
  * `--smoke` (or BENCH_SMOKE=1) is a run of a few iterations for the test suite; BENCH_OUT also sets
  * the output file.
@@ -20,6 +21,7 @@ import { type BundleResult, measureBundle } from './bench/bundles.ts';
 import { type BenchEnv, startBenchEnv } from './bench/environment.ts';
 import { interleave, type OperationResult } from './bench/interleave.ts';
 import { createConsumeFixture, operationBenches, type Sizes } from './bench/operations.ts';
+import { type PartitionModelResult, runPartitionBench } from './bench/partition-bench.ts';
 import { type PeerSizes, runPeer } from './bench/peer.ts';
 import { type BenchResults, formatReport, summaryLine } from './bench/report.ts';
 import { measureThroughput, type ThroughputLevel } from './bench/throughput.ts';
@@ -59,6 +61,7 @@ process.once('SIGTERM', stopOnSignal);
 const operations: OperationResult[] = [];
 const throughput: ThroughputLevel[] = [];
 let peer: Awaited<ReturnType<typeof runPeer>>;
+let partitionModel: PartitionModelResult;
 try {
   const consumeFixture = await createConsumeFixture(env, Math.max(...THROUGHPUT_CONCURRENCY), 'BenchConsume');
   for (const bench of operationBenches(env, sizes, consumeFixture)) {
@@ -70,6 +73,7 @@ try {
   for (const concurrency of THROUGHPUT_CONCURRENCY) {
     throughput.push(await measureThroughput(env, consumeFixture, concurrency, throughputMs));
   }
+  partitionModel = await runPartitionBench(env, smoke ? 1 : 5);
 } finally {
   await env.stop();
 }
@@ -87,6 +91,7 @@ const results: BenchResults = {
   operations,
   peer,
   throughput: { consume: throughput },
+  partition_model: partitionModel,
   bundles,
   meta: {
     node: process.version,

@@ -30,6 +30,11 @@ export interface Quota extends QuotaConfig {
   readonly createTime: Date;
   /** How many apps are bound to it, kept in the same transactions as the bindings it counts. */
   readonly boundAppNum: number;
+  /**
+   * How many sub-counters each bound credential's window is spread over (1: one counter), each
+   * admitting its share of `callLimits`: past one partition's write rate for a hot credential.
+   */
+  readonly subcounters: number;
 }
 
 /** An app's binding to a quota. */

@@ -21,6 +21,7 @@ const quotaFields = (body: z.output<typeof quotaBody>) => ({
   timeInterval: body.time_interval,
   resetTime: body.reset_time ?? undefined,
   remark: body.remark ?? '',
+  subcounters: body.subcounters,
 });
 
 /** The adapters of the app-quotas function: everything under `{P}/app-quotas`. */

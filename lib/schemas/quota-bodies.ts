@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseResetTime, TIME_UNIT_MS, type TimeUnit } from '../domain/quota.ts';
+import { MAX_SUBCOUNTERS } from '../domain/subcounters.ts';
 import { idSchema, remarkSchema } from '../http/validation.ts';
 
 /** The largest `call_limits` and `time_interval`: a 32-bit signed integer, as the vendor's. */
@@ -27,6 +28,8 @@ export const quotaBody = z.object({
   time_interval: positiveInt32,
   reset_time: resetTime,
   remark: remarkSchema.optional(),
+  /** This service's own option: sub-counters per bound credential, for credentials past one partition's write rate. */
+  subcounters: z.number().int().min(1).max(MAX_SUBCOUNTERS).optional(),
 });
 
 /** The most ids one bind request takes. */

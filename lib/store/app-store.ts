@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { appKeyExists, appNameExists } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
+import { createCounterAction, deleteCounterActions } from './consumption-store.ts';
 import {
   cancellationReasons,
   type Db,
@@ -47,16 +48,12 @@ export interface AppItem {
   /** The quota the app is bound to, and since when; absent while unbound. */
   readonly quota_id?: string;
   readonly bound_time?: string;
-  /** The bound quota's settings, copied here by the binding and quota transactions for the data plane. */
-  readonly limit_units?: number;
-  readonly window_ms?: number;
-  readonly anchor_ms?: number;
-  readonly config_version?: number;
-  /** Usage in the current window (not projected into any index: the data plane writes them). */
-  readonly window_end_ms?: number;
-  readonly remaining?: number;
-  /** The id of the last counted consume, so that an SDK retry of it is not counted again. */
-  readonly last_consume?: string;
+  /**
+   * How many sub-counters the app's credential has (1 unbound, the quota's count while bound), so
+   * that an unbind or a delete reaches each of them. Every item written by this layout has it; an
+   * app item without it is of the layout before counters, which `migrateApp` moves.
+   */
+  readonly subcounters?: number;
 }
 
 const toItem = (app: App, secretHash: string): AppItem => ({
@@ -75,6 +72,7 @@ const toItem = (app: App, secretHash: string): AppItem => ({
   secret_hash: secretHash,
   register_time: app.registerTime.toISOString(),
   update_time: app.updateTime.toISOString(),
+  subcounters: 1,
 });
 
 /** The domain form of a stored app. */
@@ -92,7 +90,7 @@ export const appFromItem = (item: AppItem): App => ({
 
 /**
  * Stores a new app in one transaction: counts it on its instance (which must exist and be under
- * `maxApps`), and claims its name and its `app_key` within the instance. DynamoDB's conditions,
+ * `maxApps`), claims its name and its `app_key` within the instance and creates its counter. DynamoDB's conditions,
  * not a prior read, decide every conflict. False when a concurrent transaction on the instance
  * cancelled it without any condition failing: the caller tries again.
  */
@@ -117,6 +115,7 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
       },
       claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
       claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
+      createCounterAction(db, app),
     ]);
   } catch (error) {
     const reasons = cancellationReasons(error);
@@ -130,7 +129,7 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
   return true;
 };
 
-/** The stored app item, read strongly consistent. */
+/** An app item as stored (strongly consistent), undefined when absent. */
 export const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {
   const { Item } = await db.client.send(
     new GetCommand({ TableName: db.tableName, Key: appKey(projectId, instanceId, appId), ConsistentRead: true }),
@@ -205,7 +204,7 @@ export const listApps = async (
 export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
 
 /**
- * Deletes an app with its name and key claims and uncounts it from its instance and from the
+ * Deletes an app with its name and key claims and its counters, and uncounts it from its instance and from the
  * quota it is bound to, in one transaction conditioned on the app's binding being as it was read.
  */
 export const deleteApp = async (
@@ -228,6 +227,7 @@ export const deleteApp = async (
     { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
     { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
     uncountOnInstanceAction(db, projectId, instanceId, 'app_num'),
+    ...deleteCounterActions(db, { ...appFromItem(item), projectId, instanceId }, item.subcounters ?? 1),
     ...(item.quota_id
       ? [
           {

@@ -1,18 +1,30 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { type Quota, windowLengthMs } from '../domain/quota.ts';
+import type { Quota } from '../domain/quota.ts';
 import { type AppItem, appFromItem } from './app-store.ts';
-import { type Db, MAX_TRANSACTION_ACTIONS, queryFirst, queryPage, type TransactItem, transact } from './db.ts';
+import { bindCounterActions, type CounterSettings, unbindCounterActions } from './consumption-store.ts';
+import {
+  batchGet,
+  type Db,
+  MAX_TRANSACTION_ACTIONS,
+  queryFirst,
+  queryPage,
+  type TransactItem,
+  transact,
+} from './db.ts';
 import {
   appKey,
   BINDING_PREFIX,
+  bindOperationKey,
   boundAppKey,
   boundToQuotaPrefix,
   instancePartition,
+  type Key,
   quotaKey,
   unboundAppKey,
 } from './keys.ts';
+import { isLegacyApp, isLegacyBoundListing, type LegacyAppItem, migrateApp } from './migration-store.ts';
 import type { VersionedQuota } from './quota-store.ts';
 
 /** An app with its binding, as the binding operations read it. */
@@ -20,13 +32,50 @@ export interface AppBinding {
   readonly app: App;
   readonly quotaId: string | undefined;
   readonly boundTime: Date | undefined;
+  /** How many sub-counters its credential has now. */
+  readonly subcounters: number;
+  /** The bind that bound it. */
+  readonly bindId: string | undefined;
 }
 
-const bindingFromItem = (item: AppItem): AppBinding => ({
+const bindingFromItem = (item: AppItem & { readonly bind_id?: string }): AppBinding => ({
   app: appFromItem(item),
   quotaId: item.quota_id,
   boundTime: item.bound_time ? new Date(item.bound_time) : undefined,
+  subcounters: item.subcounters ?? 1,
+  bindId: item.bind_id,
 });
+
+/** How many times first-touch migration reads an app again before giving up. */
+const MIGRATION_PASSES = 10;
+
+/**
+ * Reads app items, moving any of the old layout to this one first (its first touch since the
+ * deployment), so every caller works on apps with counters.
+ */
+const readMigratedApps = async (db: Db, keys: readonly Key[]): Promise<AppItem[]> => {
+  for (let pass = 0; pass < MIGRATION_PASSES; pass += 1) {
+    const items = await batchGet<AppItem>(db, keys);
+    const legacy = items.filter(isLegacyApp);
+    if (legacy.length === 0) return items;
+    await Promise.all(legacy.map((item) => migrateApp(db, item as LegacyAppItem)));
+  }
+  throw new Error('apps of the old layout could not be migrated');
+};
+
+/**
+ * Moves the bound apps of the old layout among `listed` (as the binding index shows them) to this
+ * layout; true when there were any, so the caller reads its list again.
+ */
+export const migrateListedApps = async (db: Db, listed: readonly AppItem[]): Promise<boolean> => {
+  const legacy = listed.filter((item) => isLegacyBoundListing(item as LegacyAppItem));
+  if (legacy.length === 0) return false;
+  await readMigratedApps(
+    db,
+    legacy.map((item) => ({ pk: item.pk, sk: item.sk })),
+  );
+  return true;
+};
 
 /** The apps with these ids that exist in the instance, with their bindings (strongly consistent). */
 export const getAppBindings = async (
@@ -35,57 +84,65 @@ export const getAppBindings = async (
   instanceId: string,
   appIds: readonly string[],
 ): Promise<Map<string, AppBinding>> => {
-  const found = new Map<string, AppBinding>();
-  let keys: Record<string, unknown>[] = appIds.map((id) => ({ ...appKey(projectId, instanceId, id) }));
-  for (let attempt = 0; keys.length > 0; attempt += 1) {
-    if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
-    const output = await db.client.send(
-      new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: keys, ConsistentRead: true } } }),
-    );
-    for (const item of (output.Responses?.[db.tableName] ?? []) as AppItem[]) {
-      found.set(item.app_id, bindingFromItem(item));
-    }
-    keys = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-  }
-  return found;
+  const items = await readMigratedApps(
+    db,
+    appIds.map((id) => appKey(projectId, instanceId, id)),
+  );
+  return new Map(items.map((item) => [item.app_id, bindingFromItem(item)]));
 };
 
-const quotaCountAction = (db: Db, { quota, configVersion }: VersionedQuota, delta: number): TransactItem => ({
+/**
+ * The quota's count of bound apps moved by `delta`, conditioned on the settings' version read; a
+ * split bind also enters (`add`) or leaves (`remove`) the quota's set of binds in progress.
+ */
+const quotaCountAction = (
+  db: Db,
+  { quota, configVersion }: VersionedQuota,
+  delta: number,
+  pending?: { readonly add?: string; readonly remove?: string },
+): TransactItem => ({
   Update: {
     TableName: db.tableName,
     Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
-    UpdateExpression: 'ADD bound_app_num :delta',
+    UpdateExpression:
+      'ADD bound_app_num :delta' +
+      (pending?.add ? ', pending_binds :bind' : '') +
+      (pending?.remove ? ' DELETE pending_binds :bind' : ''),
     ConditionExpression: 'attribute_exists(pk) AND config_version = :version AND attribute_not_exists(deleting)',
-    ExpressionAttributeValues: { ':delta': delta, ':version': configVersion },
+    ExpressionAttributeValues: {
+      ':delta': delta,
+      ':version': configVersion,
+      ...(pending?.add || pending?.remove ? { ':bind': new Set([pending.add ?? pending.remove]) } : {}),
+    },
   },
 });
 
 /**
- * Binds one app: records the binding (its listing key included) and copies the quota's settings
- * onto the app, where the data plane reads them; the usage counters start afresh.
+ * Binds one app: records the binding on the app item (its listing key included) and binds its
+ * counters (the quota's settings copied, fresh windows), conditioned on it being unbound.
  */
-const bindAction = (db: Db, { quota, configVersion }: VersionedQuota, app: App, boundTime: Date): TransactItem => ({
-  Update: {
-    TableName: db.tableName,
-    Key: appKey(app.projectId, app.instanceId, app.appId),
-    UpdateExpression:
-      'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, limit_units = :limit, window_ms = :window, ' +
-      'config_version = :version' +
-      (quota.resetTime ? ', anchor_ms = :anchor' : '') +
-      ' REMOVE window_end_ms, remaining' +
-      (quota.resetTime ? '' : ', anchor_ms'),
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(quota_id)',
-    ExpressionAttributeValues: {
-      ':quota': quota.quotaId,
-      ':time': boundTime.toISOString(),
-      ':binding': boundAppKey(quota.quotaId, boundTime, app.appId),
-      ':limit': quota.callLimits,
-      ':window': windowLengthMs(quota),
-      ':version': configVersion,
-      ...(quota.resetTime ? { ':anchor': quota.resetTime.getTime() } : {}),
+const bindActions = (db: Db, settings: CounterSettings, app: App, boundTime: Date, bindId: string): TransactItem[] => {
+  const { quota } = settings;
+  return [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: appKey(app.projectId, app.instanceId, app.appId),
+        UpdateExpression:
+          'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, subcounters = :subcounters, bind_id = :bind',
+        ConditionExpression: 'attribute_exists(subcounters) AND attribute_not_exists(quota_id)',
+        ExpressionAttributeValues: {
+          ':quota': quota.quotaId,
+          ':time': boundTime.toISOString(),
+          ':binding': boundAppKey(quota.quotaId, boundTime, app.appId),
+          ':subcounters': quota.subcounters,
+          ':bind': bindId,
+        },
+      },
     },
-  },
-});
+    ...bindCounterActions(db, app, settings),
+  ];
+};
 
 const stillBoundAction = (db: Db, quotaId: string, app: App): TransactItem => ({
   ConditionCheck: {
@@ -97,34 +154,75 @@ const stillBoundAction = (db: Db, quotaId: string, app: App): TransactItem => ({
 });
 
 /**
- * Unbinds one app that is bound to `quotaId` (at `boundTime`, when given): the binding, the copied
- * settings and the usage go; the app is listed as bindable again.
+ * Unbinds one app that is bound to `quotaId` (by bind `bindId`, when given): the binding goes from
+ * the app item, which is listed as bindable again, and its counters lose the settings and usage.
  */
-export const unbindAction = (db: Db, app: App, quotaId: string, boundTime?: Date): TransactItem => ({
-  Update: {
-    TableName: db.tableName,
-    Key: appKey(app.projectId, app.instanceId, app.appId),
-    UpdateExpression:
-      'SET lsi2sk = :unbound REMOVE quota_id, bound_time, limit_units, window_ms, anchor_ms, config_version, window_end_ms, remaining',
-    ConditionExpression: boundTime ? 'quota_id = :quota AND bound_time = :time' : 'quota_id = :quota',
-    ExpressionAttributeValues: {
-      ':unbound': unboundAppKey(app.name, app.appId),
-      ':quota': quotaId,
-      ...(boundTime ? { ':time': boundTime.toISOString() } : {}),
+export const unbindActions = (db: Db, binding: AppBinding, quotaId: string, bindId?: string): TransactItem[] => {
+  const { app } = binding;
+  return [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: appKey(app.projectId, app.instanceId, app.appId),
+        UpdateExpression: 'SET lsi2sk = :unbound, subcounters = :one REMOVE quota_id, bound_time, bind_id',
+        ConditionExpression: bindId ? 'quota_id = :quota AND bind_id = :bind' : 'quota_id = :quota',
+        ExpressionAttributeValues: {
+          ':unbound': unboundAppKey(app.name, app.appId),
+          ':quota': quotaId,
+          ':one': 1,
+          ...(bindId ? { ':bind': bindId } : {}),
+        },
+      },
     },
-  },
-});
+    ...unbindCounterActions(db, app, binding.subcounters),
+  ];
+};
 
 /** What a bind attempt came to: done, or overtaken by a concurrent change (read again and retry). */
 export type BindOutcome = 'bound' | 'conflict';
 
 /**
- * Binds `toBind` (apps bound to no quota) to the quota in one transaction with the quota's bound
- * count, conditioned on every app being unbound and the quota's settings unchanged since read;
- * `alreadyBound` apps are checked to still be bound to it, when the transaction has room for the
- * check. Only 100 new apps need 101 actions, one over DynamoDB's limit: then 99 are bound in
- * one transaction and the last in a second, and if the second fails the first is undone (app by
- * app until nothing of it is left) before the caller reads again.
+ * How long a split bind may run before another operation on its quota takes it for crashed and
+ * undoes it: longer than the function's 10 s timeout, so it is never a bind still running.
+ */
+export const SPLIT_BIND_STALE_MS = 15_000;
+
+/** The record of a split bind while it runs. */
+interface BindOperationItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly type: 'bind-operation';
+  readonly project_id: string;
+  readonly instance_id: string;
+  readonly bind_id: string;
+  readonly quota_id: string;
+  readonly app_ids: readonly string[];
+  readonly start_ms: number;
+  /** Set when an undo has begun: no further run of the bind can commit. */
+  readonly undoing?: boolean;
+}
+
+/** Runs of apps whose actions (`perApp` each), with one action for the quota, fit in a transaction. */
+const appRuns = <T>(apps: readonly T[], perApp: number): T[][] => {
+  const size = Math.max(1, Math.floor((MAX_TRANSACTION_ACTIONS - 1) / perApp));
+  const runs: T[][] = [];
+  for (let start = 0; start < apps.length; start += size) runs.push(apps.slice(start, start + size));
+  return runs;
+};
+
+/**
+ * Binds `toBind` (apps bound to no quota) to the quota, conditioned on every app being unbound and
+ * the quota's settings unchanged since read. Each app takes 1 + `subcounters` actions (its item
+ * and its counters). When it all fits one transaction, with the quota's count and a check that
+ * each of `alreadyBound` is still bound to it, it is that one transaction.
+ *
+ * Otherwise it is a split bind: runs of apps, each a transaction with the quota's count. The first
+ * also writes a record of the bind (its apps, its start) and enters it in the quota's
+ * `pending_binds`; the others are conditioned on the record being there and not being undone; the
+ * last deletes it. When a run fails, the bind undoes what it did (`undoBind`) and the caller reads
+ * again. When the process dies between two runs, the record stays: the next operation on the
+ * quota after `SPLIT_BIND_STALE_MS` (`recoverSplitBinds`) undoes it, so the crashed request
+ * changes nothing in the end.
  */
 export const bindApps = async (
   db: Db,
@@ -132,56 +230,147 @@ export const bindApps = async (
   toBind: readonly App[],
   alreadyBound: readonly App[],
   boundTime: Date,
+  nowMs: number,
 ): Promise<BindOutcome> => {
   const quotaId = quota.quota.quotaId;
-  const binds = toBind.map((app) => bindAction(db, quota, app, boundTime));
+  const bindId = randomUUID();
+  const perApp = 1 + quota.quota.subcounters;
   const checks = alreadyBound.map((app) => stillBoundAction(db, quotaId, app));
-  if (1 + binds.length + checks.length <= MAX_TRANSACTION_ACTIONS) {
-    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds, ...checks]))
+  const binds = toBind.map((app) => bindActions(db, quota, app, boundTime, bindId));
+  if (1 + binds.length * perApp + checks.length <= MAX_TRANSACTION_ACTIONS) {
+    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds.flat(), ...checks]))
       ? 'bound'
       : 'conflict';
   }
-  if (1 + binds.length <= MAX_TRANSACTION_ACTIONS) {
-    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds])) ? 'bound' : 'conflict';
+  const { projectId, instanceId } = quota.quota;
+  const recordKey = bindOperationKey(projectId, instanceId, bindId);
+  const record: BindOperationItem = {
+    ...recordKey,
+    type: 'bind-operation',
+    project_id: projectId,
+    instance_id: instanceId,
+    bind_id: bindId,
+    quota_id: quotaId,
+    app_ids: toBind.map((app) => app.appId),
+    start_ms: nowMs,
+  };
+  const live = 'attribute_exists(pk) AND attribute_not_exists(undoing)';
+  const runs = appRuns(binds, perApp);
+  for (const [index, run] of runs.entries()) {
+    const first = index === 0;
+    const last = index === runs.length - 1;
+    const recordAction: TransactItem = first
+      ? { Put: { TableName: db.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' } }
+      : last
+        ? { Delete: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } }
+        : { ConditionCheck: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } };
+    const pending = first ? { add: bindId } : last ? { remove: bindId } : undefined;
+    if (!(await transact(db, [quotaCountAction(db, quota, run.length, pending), recordAction, ...run.flat()]))) {
+      if (!first) await undoBind(db, record);
+      return 'conflict';
+    }
   }
-  const first = binds.slice(0, MAX_TRANSACTION_ACTIONS - 1);
-  const rest = binds.slice(MAX_TRANSACTION_ACTIONS - 1);
-  if (!(await transact(db, [quotaCountAction(db, quota, first.length), ...first]))) return 'conflict';
-  if (await transact(db, [quotaCountAction(db, quota, rest.length), ...rest])) return 'bound';
-  await undoBind(db, quota.quota, toBind.slice(0, first.length), boundTime);
-  return 'conflict';
+  return 'bound';
 };
 
 /** How many passes an undo makes before giving up (each pass reads what is still to undo). */
 const UNDO_PASSES = 25;
 
 /**
- * Undoes the first transaction of a split bind: unbinds every app that still carries this quota
- * and this bind's `boundTime`, with the quota's count, reading again and retrying until none is
- * left (an app unbound or deleted meanwhile has nothing left to undo).
+ * Undoes a split bind: marks its record undoing (from then on no run of it can commit), unbinds
+ * every app this bind bound that is still so, a run at a time with the quota's count, reading
+ * again until none is left, and only then deletes the record and takes it out of the quota's
+ * `pending_binds`. Safe to run twice, by two processes at once, and to resume after a crash.
  */
-const undoBind = async (db: Db, quota: Quota, apps: readonly App[], boundTime: Date): Promise<void> => {
+const undoBind = async (db: Db, record: BindOperationItem): Promise<void> => {
+  const { project_id: projectId, instance_id: instanceId, quota_id: quotaId, bind_id: bindId } = record;
+  const recordKey = bindOperationKey(projectId, instanceId, bindId);
+  const marked = await transact(db, [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: recordKey,
+        UpdateExpression: 'SET undoing = :yes',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':yes': true },
+      },
+    },
+  ]);
+  // No record: the bind completed, or another undo finished it.
+  if (!marked) return;
   for (let pass = 1; pass <= UNDO_PASSES; pass += 1) {
-    const current = await getAppBindings(
-      db,
-      quota.projectId,
-      quota.instanceId,
-      apps.map((app) => app.appId),
-    );
-    const ours = apps.filter((app) => {
-      const binding = current.get(app.appId);
-      return binding?.quotaId === quota.quotaId && binding.boundTime?.getTime() === boundTime.getTime();
-    });
-    const [first] = ours;
-    if (!first) return;
-    const undone = await transact(db, [
-      quotaUncountAction(db, first, quota.quotaId, ours.length),
-      ...ours.map((app) => unbindAction(db, app, quota.quotaId, boundTime)),
-    ]);
-    if (undone) return;
+    const current = await getAppBindings(db, projectId, instanceId, record.app_ids);
+    const ours = [...current.values()].filter((binding) => binding.quotaId === quotaId && binding.bindId === bindId);
+    let undone = true;
+    for (const run of appRuns(ours, 1 + Math.max(1, ...ours.map((binding) => binding.subcounters)))) {
+      const [first] = run;
+      if (!first) continue;
+      const done = await transact(db, [
+        quotaUncountAction(db, first.app, quotaId, run.length),
+        ...run.flatMap((binding) => unbindActions(db, binding, quotaId, bindId)),
+      ]);
+      undone &&= done;
+    }
+    if (undone) {
+      await transact(db, [
+        { Delete: { TableName: db.tableName, Key: recordKey } },
+        {
+          Update: {
+            TableName: db.tableName,
+            Key: quotaKey(projectId, instanceId, quotaId),
+            UpdateExpression: 'DELETE pending_binds :bind',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':bind': new Set([bindId]) },
+          },
+        },
+      ]);
+      return;
+    }
     await new Promise((done) => setTimeout(done, Math.random() * 10 * pass));
   }
-  throw new Error(`undo of a split bind to quota ${quota.quotaId} did not complete`);
+  throw new Error(`undo of split bind ${bindId} did not complete`);
+};
+
+/**
+ * Undoes the split binds `bindIds` of a quota whose process died between two runs: those whose
+ * record is older than `SPLIT_BIND_STALE_MS` at `nowMs`, or whose undo had begun. Called by the
+ * operations that find the quota's `pending_binds` not empty; true when none is left (a younger
+ * one may still be running: the caller waits for it).
+ */
+export const recoverSplitBinds = async (
+  db: Db,
+  quota: Quota,
+  bindIds: readonly string[],
+  nowMs: number,
+): Promise<boolean> => {
+  const records = await batchGet<BindOperationItem>(
+    db,
+    bindIds.map((id) => bindOperationKey(quota.projectId, quota.instanceId, id)),
+  );
+  const found = new Set(records.map((record) => record.bind_id));
+  const gone = bindIds.filter((id) => !found.has(id));
+  if (gone.length > 0) {
+    // A record deleted without its entry: cannot happen (both go in one transaction), but an entry
+    // with nothing behind it must not block the quota forever.
+    await transact(db, [
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
+          UpdateExpression: 'DELETE pending_binds :gone',
+          // Never an upsert: a quota deleted meanwhile must not come back as a bare item.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':gone': new Set(gone) },
+        },
+      },
+    ]);
+  }
+  let left = false;
+  for (const record of records) {
+    if (record.undoing || nowMs - record.start_ms >= SPLIT_BIND_STALE_MS) await undoBind(db, record);
+    else left = true;
+  }
+  return !left;
 };
 
 /** The Query of the binding-state index (`lsi2`) under one prefix of the instance's partition. */
@@ -237,32 +426,35 @@ const quotaUncountAction = (db: Db, app: App, quotaId: string, count: number): T
 export const unbindApp = (db: Db, binding: AppBinding, quotaId: string): Promise<boolean> =>
   transact(db, [
     quotaUncountAction(db, binding.app, quotaId, 1),
-    unbindAction(db, binding.app, quotaId, binding.boundTime),
+    ...unbindActions(db, binding, quotaId, binding.bindId),
   ]);
 
 /**
- * Unbinds up to 99 apps of a quota being deleted, with its count, in one transaction. Reads the
- * next batch itself; returns how many it unbound (0: none left), or -1 when overtaken.
+ * Unbinds the next run of apps of a quota being deleted, with its count, in one transaction (each
+ * app 1 + `subcounters` actions). Reads the run itself; returns how many it unbound (0: none
+ * left), or -1 when overtaken.
  */
 export const unbindNextBatch = async (
   db: Db,
   projectId: string,
   instanceId: string,
   quotaId: string,
+  subcounters: number,
 ): Promise<number> => {
-  // Only the batch is read: a delete reads each bound app once, not the whole rest per batch.
-  const batch = (
-    await queryFirst<AppItem>(
-      db,
-      bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)),
-      MAX_TRANSACTION_ACTIONS - 1,
-    )
-  ).map(bindingFromItem);
+  // Only the run is read: a delete reads each bound app once, not the whole rest per run.
+  const size = Math.floor((MAX_TRANSACTION_ACTIONS - 1) / (1 + subcounters));
+  const listed = await queryFirst<AppItem>(
+    db,
+    bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)),
+    size,
+  );
+  if (await migrateListedApps(db, listed)) return -1;
+  const batch = listed.map(bindingFromItem);
   const [first] = batch;
   if (!first) return 0;
   const done = await transact(db, [
     quotaUncountAction(db, first.app, quotaId, batch.length),
-    ...batch.map((binding) => unbindAction(db, binding.app, quotaId)),
+    ...batch.flatMap((binding) => unbindActions(db, { ...binding, subcounters }, quotaId)),
   ]);
   return done ? batch.length : -1;
 };

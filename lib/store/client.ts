@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Where the client connects. */
@@ -6,6 +6,11 @@ export interface ClientOptions {
   readonly region: string;
   /** DynamoDB Local's URL; absent in AWS. */
   readonly endpoint?: string | undefined;
+  /**
+   * Replaces the SDK's standard retry strategy (same attempts): only for runs on a virtual clock,
+   * where waiting real time between attempts would measure nothing.
+   */
+  readonly retryStrategy?: DynamoDBClientConfig['retryStrategy'];
 }
 
 /**
@@ -28,12 +33,13 @@ export const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
  * The document client. In AWS it uses the function's role; against DynamoDB Local, which accepts
  * any credentials, it uses fixed ones so no AWS profile is needed.
  */
-export const createDocumentClient = ({ region, endpoint }: ClientOptions): DynamoDBDocumentClient => {
+export const createDocumentClient = ({ region, endpoint, retryStrategy }: ClientOptions): DynamoDBDocumentClient => {
   const client = new DynamoDBClient({
     region,
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: SDK_SETTINGS.maxAttempts,
     retryMode: 'standard',
+    ...(retryStrategy ? { retryStrategy } : {}),
     requestHandler: {
       connectionTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.connectionTimeoutMs,
       requestTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.requestTimeoutMs,

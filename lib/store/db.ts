@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -96,6 +97,31 @@ export const queryFirst = async <T>(
     new QueryCommand({ ...input, TableName: db.tableName, ConsistentRead: true, Limit: count }),
   );
   return (output.Items ?? []) as T[];
+};
+
+/**
+ * The items with these keys that exist, strongly consistent: one BatchGetItem per 100 keys (in
+ * parallel), unprocessed keys asked again with backoff.
+ */
+export const batchGet = async <T>(
+  db: Db,
+  keys: readonly { readonly pk: string; readonly sk: string }[],
+): Promise<T[]> => {
+  const found: T[] = [];
+  await Promise.all(
+    chunks(keys).map(async (batch) => {
+      let pending: Record<string, unknown>[] = batch.map((key) => ({ ...key }));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
+        const output = await db.client.send(
+          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        found.push(...((output.Responses?.[db.tableName] ?? []) as T[]));
+        pending = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+      }
+    }),
+  );
+  return found;
 };
 
 /** Every item a Query matches (strongly consistent), page after page. */

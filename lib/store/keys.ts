@@ -9,6 +9,11 @@
  * - quota:            `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTA#<app_quota_id>`
  * - quota name claim: `PROJECT#<project>#INSTANCE#<instance_id>` / `QUOTANAME#<name>`
  * - access key:       `ACCESSKEY#<ak>` / `ACCESSKEY`, and its entry `PROJECT#<project>` / `ACCESSKEY#<ak>`
+ * - split bind:       `PROJECT#<project>#INSTANCE#<instance_id>` / `BINDOP#<bind_id>` (while it runs)
+ * - counter:          `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>#<n>` / `COUNTER`
+ *
+ * A counter is the one item consume writes: sub-counter n of a credential, in a partition of its
+ * own (its pk is shared with nothing), addressed by what a consume call carries.
  *
  * The project is part of every key, so an instance does not exist under another project.
  */
@@ -61,6 +66,21 @@ export const quotaKey = (projectId: string, instanceId: string, quotaId: string)
 export const quotaNameKey = (projectId: string, instanceId: string, name: string): Key => ({
   pk: instancePk(projectId, instanceId),
   sk: `QUOTANAME#${name}`,
+});
+
+/**
+ * Sub-counter `index` (0 is the main one) of the credential with `key` in an instance. Its
+ * partition key holds nothing else, so DynamoDB can place every counter on a partition of its own.
+ */
+export const counterKey = (projectId: string, instanceId: string, key: string, index = 0): Key => ({
+  pk: `${instancePk(projectId, instanceId)}#APPKEY#${key}#${index}`,
+  sk: 'COUNTER',
+});
+
+/** The record of a bind that spans several transactions, while it runs (in its instance's partition). */
+export const bindOperationKey = (projectId: string, instanceId: string, bindId: string): Key => ({
+  pk: instancePk(projectId, instanceId),
+  sk: `BINDOP#${bindId}`,
 });
 
 /** Sort-key prefixes of the listing index (`lsi1`). */

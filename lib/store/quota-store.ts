@@ -2,7 +2,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { quotaNameExists } from '../domain/errors.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
-import type { AppItem } from './app-store.ts';
+import { subcounterShare } from '../domain/subcounters.ts';
+import { type AppItem, appFromItem } from './app-store.ts';
+import { migrateListedApps } from './binding-store.ts';
+import { type CounterItem, counterKeys, getCounters } from './consumption-store.ts';
 import {
   cancellationReasons,
   chunks,
@@ -17,15 +20,7 @@ import {
   transact,
 } from './db.ts';
 import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
-import {
-  appKey,
-  boundToQuotaPrefix,
-  instancePartition,
-  LIST_PREFIX,
-  quotaKey,
-  quotaListKey,
-  quotaNameKey,
-} from './keys.ts';
+import { boundToQuotaPrefix, instancePartition, LIST_PREFIX, quotaKey, quotaListKey, quotaNameKey } from './keys.ts';
 
 /** The stored form of a quota. */
 export interface QuotaItem {
@@ -53,6 +48,10 @@ export interface QuotaItem {
   readonly config_version: number;
   /** Set when a delete has begun: the quota is gone for every reader while its bindings go. */
   readonly deleting?: boolean;
+  /** Sub-counters per bound credential; absent on quotas of the layout before counters (1). */
+  readonly subcounters?: number;
+  /** The split binds to this quota in progress (see `bindApps`); absent when none. */
+  readonly pending_binds?: ReadonlySet<string>;
 }
 
 const toItem = (quota: Quota): QuotaItem => ({
@@ -72,6 +71,7 @@ const toItem = (quota: Quota): QuotaItem => ({
   create_time: quota.createTime.toISOString(),
   bound_app_num: quota.boundAppNum,
   config_version: 1,
+  subcounters: quota.subcounters,
 });
 
 /** A quota as read, with the version its settings are at and whether a delete has begun. */
@@ -79,6 +79,8 @@ export interface VersionedQuota {
   readonly quota: Quota;
   readonly configVersion: number;
   readonly deleting: boolean;
+  /** Split binds in progress (usually none). */
+  readonly pendingBinds: readonly string[];
 }
 
 /** The domain form of a stored quota. */
@@ -94,6 +96,7 @@ export const quotaFromItem = (item: QuotaItem): Quota => ({
   remark: item.remark,
   createTime: new Date(item.create_time),
   boundAppNum: item.bound_app_num,
+  subcounters: item.subcounters ?? 1,
 });
 
 /**
@@ -138,7 +141,12 @@ export const getQuota = async (
   );
   if (!Item) return undefined;
   const item = Item as QuotaItem;
-  return { quota: quotaFromItem(item), configVersion: item.config_version, deleting: item.deleting === true };
+  return {
+    quota: quotaFromItem(item),
+    configVersion: item.config_version,
+    deleting: item.deleting === true,
+    pendingBinds: [...(item.pending_binds ?? [])],
+  };
 };
 
 /** A page of the instance's quotas, newest first; quotas being deleted are not listed. */
@@ -161,29 +169,53 @@ export const listQuotas = async (
   return { total: page.total, items: page.items.map(quotaFromItem) };
 };
 
-/** The bound apps of a quota as the settings fan-out needs them (optionally only those below a version). */
-const boundAppItems = (db: Db, quota: Quota, belowVersion?: number): Promise<AppItem[]> =>
-  queryAll<AppItem>(db, {
-    IndexName: 'lsi2',
-    KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
-    ...(belowVersion === undefined ? {} : { FilterExpression: 'config_version < :version' }),
-    ExpressionAttributeValues: {
-      ':pk': instancePartition(quota.projectId, quota.instanceId),
-      ':prefix': boundToQuotaPrefix(quota.quotaId),
-      ...(belowVersion === undefined ? {} : { ':version': belowVersion }),
-    },
-  });
+/**
+ * The counters of a quota's bound apps, as the settings fan-out needs them (optionally only those
+ * below a version): the bound apps from the binding index (bound apps of the old layout moved to
+ * this one first), then their counters.
+ */
+const boundCounters = async (db: Db, quota: Quota, belowVersion?: number) => {
+  for (let pass = 0; ; pass += 1) {
+    const apps = await queryAll<AppItem>(db, {
+      IndexName: 'lsi2',
+      KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': instancePartition(quota.projectId, quota.instanceId),
+        ':prefix': boundToQuotaPrefix(quota.quotaId),
+      },
+    });
+    if (pass < 10 && (await migrateListedApps(db, apps))) continue;
+    const counters = await getCounters(
+      db,
+      apps.flatMap((app) => counterKeys(appFromItem(app), quota.subcounters)),
+    );
+    const stale = counters.filter(
+      (counter) =>
+        counter.quota_id === quota.quotaId &&
+        (belowVersion === undefined || (counter.config_version ?? 0) < belowVersion),
+    );
+    return { apps, counters: stale };
+  }
+};
 
 /**
- * Copies a quota's settings onto one bound app, conditioned on the app's copy being the one read.
- * A new window length or anchor (or `freshWindow`) starts a fresh window; a new limit alone keeps
- * the units used: `remaining` moves by the difference between the new limit and the app's old one.
+ * Copies a quota's settings onto one counter, conditioned on the counter's copy being the one
+ * read. A new window length or anchor (or `freshWindow`) starts a fresh window; a new limit alone
+ * keeps the units used: `remaining` moves by the difference between the counter's new share of
+ * the limit and its old one.
  */
-const settingsAction = (db: Db, quota: Quota, version: number, app: AppItem, freshWindow: boolean): TransactItem => {
+const settingsAction = (
+  db: Db,
+  quota: Quota,
+  version: number,
+  counter: CounterItem,
+  freshWindow: boolean,
+): TransactItem => {
   const windowMs = windowLengthMs(quota);
   const anchorMs = quota.resetTime?.getTime();
-  const fresh = freshWindow || app.window_ms !== windowMs || app.anchor_ms !== anchorMs;
-  const sets = ['limit_units = :limit', 'window_ms = :window', 'config_version = :version'];
+  const share = subcounterShare(quota.callLimits, quota.subcounters, counter.subcounter);
+  const fresh = freshWindow || counter.window_ms !== windowMs || counter.anchor_ms !== anchorMs;
+  const sets = ['call_limits = :calls', 'limit_units = :limit', 'window_ms = :window', 'config_version = :version'];
   const removes: string[] = [];
   if (anchorMs === undefined) removes.push('anchor_ms');
   else sets.push('anchor_ms = :anchor');
@@ -192,17 +224,18 @@ const settingsAction = (db: Db, quota: Quota, version: number, app: AppItem, fre
   return {
     Update: {
       TableName: db.tableName,
-      Key: appKey(quota.projectId, quota.instanceId, app.app_id),
+      Key: { pk: counter.pk, sk: counter.sk },
       UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: 'quota_id = :quota AND config_version = :seen',
       ExpressionAttributeValues: {
-        ':limit': quota.callLimits,
+        ':calls': quota.callLimits,
+        ':limit': share,
         ':window': windowMs,
         ':version': version,
         ':quota': quota.quotaId,
-        ':seen': app.config_version,
+        ':seen': counter.config_version,
         ...(anchorMs === undefined ? {} : { ':anchor': anchorMs }),
-        ...(fresh ? {} : { ':zero': 0, ':delta': quota.callLimits - (app.limit_units ?? quota.callLimits) }),
+        ...(fresh ? {} : { ':zero': 0, ':delta': share - (counter.limit_units ?? share) }),
       },
     },
   };
@@ -282,8 +315,8 @@ const nameTaken = (reasons: ReturnType<typeof cancellationReasons>, renamed: boo
   renamed && reasons !== undefined && failedCondition(reasons, 2);
 
 /**
- * Updates a quota and copies its settings onto its bound apps. When the quota, its name claims
- * and every bound app fit in one transaction (99 bound apps or fewer), it is one transaction,
+ * Updates a quota and copies its settings onto its bound apps' counters. When the quota, its name
+ * claims and every counter fit in one transaction (99 counters or fewer), it is one transaction,
  * conditioned on the bound count read, so no consume ever sees a mix of old and new. Otherwise the
  * quota is updated first (its new settings version stops binds from copying the old ones) and the
  * apps follow in transactions of 100, each app conditioned on the copy it had; apps left behind by
@@ -292,13 +325,13 @@ const nameTaken = (reasons: ReturnType<typeof cancellationReasons>, renamed: boo
 export const updateQuota = async (db: Db, update: QuotaUpdate): Promise<UpdateOutcome> => {
   const renamed = update.next.name !== update.current.quota.name;
   const version = update.current.configVersion + (update.settingsChanged ? 1 : 0);
-  const bound = await boundAppItems(db, update.current.quota);
-  const stale = bound.filter((app) => update.settingsChanged || (app.config_version ?? 0) < version);
-  const quotaActions = quotaUpdateActions(db, update, bound.length);
+  const bound = await boundCounters(db, update.current.quota);
+  const stale = bound.counters.filter((counter) => update.settingsChanged || (counter.config_version ?? 0) < version);
+  const quotaActions = quotaUpdateActions(db, update, bound.apps.length);
   if (quotaActions.length + stale.length <= MAX_TRANSACTION_ACTIONS) {
     const items = [
       ...quotaActions,
-      ...stale.map((app) => settingsAction(db, update.next, version, app, update.freshWindow)),
+      ...stale.map((counter) => settingsAction(db, update.next, version, counter, update.freshWindow)),
     ];
     try {
       await sendTransaction(db, items);
@@ -326,13 +359,13 @@ const FAN_OUT_PASSES = 10;
 /** Copies the quota's settings onto every bound app still below `version`, in transactions of 100. */
 const catchUpBoundApps = async (db: Db, quota: Quota, version: number, freshWindow: boolean): Promise<void> => {
   for (let pass = 0; pass < FAN_OUT_PASSES; pass += 1) {
-    const stale = await boundAppItems(db, quota, version);
+    const stale = (await boundCounters(db, quota, version)).counters;
     if (stale.length === 0) return;
     for (const batch of chunks(stale)) {
       // A cancelled batch (an app unbound or deleted meanwhile) is simply read again next pass.
       await transact(
         db,
-        batch.map((app) => settingsAction(db, quota, version, app, freshWindow)),
+        batch.map((counter) => settingsAction(db, quota, version, counter, freshWindow)),
       );
     }
   }
@@ -370,7 +403,7 @@ export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean>
       Delete: {
         TableName: db.tableName,
         Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
-        ConditionExpression: 'deleting = :yes AND bound_app_num = :zero',
+        ConditionExpression: 'deleting = :yes AND bound_app_num = :zero AND attribute_not_exists(pending_binds)',
         ExpressionAttributeValues: { ':yes': true, ':zero': 0 },
       },
     },

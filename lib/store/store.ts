@@ -5,6 +5,7 @@ import * as bindings from './binding-store.ts';
 import * as consumption from './consumption-store.ts';
 import type { Db } from './db.ts';
 import * as instances from './instance-store.ts';
+import * as migration from './migration-store.ts';
 import * as quotas from './quota-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */
@@ -30,7 +31,10 @@ export const createStore = (db: Db) => ({
   findAppIdByKey: (...args: Tail<typeof consumption.findAppIdByKey>) => consumption.findAppIdByKey(db, ...args),
   consumeInWindow: (...args: Tail<typeof consumption.consumeInWindow>) => consumption.consumeInWindow(db, ...args),
   openWindow: (...args: Tail<typeof consumption.openWindow>) => consumption.openWindow(db, ...args),
-  getAppUsage: (...args: Tail<typeof consumption.getAppUsage>) => consumption.getAppUsage(db, ...args),
+  getCounter: (...args: Tail<typeof consumption.getCounter>) => consumption.getCounter(db, ...args),
+  getUsageCounters: (...args: Tail<typeof consumption.getUsageCounters>) => consumption.getUsageCounters(db, ...args),
+  migrateAppById: (...args: Tail<typeof migration.migrateAppById>) => migration.migrateAppById(db, ...args),
+  recoverSplitBinds: (...args: Tail<typeof bindings.recoverSplitBinds>) => bindings.recoverSplitBinds(db, ...args),
   listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),
   updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
   markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),

@@ -17,7 +17,8 @@ export interface BindAppsInput {
  * Bind apps. Primary course: read the quota and the apps; refuse the whole request if the quota
  * or any app is missing (404, naming the first), else if any app is bound to another quota (400);
  * bind the others in one transaction that re-checks all of it, so nothing changes unless all of
- * it holds. Apps already bound to this quota keep their bound_time. A transaction overtaken by a
+ * it holds (a bind too large for one transaction is split, undone as a whole when a part fails or
+ * its process dies: see the store's `bindApps`). Apps already bound to this quota keep their bound_time. A transaction overtaken by a
  * concurrent change is read again and retried, so its answer reflects the final state.
  */
 export const bindApps = (deps: Deps, input: BindAppsInput): Promise<Binding[]> => {
@@ -47,6 +48,7 @@ export const bindApps = (deps: Deps, input: BindAppsInput): Promise<Binding[]> =
       }
     }
     if (toBind.length === 0) return applies;
-    return (await deps.store.bindApps(quota, toBind, alreadyBound, boundTime)) === 'bound' ? applies : undefined;
+    const outcome = await deps.store.bindApps(quota, toBind, alreadyBound, boundTime, boundTime.getTime());
+    return outcome === 'bound' ? applies : undefined;
   });
 };

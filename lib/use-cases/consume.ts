@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
-import { windowAt } from '../domain/window.ts';
-import type { AppItem } from '../store/app-store.ts';
+import { type Window, windowAt } from '../domain/window.ts';
+import type { CounterItem, Credential } from '../store/consumption-store.ts';
 
 /** What a consume asks. */
 export interface ConsumeInput {
@@ -16,7 +16,10 @@ export interface ConsumeInput {
 export interface QuotaState {
   readonly quotaId: string;
   readonly limit: number;
-  /** Units left after this call (never below 0 as shown). */
+  /**
+   * Units left after this call (never below 0 as shown): with one counter, the credential's; with
+   * sub-counters, those of the sub-counter that decided, a lower bound of the credential's.
+   */
   readonly remaining: number;
   readonly windowStart: number;
   readonly windowEnd: number;
@@ -41,66 +44,140 @@ const pause = (attempt: number) => new Promise((done) => setTimeout(done, Math.r
 const unknownKeyError = async ({ store }: Deps, projectId: string, instanceId: string) =>
   (await store.getInstance(projectId, instanceId)) ? unknownAppKey() : instanceNotFound(instanceId);
 
-const stateOf = (item: AppItem, window: { start: number; end: number }): QuotaState => ({
+const stateOf = (item: CounterItem, window: Window, remaining = item.remaining ?? 0): QuotaState => ({
   quotaId: item.quota_id as string,
-  limit: item.limit_units as number,
-  remaining: Math.max(0, item.remaining ?? 0),
+  limit: item.call_limits ?? (item.limit_units as number),
+  remaining: Math.max(0, remaining),
   windowStart: window.start,
   windowEnd: window.end,
 });
 
-const openWindowOf = (item: AppItem) => ({
+const openWindowOf = (item: CounterItem): Window => ({
   start: (item.window_end_ms as number) - (item.window_ms as number),
   end: item.window_end_ms as number,
 });
 
 /**
- * Consume. Primary course, in the steady state ONE DynamoDB request: a conditional update that
- * takes `cost` units from the credential's open window. Otherwise the refused update's old item
- * says why: unbound (admitted, no quota applies), no open window (open the current one with this
- * call counted: a second request), too few units left (refused, using nothing). Exact under any
- * concurrency: DynamoDB's condition decides every admission.
+ * Consume. Primary course, in the steady state ONE DynamoDB request, warm or cold: a conditional
+ * update that takes `cost` units from the open window of the credential's counter, addressed by
+ * the project, instance and app key the call carries (no lookup). With sub-counters it aims at
+ * one in turn, and a sub-counter (or one throttled past the SDK's retries) with fewer than `cost` units left sends the call on to the
+ * next, until each has been asked. Otherwise the refused update's old item says why: unbound
+ * (admitted, no quota applies), no open window (open the current one with this call counted: a
+ * second request), too few units left (refused, using nothing), no counter (an unknown key, or an
+ * app of the layout before counters, moved on this first touch). Exact under any concurrency:
+ * DynamoDB's condition on each counter decides every admission, and the sub-counters' shares add
+ * up to the limit.
  */
 export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeOutcome> => {
-  const { store, clock, appKeys } = deps;
+  const { store, clock, subcounters } = deps;
   const { projectId, instanceId, appKey, cost } = input;
   const requestId = randomUUID();
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
-    const cached = appKeys.get(projectId, instanceId, appKey);
-    const appId = cached ?? (await store.findAppIdByKey(projectId, instanceId, appKey));
-    if (appId === undefined) throw await unknownKeyError(deps, projectId, instanceId);
-    if (!cached) appKeys.set(projectId, instanceId, appKey, appId);
+  let count = subcounters.get(projectId, instanceId, appKey);
+  let index = subcounters.pick(projectId, instanceId, appKey, count);
+  // The sub-counters that could not take the call: too few units left in the open window, or throttled.
+  let passed = new Set<number>();
+  let lastShort: { item: CounterItem; window: Window } | undefined;
+  let throttled: unknown;
+  let moved = false;
+  const learn = (item: CounterItem) => {
+    const actual = item.subcounters ?? 1;
+    if (actual === count) return;
+    count = actual;
+    passed = new Set();
+    subcounters.set(projectId, instanceId, appKey, count);
+    if (index >= count) index = 0;
+  };
+  const passOn = () => {
+    passed.add(index);
+    while (passed.size < count && passed.has(index)) index = (index + 1) % count;
+  };
+  for (let attempt = 1; attempt <= ATTEMPTS + 2 * count; attempt += 1) {
+    if (passed.size >= count) {
+      // Every sub-counter asked: refused when one at least was short, else the throttling is the answer.
+      if (!lastShort) throw throttled;
+      const { item, window } = lastShort;
+      return { admitted: false, appId: item.app_id, quota: stateOf(item, window), now: clock.now().getTime() };
+    }
     const now = clock.now().getTime();
-    const found = await store.consumeInWindow({ projectId, instanceId, appId }, appKey, cost, now, requestId);
+    const found = await store.consumeInWindow(input, index, cost, now, requestId);
+    if ('item' in found) learn(found.item);
     switch (found.kind) {
       case 'admitted':
-        return { admitted: true, appId, quota: stateOf(found.item, openWindowOf(found.item)), now };
+        return { admitted: true, appId: found.item.app_id, quota: stateOf(found.item, openWindowOf(found.item)), now };
       case 'unbound':
-        return { admitted: true, appId, quota: undefined, now };
+        if (index !== 0) {
+          index = 0;
+          continue;
+        }
+        return { admitted: true, appId: found.item.app_id, quota: undefined, now };
       case 'refused':
-        return { admitted: false, appId, quota: stateOf(found.item, openWindowOf(found.item)), now };
-      case 'missing':
-        appKeys.delete(projectId, instanceId, appKey);
-        if (!cached) throw await unknownKeyError(deps, projectId, instanceId);
+        lastShort = { item: found.item, window: openWindowOf(found.item) };
+        passOn();
         continue;
+      case 'throttled':
+        if (count === 1) throw found.error;
+        throttled = found.error;
+        passOn();
+        continue;
+      case 'missing': {
+        if (index !== 0) {
+          // A sub-counter that is not there: the credential has fewer now; the main one says how many.
+          subcounters.delete(projectId, instanceId, appKey);
+          index = 0;
+          continue;
+        }
+        const appId = await store.findAppIdByKey(projectId, instanceId, appKey);
+        if (appId === undefined || moved) throw await unknownKeyError(deps, projectId, instanceId);
+        await store.migrateAppById(projectId, instanceId, appId);
+        moved = true;
+        continue;
+      }
       case 'again':
         await pause(attempt);
         continue;
       case 'no-window': {
-        const window = windowAt(now, found.item.window_ms as number, found.item.anchor_ms);
+        const window = await windowToOpen(deps, found.item, index, now, input);
+        if (!window) {
+          // The credential's window opens on its main counter first; this call opens it.
+          index = 0;
+          continue;
+        }
         const opened = await store.openWindow(found.item, window, cost, requestId);
-        if (opened.kind === 'admitted') return { admitted: true, appId, quota: stateOf(opened.item, window), now };
+        if (opened.kind === 'admitted')
+          return { admitted: true, appId: opened.item.app_id, quota: stateOf(opened.item, window), now };
         if (opened.kind === 'overtaken') await pause(attempt);
         if (opened.kind === 'refused') {
-          return {
-            admitted: false,
-            appId,
-            quota: { ...stateOf(opened.item, window), remaining: opened.item.limit_units ?? 0 },
-            now,
-          };
+          lastShort = { item: opened.item, window };
+          passOn();
         }
       }
     }
   }
   throw new Error(`consume for an app of instance ${instanceId} overtaken ${ATTEMPTS} times`);
+};
+
+/**
+ * The window a counter with none open opens now. Anchored windows are the same for every
+ * sub-counter. Unanchored ones open at the credential's first counted call, on its main counter:
+ * another sub-counter takes the main counter's open window (one more read), or, when it has none,
+ * none (the call goes to the main counter, which opens it). So every sub-counter counts in the
+ * credential's one window, and their shares add up to the limit in it.
+ */
+const windowToOpen = async (
+  { store }: Deps,
+  item: CounterItem,
+  index: number,
+  now: number,
+  credential: Credential,
+): Promise<Window | undefined> => {
+  const length = item.window_ms as number;
+  if (index === 0 || item.anchor_ms !== undefined) return windowAt(now, length, item.anchor_ms);
+  const main = await store.getCounter(credential);
+  const open =
+    main?.quota_id === item.quota_id &&
+    main?.config_version === item.config_version &&
+    main?.window_end_ms !== undefined &&
+    main.window_end_ms > now;
+  return open ? { start: (main.window_end_ms as number) - length, end: main.window_end_ms as number } : undefined;
 };

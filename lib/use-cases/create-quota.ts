@@ -9,6 +9,8 @@ export interface CreateQuotaInput extends QuotaConfig {
   readonly instanceId: string;
   readonly name: string;
   readonly remark: string;
+  /** Sub-counters per bound credential (1 when not given). */
+  readonly subcounters?: number | undefined;
 }
 
 /**
@@ -17,7 +19,13 @@ export interface CreateQuotaInput extends QuotaConfig {
  * one transaction.
  */
 export const createQuota = async ({ store, clock, limits }: Deps, input: CreateQuotaInput): Promise<Quota> => {
-  const quota: Quota = { ...input, quotaId: newId(), createTime: clock.now(), boundAppNum: 0 };
+  const quota: Quota = {
+    ...input,
+    quotaId: newId(),
+    createTime: clock.now(),
+    boundAppNum: 0,
+    subcounters: input.subcounters ?? 1,
+  };
   await retryOvertaken(`create of quota ${quota.name}`, async () =>
     (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
   );

@@ -5,15 +5,22 @@ import type { VersionedQuota } from '../store/quota-store.ts';
 /**
  * The quota, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3093`
  * (also for a quota whose delete has begun).
- * The instance is read only when the quota is missing, so the found path is one read.
+ * The instance is read only when the quota is missing, so the found path is one read. A quota
+ * with split binds in progress first has the crashed ones among them undone.
  */
 export const requireQuota = async (
-  { store }: Deps,
+  { store, clock }: Deps,
   projectId: string,
   instanceId: string,
   quotaId: string,
 ): Promise<VersionedQuota> => {
-  const quota = await store.getQuota(projectId, instanceId, quotaId);
+  let quota = await store.getQuota(projectId, instanceId, quotaId);
+  // A split bind whose process died left its record: whoever reads the quota next after it went
+  // stale undoes it (and reads the quota again), so its half is never seen for long.
+  if (quota && !quota.deleting && quota.pendingBinds.length > 0) {
+    await store.recoverSplitBinds(quota.quota, quota.pendingBinds, clock.now().getTime());
+    quota = await store.getQuota(projectId, instanceId, quotaId);
+  }
   if (quota && !quota.deleting) return quota;
   throw (await store.getInstance(projectId, instanceId)) ? quotaNotFound(quotaId) : instanceNotFound(instanceId);
 };

@@ -15,33 +15,40 @@ export interface Usage {
 }
 
 /**
- * Show usage. Primary course: read the app (404 for a missing instance or app) with its counters.
- * An open window shows what it used; otherwise nothing is used, and an anchored quota shows the
- * window now current.
+ * Show usage. Primary course: read the app's counters (404 for a missing instance or app). The
+ * units used are those its sub-counters took in the open window (all of a credential's
+ * sub-counters count in the same window); with none open nothing is used, and an anchored quota
+ * shows the window now current.
  */
 export const showUsage = async (deps: Deps, projectId: string, instanceId: string, appId: string): Promise<Usage> => {
-  const item = await deps.store.getAppUsage(projectId, instanceId, appId);
-  if (!item) await requireApp(deps, projectId, instanceId, appId);
+  const counters = await deps.store.getUsageCounters(projectId, instanceId, appId);
+  if (!counters) await requireApp(deps, projectId, instanceId, appId);
   const none = { appId, quotaId: null, limit: null, used: null, remaining: null, windowStart: null, resetAt: null };
-  if (!item?.quota_id || item.limit_units === undefined || item.window_ms === undefined) return none;
+  const [main] = counters ?? [];
+  if (!main?.quota_id || main.call_limits === undefined || main.window_ms === undefined) return none;
   const now = deps.clock.now().getTime();
-  const limit = item.limit_units;
-  if (item.window_end_ms !== undefined && item.window_end_ms > now) {
-    const remaining = item.remaining ?? limit;
+  const limit = main.call_limits;
+  const open = (counters ?? []).filter(
+    (counter) =>
+      counter.quota_id === main.quota_id && counter.window_end_ms !== undefined && counter.window_end_ms > now,
+  );
+  const end = Math.max(...open.map((counter) => counter.window_end_ms as number));
+  if (open.length > 0) {
+    const used = open.reduce((sum, counter) => sum + ((counter.limit_units ?? 0) - (counter.remaining ?? 0)), 0);
     return {
       appId,
-      quotaId: item.quota_id,
+      quotaId: main.quota_id,
       limit,
-      used: limit - remaining,
-      remaining: Math.max(0, remaining),
-      windowStart: item.window_end_ms - item.window_ms,
-      resetAt: item.window_end_ms,
+      used,
+      remaining: Math.max(0, limit - used),
+      windowStart: end - main.window_ms,
+      resetAt: end,
     };
   }
-  const current = item.anchor_ms === undefined ? undefined : windowAt(now, item.window_ms, item.anchor_ms);
+  const current = main.anchor_ms === undefined ? undefined : windowAt(now, main.window_ms, main.anchor_ms);
   return {
     appId,
-    quotaId: item.quota_id,
+    quotaId: main.quota_id,
     limit,
     used: 0,
     remaining: limit,

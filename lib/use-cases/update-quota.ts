@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { quotaNameExists } from '../domain/errors.ts';
+import { invalidParameter, quotaNameExists } from '../domain/errors.ts';
 import type { Quota, QuotaConfig } from '../domain/quota.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
@@ -11,13 +11,15 @@ export interface UpdateQuotaInput extends QuotaConfig {
   readonly quotaId: string;
   readonly name: string;
   readonly remark: string;
+  /** When given, it must be the quota's own: the split of a window is fixed for a quota's life. */
+  readonly subcounters?: number | undefined;
 }
 
 const sameTime = (a: Date | undefined, b: Date | undefined) => a?.getTime() === b?.getTime();
 
 /**
  * Update quota (full PUT). Primary course: read the quota, store the new fields (a new name must
- * be free) and copy new settings onto the bound apps: a new time unit, interval or reset time
+ * be free; `subcounters`, when given, must be unchanged: 400 otherwise) and copy new settings onto the bound apps: a new time unit, interval or reset time
  * starts a fresh window for each of them; a new limit alone keeps the units they have used.
  * Overtaken by a concurrent change, it reads again and retries.
  */
@@ -25,6 +27,9 @@ export const updateQuota = (deps: Deps, input: UpdateQuotaInput): Promise<Quota>
   retryOvertaken(`update of quota ${input.quotaId}`, async () => {
     const current = await requireQuota(deps, input.projectId, input.instanceId, input.quotaId);
     const { quota } = current;
+    if (input.subcounters !== undefined && input.subcounters !== quota.subcounters) {
+      throw invalidParameter('subcounters');
+    }
     const next: Quota = {
       ...quota,
       name: input.name,

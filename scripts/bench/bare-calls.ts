@@ -11,8 +11,10 @@ import { type TimeUnit, windowLengthMs } from '#lib/domain/quota.ts';
 import type { Db, TransactItem } from '#lib/store/db.ts';
 import {
   appKey,
+  bindOperationKey,
   boundAppKey,
   boundToQuotaPrefix,
+  counterKey,
   instanceKey,
   instancePartition,
   quotaKey,
@@ -72,6 +74,7 @@ export const createQuota = async (
               create_time: now.toISOString(),
               bound_app_num: 0,
               config_version: 1,
+              subcounters: 1,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -99,9 +102,10 @@ export const getQuota = (db: Db, scope: Scope, quotaId: string) =>
   );
 
 /**
- * Bind apps, all new: the quota and the apps read in parallel, then the quota's count and one
- * conditional update per app in one transaction; 100 new apps take 101 actions, sent as 99 + 1
- * as the store does.
+ * Bind apps, all new: the quota and the apps read in parallel, then per app its item and its
+ * counter, with the quota's count, in one transaction; past 49 apps (99 actions) it is split as
+ * the store splits it: runs of 49 with a record of the bind put by the first, checked by the
+ * middle ones and deleted by the last.
  */
 export const bindApps = async (db: Db, scope: Scope, quotaId: string, appIds: readonly string[]): Promise<void> => {
   const { projectId, instanceId } = scope;
@@ -123,44 +127,96 @@ export const bindApps = async (db: Db, scope: Scope, quotaId: string, appIds: re
   if (!quota || found.length !== appIds.length) throw new Error('bare bind: quota or apps missing');
   const version = quota.config_version as number;
   const boundTime = new Date();
-  const countAction = (delta: number): TransactItem => ({
+  const bindId = randomUUID();
+  const countAction = (delta: number, pending?: 'add' | 'remove'): TransactItem => ({
     Update: {
       TableName: db.tableName,
       Key: quotaKey(projectId, instanceId, quotaId),
-      UpdateExpression: 'ADD bound_app_num :delta',
-      ConditionExpression: 'attribute_exists(pk) AND config_version = :version AND attribute_not_exists(deleting)',
-      ExpressionAttributeValues: { ':delta': delta, ':version': version },
-    },
-  });
-  const binds: TransactItem[] = appIds.map((appId) => ({
-    Update: {
-      TableName: db.tableName,
-      Key: appKey(projectId, instanceId, appId),
       UpdateExpression:
-        'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, limit_units = :limit, window_ms = :window, ' +
-        'config_version = :version REMOVE window_end_ms, remaining, anchor_ms',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(quota_id)',
+        'ADD bound_app_num :delta' +
+        (pending === 'add' ? ', pending_binds :bind' : '') +
+        (pending === 'remove' ? ' DELETE pending_binds :bind' : ''),
+      ConditionExpression: 'attribute_exists(pk) AND config_version = :version AND attribute_not_exists(deleting)',
       ExpressionAttributeValues: {
-        ':quota': quotaId,
-        ':time': boundTime.toISOString(),
-        ':binding': boundAppKey(quotaId, boundTime, appId),
-        ':limit': quota.call_limits,
-        ':window': windowLengthMs({
-          timeUnit: quota.time_unit as TimeUnit,
-          timeInterval: quota.time_interval as number,
-        }),
+        ':delta': delta,
         ':version': version,
+        ...(pending ? { ':bind': new Set([bindId]) } : {}),
       },
     },
-  }));
-  if (binds.length < 100) {
-    await transact(db, [countAction(binds.length), ...binds]);
+  });
+  const binds: TransactItem[][] = found.map((app) => [
+    {
+      Update: {
+        TableName: db.tableName,
+        Key: appKey(projectId, instanceId, app.app_id as string),
+        UpdateExpression:
+          'SET quota_id = :quota, bound_time = :time, lsi2sk = :binding, subcounters = :subcounters, bind_id = :bind',
+        ConditionExpression: 'attribute_exists(subcounters) AND attribute_not_exists(quota_id)',
+        ExpressionAttributeValues: {
+          ':quota': quotaId,
+          ':time': boundTime.toISOString(),
+          ':binding': boundAppKey(quotaId, boundTime, app.app_id as string),
+          ':subcounters': 1,
+          ':bind': bindId,
+        },
+      },
+    },
+    {
+      Put: {
+        TableName: db.tableName,
+        Item: {
+          ...counterKey(projectId, instanceId, app.app_key as string),
+          type: 'counter',
+          app_id: app.app_id,
+          subcounter: 0,
+          subcounters: 1,
+          quota_id: quotaId,
+          call_limits: quota.call_limits,
+          limit_units: quota.call_limits,
+          window_ms: windowLengthMs({
+            timeUnit: quota.time_unit as TimeUnit,
+            timeInterval: quota.time_interval as number,
+          }),
+          config_version: version,
+        },
+        ConditionExpression: 'app_id = :app AND attribute_not_exists(quota_id)',
+        ExpressionAttributeValues: { ':app': app.app_id },
+      },
+    },
+  ]);
+  if (binds.length <= 49) {
+    await transact(db, [countAction(binds.length), ...binds.flat()]);
     return;
   }
-  const first = binds.slice(0, 99);
-  const rest = binds.slice(99);
-  await transact(db, [countAction(first.length), ...first]);
-  await transact(db, [countAction(rest.length), ...rest]);
+  const recordKey = bindOperationKey(projectId, instanceId, bindId);
+  const live = 'attribute_exists(pk) AND attribute_not_exists(undoing)';
+  const runs: TransactItem[][][] = [];
+  for (let start = 0; start < binds.length; start += 49) runs.push(binds.slice(start, start + 49));
+  for (const [index, run] of runs.entries()) {
+    const first = index === 0;
+    const last = index === runs.length - 1;
+    const record: TransactItem = first
+      ? {
+          Put: {
+            TableName: db.tableName,
+            Item: {
+              ...recordKey,
+              type: 'bind-operation',
+              project_id: projectId,
+              instance_id: instanceId,
+              bind_id: bindId,
+              quota_id: quotaId,
+              app_ids: [...appIds],
+              start_ms: boundTime.getTime(),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }
+      : last
+        ? { Delete: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } }
+        : { ConditionCheck: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } };
+    await transact(db, [countAction(run.length, first ? 'add' : last ? 'remove' : undefined), record, ...run.flat()]);
+  }
 };
 
 /** List bound apps: the quota and every page of its bound apps (strongly consistent), in parallel. */
@@ -192,30 +248,42 @@ export const listBoundApps = async (db: Db, scope: Scope, quotaId: string): Prom
 };
 
 /**
- * Consume in the steady state: one conditional UpdateItem on the app, old item back on refusal, the
- * call's request id written with the units (so that an SDK retry of a landed write is not counted twice).
+ * Consume in the steady state: one conditional UpdateItem on the credential's counter, addressed
+ * by its key, old item back on refusal, the call's request id written with the units (so that an
+ * SDK retry of a landed write is not counted twice).
  */
-export const consume = (db: Db, scope: Scope, appId: string, key: string, cost: number) =>
+export const consume = (db: Db, scope: Scope, key: string, cost: number) =>
   db.client.send(
     new UpdateCommand({
       TableName: db.tableName,
-      Key: appKey(scope.projectId, scope.instanceId, appId),
+      Key: counterKey(scope.projectId, scope.instanceId, key),
       UpdateExpression: 'SET remaining = remaining - :cost, last_consume = :request',
       ConditionExpression:
-        'app_key = :key AND attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost AND ' +
+        'attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost AND ' +
         '(attribute_not_exists(last_consume) OR last_consume <> :request)',
-      ExpressionAttributeValues: { ':cost': cost, ':key': key, ':now': Date.now(), ':request': randomUUID() },
+      ExpressionAttributeValues: { ':cost': cost, ':now': Date.now(), ':request': randomUUID() },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     }),
   );
 
-/** Usage: one strongly consistent GetItem of the app. */
-export const getUsage = (db: Db, scope: Scope, appId: string) =>
-  db.client.send(
+/** Usage: the app (strongly consistent) for its key, then its counters (strongly consistent). */
+export const getUsage = async (db: Db, scope: Scope, appId: string) => {
+  const { Item } = await db.client.send(
     new GetCommand({
       TableName: db.tableName,
       Key: appKey(scope.projectId, scope.instanceId, appId),
       ConsistentRead: true,
     }),
   );
+  return db.client.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [db.tableName]: {
+          Keys: [counterKey(scope.projectId, scope.instanceId, Item?.app_key as string)],
+          ConsistentRead: true,
+        },
+      },
+    }),
+  );
+};

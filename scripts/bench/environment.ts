@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Context } from 'aws-lambda';
 import { signToken } from '#lib/auth/token-issuer.ts';
 import type { ResourceLimits } from '#lib/config.ts';
@@ -9,6 +10,7 @@ import { depsOver } from '#lib/deps.ts';
 import { newCredential, newId } from '#lib/domain/ids.ts';
 import type { App } from '#lib/domain/models.ts';
 import { hashSecret } from '#lib/domain/secrets.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
@@ -16,7 +18,7 @@ import { ensureTable } from '#lib/local/ensure-table.ts';
 import { freePort } from '#lib/local/free-port.ts';
 import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
+import { createDocumentClient, SDK_SETTINGS } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
 import { createStore } from '#lib/store/store.ts';
 import { countRequests, type RequestCounter } from './request-counter.ts';
@@ -65,6 +67,12 @@ export interface BenchEnv {
   bindAll(quotaId: string, appIds: readonly string[]): Promise<void>;
   /** Creates a quota through the API; returns its id. */
   createQuota(name: string, callLimits: number): Promise<string>;
+  /**
+   * The same functions over a second client to the same table, whose SDK retries at once and
+   * whose credentials' sub-counter round robins start at 0: for runs on the partition model's
+   * virtual clock, where waiting real time between attempts would measure nothing.
+   */
+  virtualTime(): { readonly db: Db; invoke(call: PreparedCall): Promise<ApiResult> };
   stop(): Promise<void>;
 }
 
@@ -112,6 +120,25 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
       limits,
     });
     const handlers = createServiceHandlers(deps);
+    const virtualTime = () => {
+      const virtualDb: Db = {
+        client: createDocumentClient({
+          region: REGION,
+          endpoint,
+          retryStrategy: new ConfiguredRetryStrategy(SDK_SETTINGS.maxAttempts, 0),
+        }),
+        tableName,
+      };
+      const virtualHandlers = createServiceHandlers({
+        ...deps,
+        store: createStore(virtualDb),
+        subcounters: new SubcounterCache(10_000, () => 0),
+      });
+      return {
+        db: virtualDb,
+        invoke: (call: PreparedCall) => virtualHandlers[call.fn](call.event, call.context),
+      };
+    };
     const projectId = `bench${newId().slice(0, 8)}`;
     const token = await signToken(BENCH_SECRET, {
       projectId,
@@ -193,6 +220,7 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
         expectStatus(result, 201, 'create quota');
         return result.body.app_quota_id as string;
       },
+      virtualTime,
       stop: async () => {
         db.client.destroy();
         await local.stop();

@@ -176,7 +176,7 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
       prepare: async () => undefined,
       handler: () =>
         handlerCall(env, 'POST', `${base}/quota-consumptions`, { app_key: consumeApp.appKey, cost: 1 }, 200, 'consume'),
-      bare: () => () => bare.consume(db, scope, consumeApp.appId, consumeApp.appKey, 1),
+      bare: () => () => bare.consume(db, scope, consumeApp.appKey, 1),
     },
     {
       op: 'usage',

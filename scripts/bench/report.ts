@@ -1,5 +1,6 @@
 import type { BundleResult } from './bundles.ts';
 import type { OperationResult } from './interleave.ts';
+import type { PartitionModelResult } from './partition-bench.ts';
 import type { PeerResult } from './peer.ts';
 import type { ThroughputLevel } from './throughput.ts';
 
@@ -8,6 +9,7 @@ export interface BenchResults {
   readonly operations: readonly OperationResult[];
   readonly peer: PeerResult;
   readonly throughput: { readonly consume: readonly ThroughputLevel[] };
+  readonly partition_model: PartitionModelResult;
   readonly bundles: Readonly<Record<string, BundleResult>>;
   readonly meta: {
     readonly node: string;
@@ -75,6 +77,13 @@ export const formatReport = (results: BenchResults): string => {
       `  ${String(level.concurrency).padStart(2)} callers: ${String(level.calls_per_s).padStart(5)} calls/s, p50 ${fixed(level.p50_ms)} ms, ${level.calls} calls${level.non_200 ? `, ${level.non_200} not 200` : ''}`,
     );
   }
+  const pm = results.partition_model;
+  lines.push(
+    '',
+    `consume through the partition model (${pm.budget_wcu} WCU/s per partition key; ${pm.offered_per_s} calls offered per model second for ${pm.seconds} s):`,
+    `  ${pm.instance.apps} apps of one instance: ${pm.instance.admitted_per_s} admitted/s = ${fixed(pm.instance.ratio)} x the budget, ${pm.instance.throttled} throttled, ${pm.instance.failed} failed (machine: ${pm.instance.wall_calls_per_s} calls/s)`,
+    `  one hot credential, ${pm.hot.subcounters} sub-counters: ${pm.hot.admitted_per_s} admitted/s = ${fixed(pm.hot.ratio)} x the budget, ${pm.hot.throttled} throttled, ${pm.hot.failed} failed, ${pm.hot.over_limit} over its limit`,
+  );
   lines.push('', 'bundles (esbuild as the stack: ESM, minified, node24, AWS SDK bundled):');
   for (const [name, bundle] of Object.entries(results.bundles)) {
     lines.push(
@@ -88,5 +97,9 @@ export const formatReport = (results: BenchResults): string => {
 export const summaryLine = (results: BenchResults): string => {
   const worst = Math.max(...results.operations.map((row) => row.ratio));
   const consume = results.operations.find((row) => row.op === 'consume');
-  return `bench: worst ratio ${worst.toFixed(2)}, consume ddb_requests ${consume?.ddb_requests ?? 'n/a'}, peer ratio ${results.peer.ratio.toFixed(2)}`;
+  return (
+    `bench: worst ratio ${worst.toFixed(2)}, consume ddb_requests ${consume?.ddb_requests ?? 'n/a'}, ` +
+    `peer ratio ${results.peer.ratio.toFixed(2)}, partition ratio ${results.partition_model.instance.ratio.toFixed(2)}, ` +
+    `hot ratio ${results.partition_model.hot.ratio.toFixed(2)}`
+  );
 };

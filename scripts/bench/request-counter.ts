@@ -17,9 +17,13 @@ export interface RequestCounter {
   reset(): void;
 }
 
+// The SDK sends a JSON body as a string or as its UTF-8 bytes: both are read, or no shape is ever
+// compared and every bare call would pass for its store call.
 const bodyOf = (request: unknown): unknown => {
   const body = (request as { body?: unknown } | undefined)?.body;
-  return typeof body === 'string' ? JSON.parse(body) : undefined;
+  if (typeof body === 'string') return JSON.parse(body);
+  if (body instanceof Uint8Array) return JSON.parse(Buffer.from(body).toString('utf8'));
+  return undefined;
 };
 
 /**

@@ -37,7 +37,9 @@ describe('npm run bench -- --smoke', () => {
     const byOp = Object.fromEntries(results.operations.map((row: { op: string }) => [row.op, row]));
     expect(byOp.consume.ddb_requests).toBe(1);
     expect(byOp['show quota'].ddb_requests).toBe(1);
-    expect(byOp['bind 100'].ddb_requests).toBe(4);
+    // The quota and the apps read, then 100 apps (2 actions each) in 3 transactions of a split bind.
+    expect(byOp['bind 100'].ddb_requests).toBe(5);
+    expect(byOp.usage.ddb_requests).toBe(2);
 
     const over = results.peer.over_admission;
     expect(over.ours_admitted).toBe(over.limit);
@@ -55,6 +57,14 @@ describe('npm run bench -- --smoke', () => {
     expect(results.meta).toMatchObject({ smoke: true, node: process.version });
 
     const lines = stdout.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(/^bench: worst ratio \d+\.\d{2}, consume ddb_requests 1, peer ratio \d+\.\d{2}$/);
+    expect(lines.at(-1)).toMatch(
+      /^bench: worst ratio \d+\.\d{2}, consume ddb_requests 1, peer ratio \d+\.\d{2}, partition ratio \d+\.\d{2}, hot ratio \d+\.\d{2}$/,
+    );
+    const model = results.partition_model;
+    expect(model.budget_wcu).toBe(100);
+    // On the model's virtual clock the outcome does not depend on the machine: 1,000 calls a second
+    // over 50 partitions all pass; over 4 sub-counters, 4 budgets' worth.
+    expect(model.instance).toMatchObject({ apps: 50, failed: 0, throttled: 0, admitted_per_s: 1000, ratio: 10 });
+    expect(model.hot).toMatchObject({ subcounters: 4, over_limit: 0, admitted_per_s: 400, ratio: 4 });
   }, 300_000);
 });

@@ -1,4 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appKey, counterKey } from '#lib/store/keys.ts';
+import { installPartitionModel, itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { type ManualClock, manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
@@ -233,7 +237,7 @@ describe('consume: changes take effect for the very next call', () => {
 });
 
 describe('consume: DynamoDB requests', () => {
-  it('costs ONE request in the steady state, two when a window rolls over, two on a cold cache', async () => {
+  it('costs ONE request in the steady state and on a cold container, two when a window rolls over', async () => {
     const { consume, project, instanceId, appKey } = await boundApp({ call_limits: 100 });
     const counter = countRequests(api.db.client);
     try {
@@ -250,12 +254,43 @@ describe('consume: DynamoDB requests', () => {
       counter.reset();
       await consume();
       expect(counter.sent).toEqual(['UpdateItem']);
-      api.deps.appKeys.delete(project, instanceId, appKey);
+      // A cold container: nothing remembered about the credential.
+      api.deps.subcounters.delete(project, instanceId, appKey);
       counter.reset();
-      await consume();
-      expect(counter.sent).toEqual(['GetItem', 'UpdateItem']);
+      expect((await consume()).body.remaining).toBe(97);
+      expect(counter.sent).toEqual(['UpdateItem']);
     } finally {
       api.db.client.middlewareStack.remove('requestCounter');
+    }
+  });
+});
+
+describe('consume: write units', () => {
+  it('is 1 WCU for an app with a 64-character name and a 255-character remark: it writes only the small counter', async () => {
+    const { call, createQuota, bind, project, instanceId } = await newInstance(api);
+    const name = `A${'n'.repeat(63)}`;
+    const key = `K${'k'.repeat(63)}`;
+    const created = await call('POST', '/apps', { name, remark: 'r'.repeat(255), app_key: key });
+    expect(created.status).toBe(201);
+    await bind(await createQuota('metered', { call_limits: 100 }), [created.body.id]);
+    const consume = () => call('POST', '/quota-consumptions', { app_key: key });
+    expect((await consume()).status).toBe(200);
+    const app = await api.db.client.send(
+      new GetCommand({ TableName: api.db.tableName, Key: appKey(project, instanceId, created.body.id) }),
+    );
+    const counter = await api.db.client.send(
+      new GetCommand({ TableName: api.db.tableName, Key: counterKey(project, instanceId, key) }),
+    );
+    // The app item, which consume no longer writes, is the large one; the counter stays far under 1 KB.
+    expect(itemSize(marshall(app.Item ?? {}))).toBeGreaterThan(900);
+    expect(itemSize(marshall(counter.Item ?? {}))).toBeLessThan(512);
+    const model = installPartitionModel(api.db.client, { wcuPerSecond: 1000, now: () => clock.ms });
+    try {
+      for (let n = 0; n < 3; n += 1) expect((await consume()).status).toBe(200);
+      expect(model.byPartition.get(counterKey(project, instanceId, key).pk)).toMatchObject({ wcu: 3, requests: 3 });
+      expect(model.wcu).toBe(3);
+    } finally {
+      model.remove();
     }
   });
 });

@@ -64,7 +64,10 @@ const itemsOf = async (partition: string) => {
     );
     items.push(
       ...((page.Items ?? []) as Item[]).filter(
-        (item) => item.pk === partition || item.pk === partition.split('#INSTANCE#')[0],
+        (item) =>
+          item.pk === partition ||
+          item.pk === partition.split('#INSTANCE#')[0] ||
+          String(item.pk).startsWith(`${partition}#APPKEY#`),
       ),
     );
     start = page.LastEvaluatedKey;
@@ -73,7 +76,9 @@ const itemsOf = async (partition: string) => {
   return {
     apps: byType('app'),
     quotas: byType('quota'),
-    claims: items,
+    counters: byType('counter'),
+    records: byType('bind-operation'),
+    claims: items.filter((item) => item.pk === partition),
     instance: items.find((i) => i.type === 'instance' && i.pk !== partition),
   };
 };
@@ -165,7 +170,26 @@ describe('invariants under random interleavings', () => {
         }
 
         const partition = `PROJECT#${instance.project}#INSTANCE#${instance.instanceId}`;
-        const { apps: appItems, quotas: quotaItems, claims, instance: instanceItem } = await itemsOf(partition);
+        const {
+          apps: appItems,
+          quotas: quotaItems,
+          counters,
+          records,
+          claims,
+          instance: instanceItem,
+        } = await itemsOf(partition);
+        // Every app's counters say what its item says: the same binding, as many as it has; no
+        // counter outlives its app, and no split bind is left half done.
+        expect(records).toEqual([]);
+        expect(counters).toHaveLength(appItems.reduce((sum, a) => sum + Number(a.subcounters), 0));
+        for (const item of appItems) {
+          const mine = counters.filter((c) => c.app_id === item.app_id);
+          expect(mine, `counters of ${item.app_id}`).toHaveLength(Number(item.subcounters));
+          for (const counter of mine) {
+            expect(counter.quota_id, `counter of ${item.app_id}`).toBe(item.quota_id);
+            expect(String(counter.pk)).toContain(`#APPKEY#${item.app_key}#`);
+          }
+        }
         const quotaIds = new Set(quotaItems.map((q) => q.quota_id));
         // No binding points at a missing (or half-deleted) quota; every count equals what it counts.
         for (const item of appItems) if (item.quota_id) expect(quotaIds.has(item.quota_id)).toBe(true);

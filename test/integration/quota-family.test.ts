@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appKey } from '#lib/store/keys.ts';
+import { appKey, counterKey } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { steppingClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
@@ -137,17 +137,24 @@ describe('update quota', () => {
   });
 });
 
+const itemAt = async (key: { pk: string; sk: string }) =>
+  (await api.db.client.send(new GetCommand({ TableName: api.db.tableName, Key: key }))).Item ?? {};
+
+/** The key of an app's main counter, found through the app's key. */
+const counterOf = async (project: string, instanceId: string, appId: string) =>
+  counterKey(project, instanceId, (await itemAt(appKey(project, instanceId, appId))).app_key);
+
 describe("update quota: the bound apps' copy of the settings", () => {
+  /** An app's main counter, which carries its copy of the quota's settings and its usage. */
   const appItem = async (project: string, instanceId: string, appId: string) =>
-    (await api.db.client.send(new GetCommand({ TableName: api.db.tableName, Key: appKey(project, instanceId, appId) })))
-      .Item ?? {};
+    itemAt(await counterOf(project, instanceId, appId));
 
   /** Puts an app in the middle of a window with `remaining` units left, as the data plane would. */
-  const useUnits = (project: string, instanceId: string, appId: string, remaining: number) =>
+  const useUnits = async (project: string, instanceId: string, appId: string, remaining: number) =>
     api.db.client.send(
       new UpdateCommand({
         TableName: api.db.tableName,
-        Key: appKey(project, instanceId, appId),
+        Key: await counterOf(project, instanceId, appId),
         UpdateExpression: 'SET window_end_ms = :end, remaining = :remaining',
         ExpressionAttributeValues: { ':end': Date.now() + 60_000, ':remaining': remaining },
       }),
@@ -203,7 +210,7 @@ describe("update quota: the bound apps' copy of the settings", () => {
     await api.db.client.send(
       new UpdateCommand({
         TableName: api.db.tableName,
-        Key: appKey(project, instanceId, b),
+        Key: await counterOf(project, instanceId, b),
         UpdateExpression: 'SET config_version = :old, limit_units = :oldLimit',
         ExpressionAttributeValues: { ':old': 1, ':oldLimit': 200 },
       }),
@@ -283,11 +290,12 @@ describe('unbind app', () => {
     expect((await call('DELETE', `/app-quotas/${quotaId}/bound-apps/${a}`)).status).toBe(204);
     expect(await boundCount(call, quotaId)).toBe(1);
     expect(idsOf((await call('GET', `/app-quotas/${quotaId}/bindable-apps`)).body)).toEqual([a]);
-    const item = await api.db.client.send(
-      new GetCommand({ TableName: api.db.tableName, Key: appKey(project, instanceId, a) }),
-    );
-    for (const gone of ['quota_id', 'bound_time', 'limit_units', 'remaining', 'window_end_ms']) {
-      expect(item.Item).not.toHaveProperty(gone);
+    const app = await itemAt(appKey(project, instanceId, a));
+    for (const gone of ['quota_id', 'bound_time']) expect(app).not.toHaveProperty(gone);
+    const counter = await itemAt(await counterOf(project, instanceId, a));
+    expect(counter).toMatchObject({ app_id: a, subcounter: 0 });
+    for (const gone of ['quota_id', 'limit_units', 'remaining', 'window_end_ms']) {
+      expect(counter).not.toHaveProperty(gone);
     }
   });
 

@@ -5,12 +5,13 @@ import { inject } from 'vitest';
 import type { ResourceLimits } from '#lib/config.ts';
 import type { FunctionDeps } from '#lib/deps.ts';
 import { depsOver } from '#lib/deps.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { type Clock, systemClock } from '#lib/domain/time.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
+import { type ClientOptions, createDocumentClient } from '#lib/store/client.ts';
 import type { Db } from '#lib/store/db.ts';
 import { createStore } from '#lib/store/store.ts';
 import { createTableInput } from '#lib/store/table-definition.ts';
@@ -44,17 +45,28 @@ export interface TestApi {
 export interface TestApiOptions {
   readonly limits?: Partial<ResourceLimits>;
   readonly clock?: Clock;
+  /** The SDK's retry strategy, for runs on a virtual clock (see `ClientOptions`). */
+  readonly retryStrategy?: ClientOptions['retryStrategy'];
+  /** Where each credential's round robin over its sub-counters starts (seeded for determinism). */
+  readonly random?: () => number;
 }
 
 /** Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it. */
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const { endpoint, tableName } = await createTestTable();
-  const db: Db = { client: createDocumentClient({ region: 'us-east-1', endpoint }), tableName };
-  const deps = depsOver(
-    createStore(db),
-    testDepsConfig({ appsPerInstance: 50, quotasPerInstance: 50, ...options.limits }),
-    options.clock ?? systemClock,
-  );
+  const db: Db = {
+    client: createDocumentClient({ region: 'us-east-1', endpoint, retryStrategy: options.retryStrategy }),
+    tableName,
+  };
+  const deps = {
+    ...depsOver(
+      createStore(db),
+      testDepsConfig({ appsPerInstance: 50, quotasPerInstance: 50, ...options.limits }),
+      options.clock ?? systemClock,
+    ),
+    // A test may choose which sub-counter a call tries first.
+    subcounters: new SubcounterCache(10_000, options.random),
+  };
   const handlers = createServiceHandlers(deps);
   const invoke = (fn: FunctionName, event: ApiEvent, context: Context = lambdaContext(fn)) =>
     handlers[fn](event, context);

@@ -4,6 +4,7 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -15,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '#lib/domain/models.ts';
 import { createApp, deleteApp, listApps } from '#lib/store/app-store.ts';
+import { bindApps } from '#lib/store/binding-store.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { consumeInWindow } from '#lib/store/consumption-store.ts';
 import type { Db } from '#lib/store/db.ts';
@@ -50,18 +52,26 @@ const failed = { Code: 'ConditionalCheckFailed' };
 beforeEach(() => ddb.reset());
 
 describe('app store: create', () => {
-  it('writes the app, counts it on its instance and claims its name and key in one transaction', async () => {
+  it('writes the app, counts it on its instance, claims its name and key and creates its counter in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(true);
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Put', 'Put', 'Put']);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Put', 'Put', 'Put', 'Put']);
     expect(items[0]?.Update?.ConditionExpression).toContain('app_num < :max');
     expect(items[0]?.Update?.ExpressionAttributeValues?.[':max']).toBe(50);
     expect(items[1]?.Put?.Item).toMatchObject({ sk: 'APP#a1', lsi1sk: 'APP#app-one#a1', lsi2sk: 'UNBOUND#app-one#a1' });
     expect(items[2]?.Put?.Item?.sk).toBe('APPNAME#App-One');
     expect(items[3]?.Put?.Item?.sk).toBe('APPKEY#key-0001');
+    // The counter: a partition of its own, addressed by the key a consume carries, no index attributes.
+    expect(items[4]?.Put?.Item).toEqual({
+      pk: `PROJECT#${app.projectId}#INSTANCE#${app.instanceId}#APPKEY#key-0001#0`,
+      sk: 'COUNTER',
+      type: 'counter',
+      app_id: 'a1',
+      subcounter: 0,
+    });
     for (const item of items.slice(1)) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
   });
 
@@ -149,13 +159,14 @@ describe('app store: delete', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('deletes the app and its claims and uncounts it, conditioned on the binding state it read', async () => {
+  it('deletes the app, its claims and its counter and uncounts it, conditioned on the binding state it read', async () => {
     ddb.on(GetCommand).resolves({ Item: stored });
     ddb.on(TransactWriteCommand).resolves({});
     expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('deleted');
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':binding': 'UNBOUND#app-one#a1' });
-    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update']);
+    expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update', 'Delete']);
+    expect(items[4]?.Delete?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#0', sk: 'COUNTER' });
   });
 
   it('answers conflict when a concurrent change cancelled the transaction, and lets other errors through', async () => {
@@ -180,11 +191,11 @@ describe('app store: delete', () => {
 });
 
 describe('consumption store', () => {
-  const ids = { projectId: 'demo', instanceId: 'i1', appId: 'a1' };
+  const credential = { projectId: 'demo', instanceId: 'i1', appKey: 'key-0001' };
 
   it('answers again (read the situation again) when a transaction holds the item', async () => {
     ddb.on(UpdateCommand).rejects(new TransactionConflictException({ message: 'in a transaction', $metadata: {} }));
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
   });
 
   it('recognises its own earlier write (same request id) as admitted, not as a refusal', async () => {
@@ -200,17 +211,95 @@ describe('consumption store', () => {
     ddb
       .on(UpdateCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item) }));
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r1')).toMatchObject({ kind: 'admitted' });
-    expect(await consumeInWindow(db, ids, 'key-0001', 1, Date.now(), 'r2')).toMatchObject({ kind: 'refused' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toMatchObject({ kind: 'admitted' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r2')).toMatchObject({ kind: 'refused' });
   });
 
-  it('takes the units with one conditional UpdateItem that writes the request id', async () => {
+  it("takes the units with one conditional UpdateItem on the credential's own counter, writing the request id", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { remaining: 3 } });
-    await consumeInWindow(db, ids, 'key-0001', 2, 1000, 'r9');
+    await consumeInWindow(db, credential, 2, 2, 1000, 'r9');
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#2', sk: 'COUNTER' });
     expect(input?.UpdateExpression).toBe('SET remaining = remaining - :cost, last_consume = :request');
     expect(input?.ConditionExpression).toContain('remaining >= :cost');
     expect(input?.ExpressionAttributeValues).toMatchObject({ ':cost': 2, ':now': 1000, ':request': 'r9' });
     expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+});
+
+describe('binding store: split binds', () => {
+  const quotaOf = (subcounters: number) => ({
+    quota: {
+      projectId: 'demo',
+      instanceId: 'i1',
+      quotaId: 'q1',
+      name: 'quota',
+      remark: '',
+      callLimits: 10,
+      timeUnit: 'HOUR' as const,
+      timeInterval: 1,
+      resetTime: undefined,
+      createTime: new Date('2026-01-01T00:00:00.000Z'),
+      boundAppNum: 0,
+      subcounters,
+    },
+    configVersion: 1,
+    deleting: false,
+    pendingBinds: [],
+  });
+  const appsOf = (count: number): App[] =>
+    Array.from({ length: count }, (_, n) => ({ ...app, appId: `a${n}`, appKey: `key-${1000 + n}` }));
+  const kinds = (items: ReadonlyArray<Record<string, unknown>>) => items.map((item) => Object.keys(item)[0]);
+
+  it('binds 49 apps with one counter each in one transaction of 99 actions, with no record', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await bindApps(db, quotaOf(1), appsOf(49), [], new Date(), 0)).toBe('bound');
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(1);
+    const items = calls[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(99);
+    expect(items.some((item) => item.Put?.Item?.type === 'bind-operation')).toBe(false);
+  });
+
+  it('splits 100 apps into runs of 49: the record goes with the first, is checked by the next, leaves with the last', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await bindApps(db, quotaOf(1), appsOf(100), [], new Date(), 0)).toBe('bound');
+    const runs = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+    // Each run: the quota's count, the record's action, then 2 actions per app (49, 49 and 2 apps).
+    expect(runs.map((run) => run.length)).toEqual([100, 100, 6]);
+    expect(runs.map((run) => kinds(run).slice(0, 2))).toEqual([
+      ['Update', 'Put'],
+      ['Update', 'ConditionCheck'],
+      ['Update', 'Delete'],
+    ]);
+    const [first, middle, last] = runs as [(typeof runs)[number], (typeof runs)[number], (typeof runs)[number]];
+    expect(first[0]?.Update?.UpdateExpression).toBe('ADD bound_app_num :delta, pending_binds :bind');
+    expect(first[1]?.Put?.Item).toMatchObject({ type: 'bind-operation', quota_id: 'q1' });
+    expect(first[1]?.Put?.Item?.app_ids).toHaveLength(100);
+    expect(middle[1]?.ConditionCheck?.ConditionExpression).toBe(
+      'attribute_exists(pk) AND attribute_not_exists(undoing)',
+    );
+    expect(last[0]?.Update?.UpdateExpression).toBe('ADD bound_app_num :delta DELETE pending_binds :bind');
+    expect(runs.map((run) => run[0]?.Update?.ExpressionAttributeValues?.[':delta'])).toEqual([49, 49, 2]);
+  });
+
+  it('with 4 sub-counters an app takes 5 actions: 19 apps a run', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await bindApps(db, quotaOf(4), appsOf(20), [], new Date(), 0);
+    const runs = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+    expect(runs.map((run) => run.length)).toEqual([2 + 19 * 5, 2 + 5]);
+    const counters = runs[0]?.filter((item) => item.Put?.Item?.type === 'counter') ?? [];
+    expect(counters.slice(0, 4).map((item) => item.Put?.Item?.limit_units)).toEqual([3, 3, 2, 2]);
+  });
+
+  it('undoes the first run when the second is cancelled: marks the record, then unbinds', async () => {
+    ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(cancelled(failed)).resolves({});
+    ddb.on(BatchGetCommand).resolves({ Responses: { table: [] } });
+    expect(await bindApps(db, quotaOf(1), appsOf(60), [], new Date(), 0)).toBe('conflict');
+    const runs = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+    expect(runs[2]?.[0]?.Update?.UpdateExpression).toBe('SET undoing = :yes');
+    // Nothing left bound (the read found none): the record goes, with its entry on the quota.
+    expect(kinds(runs[3] ?? [])).toEqual(['Delete', 'Update']);
+    expect(runs[3]?.[1]?.Update?.UpdateExpression).toBe('DELETE pending_binds :bind');
   });
 });

@@ -1,0 +1,24 @@
+/**
+ * `npm run migrate`: moves a table written by the layout before counters (usage and the quota's
+ * settings on each app item, in the instance's partition) to this one (a counter item per
+ * credential, in a partition of its own). Uses TABLE_NAME, DYNAMODB_ENDPOINT and AWS_REGION as
+ * the functions do, and the caller's AWS credentials (it needs Scan, GetItem and UpdateItem).
+ *
+ * Safe to run twice and while traffic flows: each app moves in one transaction conditioned on
+ * the app item being as read, and the deployed code moves any app it touches first by itself.
+ */
+import { readConfig } from '#lib/config.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { migrateTable } from '#lib/store/migration-store.ts';
+
+const config = readConfig();
+const client = createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+try {
+  const report = await migrateTable({ client, tableName: config.tableName });
+  console.log(
+    `migrate: table ${config.tableName}: ${report.apps} apps, ${report.migrated} moved to counters, ` +
+      `${report.alreadyMigrated} already on counters`,
+  );
+} finally {
+  client.destroy();
+}
