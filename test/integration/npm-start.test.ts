@@ -1,53 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
 import { ensurePortFree } from '#lib/local/listen.ts';
+import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 import { commandOf, descendantsOf, isAlive, LOOPBACK_ADDRESSES, listeningAddresses } from '../support/processes.ts';
 import { sdkSign } from '../support/sdk-signer.ts';
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly base: string;
-  readonly token: string;
-  output(): string;
-}
+/** `npm start` with the test's environment and these settings. */
+const start = (env: Record<string, string>, args: string[] = []) => startNpm({ ...process.env, ...env }, args);
 
-/** Runs `npm start` itself, through npm as a user does, and waits for its banner. */
-const start = async (env: Record<string, string>, args: string[] = [], npmArgs = ['start']): Promise<Started> => {
-  const child = spawn('npm', [...npmArgs, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!/export TOKEN=(\S+)/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start printed no token within 60 s:\n${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return {
-    child,
-    base: /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '',
-    token: /export TOKEN=(\S+)/.exec(output)?.[1] ?? '',
-    output: () => output,
-  };
-};
-
-const stop = (started: Started, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> =>
-  new Promise((done) => {
-    if (started.child.exitCode !== null) return done(started.child.exitCode);
-    started.child.once('exit', (code) => done(code));
-    started.child.kill(signal);
-  });
+const stop = (started: StartedNpm, signal: NodeJS.Signals = 'SIGTERM') => started.stop(signal);
 
 const waitUntil = async (what: string, condition: () => boolean | Promise<boolean>): Promise<void> => {
   const deadline = Date.now() + 15_000;
@@ -89,12 +53,11 @@ describe('npm start', () => {
     expect(await openapi.json()).toMatchObject({ openapi: '3.1.0', paths: { '/health': { get: {} } } });
 
     // The access key of the banner signs a request as the vendor's SDKs do, over HTTP.
-    const [, ak, sk] = /export AK=(\S+) SK=(\S+)/.exec(first.output()) ?? [];
     const signed = await fetch(`${first.base}/v2/demo/apigw/instances?limit=1`, {
       headers: sdkSign(
         { method: 'GET', host: new URL(first.base).host, path: '/v2/demo/apigw/instances', query: { limit: '1' } },
-        ak ?? '',
-        sk ?? '',
+        first.accessKey,
+        first.secretKey,
       ),
     });
     expect(signed.status).toBe(200);

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
+import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 
 interface ShellBlock {
   readonly line: number;
@@ -54,7 +55,7 @@ const runBash = (code: string, env: Record<string, string>): Promise<{ code: num
     child.once('exit', (exit) => done({ code: exit, output }));
   });
 
-let server: ChildProcess | undefined;
+let server: StartedNpm | undefined;
 const env: Record<string, string> = {};
 
 /**
@@ -88,27 +89,12 @@ beforeAll(async () => {
     DYNAMODB_LOCAL_PORT: String(await freePort()),
     TABLE_NAME: 'readme-test',
   });
-  server = spawn('npm', ['start', '--', '--in-memory'], {
-    env: userShell(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!/export TOKEN=(\S+)/.test(output)) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  env.TOKEN = /export TOKEN=(\S+)/.exec(output)?.[1] ?? '';
+  server = await startNpm(userShell(env), ['--', '--in-memory']);
+  env.TOKEN = server.token;
 }, 90_000);
 
 afterAll(async () => {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((done) => server?.once('exit', done));
-  server.kill('SIGTERM');
-  await exited;
+  await server?.stop();
 });
 
 describe('the README', () => {

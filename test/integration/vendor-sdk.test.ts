@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
+import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 
 // The vendor's own Node.js SDK core, unchanged: its client signs with AK/SK (AKSKSigner) and
 // sends with axios. CommonJS, so loaded with require; its APIG package is not on the npm
@@ -28,7 +28,7 @@ interface VendorClient {
   sendRequest(options: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
-let server: ReturnType<typeof spawn> | undefined;
+let server: StartedNpm | undefined;
 let client: VendorClient;
 let otherProjectClient: VendorClient;
 
@@ -48,28 +48,18 @@ const send = (vendor: VendorClient, request: VendorRequest) =>
 
 beforeAll(async () => {
   const port = await freePort();
-  server = spawn('npm', ['start', '--', '--in-memory'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DYNAMODB_LOCAL_PORT: String(await freePort()),
-      TABLE_NAME: 'vendor-sdk',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!/export AK=(\S+) SK=(\S+)/.test(output)) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  const [, ak = '', sk = ''] = /export AK=(\S+) SK=(\S+)/.exec(output) ?? [];
+  server = await startNpm(
+    { ...process.env, PORT: String(port), DYNAMODB_LOCAL_PORT: String(await freePort()), TABLE_NAME: 'vendor-sdk' },
+    ['--', '--in-memory'],
+  );
   const build = (projectId: string) =>
     new ClientBuilder((c: VendorClient) => c)
-      .withCredential(new BasicCredentials().withAk(ak).withSk(sk).withProjectId(projectId))
+      .withCredential(
+        new BasicCredentials()
+          .withAk(server?.accessKey ?? '')
+          .withSk(server?.secretKey ?? '')
+          .withProjectId(projectId),
+      )
       .withEndpoint(`http://127.0.0.1:${port}`)
       .build();
   client = build('demo');
@@ -77,10 +67,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((done) => server?.once('exit', done));
-  server.kill('SIGTERM');
-  await exited;
+  await server?.stop();
 });
 
 describe("the vendor's own SDK client, only its endpoint changed", () => {

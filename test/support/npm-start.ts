@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** A running `npm start`, with what its banner printed. */
+export interface StartedNpm {
+  readonly child: ChildProcess;
+  readonly base: string;
+  readonly token: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Sends a signal to npm itself and resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+// The banner's last line: once it is there, the whole banner is.
+const LAST_LINE = /export AK=(\S+) SK=(\S+)/;
+
+/**
+ * Runs `npm start` through npm, as a user does, with `env` as its whole environment, and waits
+ * (at most 60 s) for its banner.
+ */
+export const startNpm = async (env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<StartedNpm> => {
+  const child = spawn('npm', ['start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!LAST_LINE.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no banner within 60 s:\n${output}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const [, accessKey = '', secretKey = ''] = LAST_LINE.exec(output) ?? [];
+  return {
+    child,
+    base: /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '',
+    token: /export TOKEN=(\S+)/.exec(output)?.[1] ?? '',
+    accessKey,
+    secretKey,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done(child.exitCode);
+        child.once('exit', (code) => done(code));
+        child.kill(signal);
+      }),
+  };
+};
