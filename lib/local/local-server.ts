@@ -3,14 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { invalidParameter } from '../domain/errors.ts';
 import type { ApiResult } from '../http/api-types.ts';
 import { REQUEST_ID_HEADER } from '../http/request-id.ts';
-import { errorResult, toResult } from '../http/responses.ts';
-import { openApiDocument } from '../openapi/openapi-document.ts';
+import { errorResult } from '../http/responses.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { type FunctionHandler, loadFunction } from './functions.ts';
-
-/** Where the local server serves the OpenAPI document (not a deployed route). */
-export const OPENAPI_PATH = '/openapi.json';
 
 /** API Gateway's own payload limit; a larger body is refused before any function runs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -29,8 +25,8 @@ const readBody = (request: IncomingMessage): Promise<Buffer | undefined> =>
 
 /**
  * Serves the API over HTTP the way API Gateway does: each request becomes the HTTP API event the
- * deployed API would send, and goes to the handler of the function the route table names. Also
- * serves the OpenAPI document at {@link OPENAPI_PATH}.
+ * deployed API would send, and goes to the handler of the function the route table names (the
+ * OpenAPI document included, a route like any other).
  */
 export const startLocalServer = async (port: number, host = '127.0.0.1'): Promise<Server> => {
   const handlers = Object.fromEntries(
@@ -40,9 +36,7 @@ export const startLocalServer = async (port: number, host = '127.0.0.1'): Promis
   const server = createServer(async (request, response) => {
     let result: ApiResult;
     const body = await readBody(request).catch(() => undefined);
-    if (request.method === 'GET' && request.url?.split('?')[0] === OPENAPI_PATH) {
-      result = toResult({ status: 200, body: openApiDocument() });
-    } else if (body === undefined) {
+    if (body === undefined) {
       result = errorResult(invalidParameter('body'));
     } else {
       const { fn, event } = toApiGatewayEvent({
