@@ -77,6 +77,23 @@ export const getInstance = async (db: Db, projectId: string, instanceId: string)
   return Item ? fromItem(Item as InstanceItem) : undefined;
 };
 
+/** How many apps and quotas an instance holds, if it exists in this project (one small read). */
+export const getInstanceCounts = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+): Promise<{ readonly apps: number; readonly quotas: number } | undefined> => {
+  const { Item } = await db.client.send(
+    new GetCommand({
+      TableName: db.tableName,
+      Key: instanceKey(projectId, instanceId),
+      ConsistentRead: true,
+      ProjectionExpression: 'app_num, quota_num, instance_id',
+    }),
+  );
+  return Item ? { apps: Number(Item.app_num ?? 0), quotas: Number(Item.quota_num ?? 0) } : undefined;
+};
+
 /** A page of the project's instances by name. */
 export const listInstances = async (db: Db, projectId: string, query: ListQuery): Promise<Page<Instance>> => {
   const page = await queryPage<InstanceItem>(

@@ -12,6 +12,7 @@ import * as quotas from './quota-store.ts';
 export const createStore = (db: Db) => ({
   putInstance: (...args: Tail<typeof instances.putInstance>) => instances.putInstance(db, ...args),
   getInstance: (...args: Tail<typeof instances.getInstance>) => instances.getInstance(db, ...args),
+  getInstanceCounts: (...args: Tail<typeof instances.getInstanceCounts>) => instances.getInstanceCounts(db, ...args),
   listInstances: (...args: Tail<typeof instances.listInstances>) => instances.listInstances(db, ...args),
   deleteInstance: (...args: Tail<typeof instances.deleteInstance>) => instances.deleteInstance(db, ...args),
   createApp: (...args: Tail<typeof apps.createApp>) => apps.createApp(db, ...args),

@@ -1,0 +1,52 @@
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Deps } from '#lib/deps.ts';
+import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
+import { systemClock } from '#lib/domain/time.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { createStore } from '#lib/store/store.ts';
+import { createApp } from '#lib/use-cases/create-app.ts';
+
+// The hash is the expensive step (scrypt, ~50 ms of CPU): count when it runs.
+const hashSecret = vi.hoisted(() => vi.fn(async () => 'scrypt$c2FsdA==$aGFzaA=='));
+vi.mock('#lib/domain/secrets.ts', () => ({ hashSecret }));
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const store = createStore({ client: createDocumentClient({ region: 'us-east-1' }), tableName: 'table' });
+const deps: Deps = {
+  store,
+  clock: systemClock,
+  limits: { appsPerInstance: 2, quotasPerInstance: 2 },
+  subcounters: new SubcounterCache(),
+};
+const input = { projectId: 'demo', instanceId: 'i'.repeat(32), name: 'app-one', remark: '' };
+
+beforeEach(() => {
+  ddb.reset();
+  hashSecret.mockClear();
+});
+
+describe('create app does the cheap checks before the expensive hash', () => {
+  it('answers a missing instance with 404 APIG.3030 without hashing or writing', async () => {
+    ddb.on(GetCommand).resolves({});
+    await expect(createApp(deps, input)).rejects.toMatchObject({ status: 404, code: 'APIG.3030' });
+    expect(hashSecret).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers a full instance with 403 APIG.3100 without hashing or writing', async () => {
+    ddb.on(GetCommand).resolves({ Item: { instance_id: input.instanceId, app_num: 2, quota_num: 0 } });
+    await expect(createApp(deps, input)).rejects.toMatchObject({ status: 403, code: 'APIG.3100' });
+    expect(hashSecret).not.toHaveBeenCalled();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('hashes once and writes when the instance has room', async () => {
+    ddb.on(GetCommand).resolves({ Item: { instance_id: input.instanceId, app_num: 1, quota_num: 0 } });
+    ddb.on(TransactWriteCommand).resolves({});
+    await expect(createApp(deps, input)).resolves.toMatchObject({ app: { name: 'app-one' } });
+    expect(hashSecret).toHaveBeenCalledTimes(1);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+});
