@@ -220,8 +220,11 @@ export const deleteApp = async (
       Delete: {
         TableName: db.tableName,
         Key: appKey(projectId, instanceId, appId),
-        ConditionExpression: 'attribute_exists(pk) AND lsi2sk = :binding',
-        ExpressionAttributeValues: { ':binding': item.lsi2sk },
+        // The name too: a bound app's lsi2sk does not hold it, and a rename between the read and
+        // this write would leave the new name's claim behind, pointing at no app.
+        ConditionExpression: 'attribute_exists(pk) AND lsi2sk = :binding AND #name = :name',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':binding': item.lsi2sk, ':name': item.name },
       },
     },
     { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },

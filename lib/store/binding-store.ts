@@ -165,8 +165,13 @@ export const unbindActions = (db: Db, binding: AppBinding, quotaId: string, bind
         TableName: db.tableName,
         Key: appKey(app.projectId, app.instanceId, app.appId),
         UpdateExpression: 'SET lsi2sk = :unbound, subcounters = :one REMOVE quota_id, bound_time, bind_id',
-        ConditionExpression: bindId ? 'quota_id = :quota AND bind_id = :bind' : 'quota_id = :quota',
+        // The name lsi2sk is built from must still be the app's: a rename in between reads again.
+        ConditionExpression: bindId
+          ? 'quota_id = :quota AND bind_id = :bind AND #name = :name'
+          : 'quota_id = :quota AND #name = :name',
+        ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: {
+          ':name': app.name,
           ':unbound': unboundAppKey(app.name, app.appId),
           ':quota': quotaId,
           ':one': 1,

@@ -191,3 +191,56 @@ describe('reset an app secret', () => {
     expect(await tableSnapshot(api.db)).toEqual(before);
   });
 });
+
+describe('renames racing deletes and unbinds', () => {
+  /**
+   * Runs `during` once, just before the first TransactWriteItems the client sends from now on
+   * reaches DynamoDB: the transaction was built from what its operation read before `during`.
+   */
+  const beforeFirstTransaction = (during: () => Promise<unknown>) => {
+    let armed = true;
+    const name = `interleave${Math.random()}`;
+    api.db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (armed && context.commandName === 'TransactWriteItemsCommand') {
+          armed = false;
+          await during();
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => api.db.client.middlewareStack.remove(name);
+  };
+
+  it('a delete of a bound app overtaken by its rename frees the new name, leaving no claim behind', async () => {
+    const { instance, beta } = await populated();
+    const remove = beforeFirstTransaction(() => instance.call('PUT', `/apps/${beta.id}`, { name: 'beta-renamed' }));
+    try {
+      expect((await instance.call('DELETE', `/apps/${beta.id}`)).status).toBe(204);
+    } finally {
+      remove();
+    }
+    expect((await instance.call('GET', `/apps/${beta.id}`)).status).toBe(404);
+    // Both names are free again: no claim outlived the app.
+    expect((await instance.call('POST', '/apps', { name: 'beta-renamed' })).status).toBe(201);
+    expect((await instance.call('POST', '/apps', { name: 'beta' })).status).toBe(201);
+  });
+
+  it('an unbind overtaken by a rename lists the app under its new name among the bindable', async () => {
+    const { instance, beta, quotaId } = await populated();
+    const remove = beforeFirstTransaction(() => instance.call('PUT', `/apps/${beta.id}`, { name: 'aardvark' }));
+    try {
+      expect((await instance.call('DELETE', `/app-quotas/${quotaId}/bound-apps/${beta.id}`)).status).toBe(204);
+    } finally {
+      remove();
+    }
+    const bindable = (await instance.call('GET', `/app-quotas/${quotaId}/bindable-apps?app_name=aardvark`)).body;
+    expect(names(bindable)).toEqual(['aardvark']);
+    expect(names((await instance.call('GET', `/app-quotas/${quotaId}/bindable-apps`)).body)).toEqual([
+      'aardvark',
+      'alpha-one',
+      'alpha-two',
+    ]);
+  });
+});
