@@ -26,7 +26,10 @@ export interface SignedRequest {
   readonly body: Buffer;
 }
 
-const AUTHORIZATION = /^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([^,\s]+), Signature=([0-9a-f]{64})$/;
+// The access key's length is capped: it becomes a partition key, and DynamoDB refuses one over
+// 2 KB with an error that would be a 500 for an unauthenticated caller.
+const AUTHORIZATION =
+  /^SDK-HMAC-SHA256 Access=([A-Za-z0-9]{1,64}), SignedHeaders=([a-z0-9;-]{1,1024}), Signature=([0-9a-f]{64})$/;
 
 /** Reads `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b>, Signature=<hex>`, or `undefined`. */
 export const parseSignatureHeader = (authorization: string | undefined): SignatureHeader | undefined => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { invalidToken } from '../domain/errors.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
+import { logger } from '../logger.ts';
 import type { StoredAccessKey } from '../store/access-key-store.ts';
 import type { Principal } from './permissions.ts';
 import {
@@ -60,9 +61,19 @@ export const createSignatureVerifier = ({
     remembered.delete(accessKey);
     const stored = await lookup(accessKey);
     if (!stored) return undefined;
+    const box = await secretBox();
+    let secretKey: string;
+    try {
+      secretKey = box.open(stored.sealedSecret, accessKey);
+    } catch (error) {
+      // Sealed under another key (a changed sealing key) or damaged: the operator must hear of it,
+      // the caller gets the 401 an unknown key gets, never a 500 it could repeat at will.
+      logger.error('access key secret does not open', { accessKey, error });
+      return undefined;
+    }
     const entry: Remembered = {
       principal: { projectId: stored.projectId, actions: stored.actions, subject: `access-key:${accessKey}` },
-      secretKey: (await secretBox()).open(stored.sealedSecret, accessKey),
+      secretKey,
       until: now() + cacheMs,
     };
     if (remembered.size >= ACCESS_KEY_CACHE_CAPACITY) remembered.delete(remembered.keys().next().value as string);

@@ -27,7 +27,8 @@ export const createSecretBox = (keyMaterial: string): SecretBox => {
       const [version, nonce, body] = sealed.split('$');
       if (version !== 'v1' || !nonce || !body) throw new Error('not a sealed secret');
       const bytes = Buffer.from(body, 'base64');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64'));
+      if (bytes.length < 16) throw new Error('sealed secret too short');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64'), { authTagLength: 16 });
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
       return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');

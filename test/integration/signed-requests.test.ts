@@ -3,6 +3,7 @@ import { createSignatureVerifier } from '#lib/auth/signature-verifier.ts';
 import { createSecretBox } from '#lib/domain/secret-box.ts';
 import { signedRequestOf } from '#lib/http/authenticate.ts';
 import { logger } from '#lib/logger.ts';
+import { createAccessKey } from '#lib/use-cases/access-keys.ts';
 import { createTestApi, freshProject, type TestApi, testEvent } from '../support/api-client.ts';
 import { sdkSign } from '../support/sdk-signer.ts';
 import { newAccessKey, SIGNED_HOST, type SignedCall, signedCall } from '../support/signed-client.ts';
@@ -125,6 +126,23 @@ describe('requests signed with an access key, as the vendor SDKs sign them', () 
     }
     warn.mockRestore();
     expect(await tableSnapshot(api.db)).toEqual(before);
+  });
+
+  it('answers 401, never a 500, for an access key too long to be a key or a secret sealed under another key', async () => {
+    const huge = { accessKey: 'A'.repeat(3000), secretKey: key.secretKey };
+    const tooLong = await signedCall(api, huge, { method: 'GET', path: instances });
+    expect(tooLong.status).toBe(401);
+    // A key sealed with another deployment's sealing key (a changed ACCESS_KEY_SEALING_KEY).
+    const foreign = await createAccessKey(api.deps, createSecretBox('another-sealing-key'), {
+      projectId: project,
+      actions: ['apig:*'],
+    });
+    const error = vi.spyOn(logger, 'error');
+    error.mockClear();
+    const sealedElsewhere = await signedCall(api, foreign, { method: 'GET', path: instances });
+    expect(sealedElsewhere.status).toBe(401);
+    expect(error.mock.calls.map(([message]) => message)).toContain('access key secret does not open');
+    error.mockRestore();
   });
 
   it('stops a revoked key within 30 seconds, and at once in a container that had not seen it', async () => {
