@@ -17,6 +17,7 @@ import { readLocalSettings } from '#lib/local/local-settings.ts';
 import { runCommand, SetupError } from '#lib/local/setup-error.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { createStore } from '#lib/store/store.ts';
+import type { CreatedAccessKey } from '#lib/use-cases/access-keys.ts';
 import { freshDemoAccessKey } from '#lib/use-cases/demo-access-key.ts';
 
 const USAGE = 'usage: npm start [-- --in-memory]';
@@ -58,28 +59,32 @@ await runCommand('npm start', async () => {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
+  // Start-up as a whole holds signals back, so a stop never pulls DynamoDB Local from under a
+  // request still in flight (the table's creation, the demo key's write).
+  let demoKey: CreatedAccessKey;
   try {
     dynamodb = await prepareLocalDynamoDb({ settings, inMemory, reuseRunning: false });
+    process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
+    process.env.TABLE_NAME = settings.tableName;
+    process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
+    server = await startLocalServer(settings.port).catch((error: unknown) => {
+      throw listenError(error, settings.port, 'PORT');
+    });
+    const config = readConfig();
+    const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
+    demoKey = await freshDemoAccessKey(
+      { store: createStore({ client, tableName: settings.tableName }), clock: systemClock },
+      await sealingBox(config.accessKeySealing)(),
+    ).finally(() => client.destroy());
+  } catch (error) {
+    server?.close();
+    await dynamodb?.stop();
+    throw error;
   } finally {
     starting = false;
   }
   if (stopRequested) return stop(stopRequested);
-  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
-  process.env.TABLE_NAME = settings.tableName;
-  process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
-  try {
-    server = await startLocalServer(settings.port);
-  } catch (error) {
-    await dynamodb.stop();
-    throw listenError(error, settings.port, 'PORT');
-  }
 
-  const config = readConfig();
-  const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
-  const demoKey = await freshDemoAccessKey(
-    { store: createStore({ client, tableName: settings.tableName }), clock: systemClock },
-    await sealingBox(config.accessKeySealing)(),
-  ).finally(() => client.destroy());
   const token = await signToken(process.env.AUTH_JWT_SECRET, {
     projectId: 'demo',
     actions: ['apig:*'],
