@@ -23,9 +23,14 @@ export type AccessKeySealing =
 /** The key local runs and tests seal access keys' secrets with when none is given. */
 export const DEVELOPMENT_ACCESS_KEY_SEALING_KEY = 'credential-quota-local-access-key-sealing-change-me';
 
+/** How many instances a project may hold unless configured: each list of them reads them all. */
+export const DEFAULT_INSTANCES_PER_PROJECT = 100;
+
 /** Limits on how many resources one instance may hold (the vendor's defaults). */
 export interface ResourceLimits {
   readonly appsPerInstance: number;
+  /** Instances one project may hold (`MAX_INSTANCES_PER_PROJECT`): bounds what a list of them reads. */
+  readonly instancesPerProject?: number;
   readonly quotasPerInstance: number;
 }
 
@@ -80,6 +85,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
     : { kind: 'key', key: env.ACCESS_KEY_SEALING_KEY || DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
   limits: {
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
+    instancesPerProject: positiveInteger(env.MAX_INSTANCES_PER_PROJECT, DEFAULT_INSTANCES_PER_PROJECT),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),
   },
   basePath: env.API_BASE_PATH || undefined,

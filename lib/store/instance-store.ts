@@ -1,11 +1,18 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiError, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
 import type { Instance } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
-import { type CancellationReason, type Db, queryPage, type TransactItem } from './db.ts';
-import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX } from './keys.ts';
+import {
+  type CancellationReason,
+  cancellationReasons,
+  type Db,
+  failedCondition,
+  onlyConflicts,
+  queryPage,
+  sendTransaction,
+  type TransactItem,
+} from './db.ts';
+import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX, projectKey } from './keys.ts';
 
 /** The stored form of an instance. */
 export interface InstanceItem {
@@ -48,24 +55,32 @@ const fromItem = (item: InstanceItem): Instance => ({
 });
 
 /**
- * Stores a new instance. Its id is fresh, so the condition only fails when the SDK retried a put
- * whose answer was lost and the item is already ours: that is success, anything else a collision.
+ * Stores a new instance and counts it on its project, in one transaction: the count must stay
+ * within `maxInstances` (403 `APIG.3100`). The id is fresh, so the instance's own condition never
+ * fails; a retry of a transaction whose answer was lost is recognised by its idempotency token.
+ * False when a concurrent create or delete in the project overtook it: the caller tries again.
  */
-export const putInstance = async (db: Db, instance: Instance): Promise<void> => {
-  const item = toItem(instance);
+export const putInstance = async (db: Db, instance: Instance, maxInstances: number): Promise<boolean> => {
   try {
-    await db.client.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await sendTransaction(db, [
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: projectKey(instance.projectId),
+          UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :zero) + :one, #type = :project',
+          ConditionExpression: 'attribute_not_exists(instance_num) OR instance_num < :max',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxInstances, ':project': 'project' },
+        },
+      },
+      { Put: { TableName: db.tableName, Item: toItem(instance), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
+    return true;
   } catch (error) {
-    const existing =
-      error instanceof ConditionalCheckFailedException && error.Item ? unmarshall(error.Item) : undefined;
-    if (existing?.create_time !== item.create_time || existing?.name !== item.name) throw error;
+    const reasons = cancellationReasons(error);
+    if (reasons && failedCondition(reasons, 0)) throw resourceLimitExceeded();
+    if (reasons && onlyConflicts(reasons)) return false;
+    throw error;
   }
 };
 
@@ -112,6 +127,7 @@ export const listInstances = async (db: Db, projectId: string, query: ListQuery)
 export type InstanceDeletion =
   | { readonly kind: 'deleted' }
   | { readonly kind: 'missing' }
+  | { readonly kind: 'conflict' }
   | { readonly kind: 'not-empty'; readonly apps: number; readonly quotas: number };
 
 /**
@@ -122,22 +138,37 @@ export type InstanceDeletion =
  */
 export const deleteInstance = async (db: Db, projectId: string, instanceId: string): Promise<InstanceDeletion> => {
   try {
-    await db.client.send(
-      new DeleteCommand({
-        TableName: db.tableName,
-        Key: instanceKey(projectId, instanceId),
-        ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num = :zero) AND ' +
-          '(attribute_not_exists(quota_num) OR quota_num = :zero)',
-        ExpressionAttributeValues: { ':zero': 0 },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await sendTransaction(db, [
+      {
+        Delete: {
+          TableName: db.tableName,
+          Key: instanceKey(projectId, instanceId),
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num = :zero) AND ' +
+            '(attribute_not_exists(quota_num) OR quota_num = :zero)',
+          ExpressionAttributeValues: { ':zero': 0 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        // A project from before instances were counted has no count yet: it starts from 1 here,
+        // so deleting its older instances can free at most as many places as it had instances.
+        Update: {
+          TableName: db.tableName,
+          Key: projectKey(projectId),
+          UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :one) - :one, #type = :project',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':one': 1, ':project': 'project' },
+        },
+      },
+    ]);
     return { kind: 'deleted' };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (!error.Item) return { kind: 'missing' };
-    const item = unmarshall(error.Item) as InstanceItem;
+    const reasons = cancellationReasons(error);
+    if (reasons && onlyConflicts(reasons)) return { kind: 'conflict' };
+    if (!reasons || !failedCondition(reasons, 0)) throw error;
+    const item = reasons[0]?.item as InstanceItem | undefined;
+    if (!item) return { kind: 'missing' };
     return { kind: 'not-empty', apps: item.app_num ?? 0, quotas: item.quota_num ?? 0 };
   }
 };

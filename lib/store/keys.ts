@@ -2,6 +2,7 @@
  * Every DynamoDB key of the service is built here, from prefixed parts, so no other module
  * assembles key strings. Layout (pk / sk):
  *
+ * - project:          `PROJECT#<project>` / `PROJECT` (its instance count)
  * - instance:         `PROJECT#<project>` / `INSTANCE#<instance_id>`
  * - app:              `PROJECT#<project>#INSTANCE#<instance_id>` / `APP#<app_id>`
  * - app name marker:  `PROJECT#<project>#INSTANCE#<instance_id>` / `APPNAME#<name>`
@@ -31,6 +32,9 @@ const instancePk = (projectId: string, instanceId: string): string => `${project
 export const instancesPartition = projectPk;
 /** The partition holding everything of one instance but its credentials. */
 export const instancePartition = instancePk;
+
+/** The project's own item: how many instances it holds, for the instances-per-project limit. */
+export const projectKey = (projectId: string): Key => ({ pk: projectPk(projectId), sk: 'PROJECT' });
 
 /** The instance item. */
 export const instanceKey = (projectId: string, instanceId: string): Key => ({

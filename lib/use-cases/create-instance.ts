@@ -1,6 +1,8 @@
+import { DEFAULT_INSTANCES_PER_PROJECT } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../domain/ids.ts';
 import type { Instance } from '../domain/models.ts';
+import { retryOvertaken } from './retry-overtaken.ts';
 
 /** What creating an instance takes. */
 export interface CreateInstanceInput {
@@ -11,10 +13,13 @@ export interface CreateInstanceInput {
 
 /**
  * Create instance. Primary course: give the instance a fresh id and the current time, store it
- * under the caller's project, return it.
+ * under the caller's project, counted there within the instances-per-project limit, return it.
  */
-export const createInstance = async ({ store, clock }: Deps, input: CreateInstanceInput): Promise<Instance> => {
+export const createInstance = async ({ store, clock, limits }: Deps, input: CreateInstanceInput): Promise<Instance> => {
   const instance: Instance = { ...input, instanceId: newId(), createTime: clock.now() };
-  await store.putInstance(instance);
+  const max = limits.instancesPerProject ?? DEFAULT_INSTANCES_PER_PROJECT;
+  await retryOvertaken(`create of instance ${instance.name}`, async () =>
+    (await store.putInstance(instance, max)) ? true : undefined,
+  );
   return instance;
 };

@@ -1,5 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SDK_SETTINGS } from '#lib/store/client.ts';
+import { projectKey } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';
@@ -78,17 +80,22 @@ describe('a write that landed but whose answer was lost (the SDK retries it)', (
     expect((await call('GET', '/apps')).body.total).toBe(1);
   });
 
-  it('create instance: the retried put finds its own item and succeeds', async () => {
+  it('create instance: the retried transaction is answered by its idempotency token and counts once', async () => {
     const { project, token } = await newInstance(api);
-    const faults = inject({ operation: 'PutItem', kind: 'lost-answer', times: 1 });
+    const faults = inject({ operation: 'TransactWriteItems', kind: 'lost-answer', times: 1 });
     const created = await api.call('POST', `/v2/${project}/apigw/instances`, {
       token,
       body: { instance_name: 'retried' },
     });
     expect(created.status).toBe(201);
-    expect(faults.attempts.PutItem).toBe(2);
+    expect(faults.attempts.TransactWriteItems).toBe(2);
     const listed = await api.call('GET', `/v2/${project}/apigw/instances?name=retried`, { token });
     expect(listed.body.total).toBe(1);
+    // The project counted it once: newInstance's instance and this one.
+    const counted = await api.db.client.send(
+      new GetCommand({ TableName: api.db.tableName, Key: projectKey(project), ConsistentRead: true }),
+    );
+    expect(counted.Item?.instance_num).toBe(2);
   });
 
   it('consume: the units are taken once, and the call is admitted', async () => {

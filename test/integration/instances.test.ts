@@ -126,3 +126,46 @@ describe('list instances', () => {
     expect((await api.call('GET', `${base}?offset=1.5`, { token })).body.error_msg).toContain('parameterName:offset.');
   });
 });
+
+describe('instances per project', () => {
+  it('refuses an instance beyond the limit with 403 APIG.3100, changing nothing, and counts deletes', async () => {
+    const limited = await createTestApi({ limits: { instancesPerProject: 2 } });
+    const project = freshProject();
+    const token = await tokenFor(project);
+    const base = `/v2/${project}/apigw/instances`;
+    const create = (name: string) => limited.call('POST', base, { token, body: { instance_name: name } });
+    const first = await create('gateway_one');
+    expect((await create('gateway_two')).status).toBe(201);
+    const before = await tableSnapshot(limited.db);
+    expect((await create('gateway_three')).body).toEqual({
+      error_code: 'APIG.3100',
+      error_msg: 'The number of resources exceeds the maximum allowed limit',
+    });
+    expect(await tableSnapshot(limited.db)).toEqual(before);
+    // Another project has its own count.
+    const other = freshProject();
+    const elsewhere = await limited.call('POST', `/v2/${other}/apigw/instances`, {
+      token: await tokenFor(other),
+      body: { instance_name: 'gateway_one' },
+    });
+    expect(elsewhere.status).toBe(201);
+    expect((await limited.call('DELETE', `${base}/${first.body.instance_id}`, { token })).status).toBe(204);
+    expect((await create('gateway_three')).status).toBe(201);
+    expect((await limited.call('GET', base, { token })).body).toMatchObject({ total: 2 });
+  });
+
+  it('counts a burst of parallel creates exactly: never more instances than the limit', async () => {
+    const limited = await createTestApi({ limits: { instancesPerProject: 5 } });
+    const project = freshProject();
+    const token = await tokenFor(project);
+    const base = `/v2/${project}/apigw/instances`;
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        limited.call('POST', base, { token, body: { instance_name: `burst_${n}` } }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 201)).toHaveLength(5);
+    expect(statuses.filter((status) => status !== 201 && status !== 403)).toEqual([]);
+    expect((await limited.call('GET', base, { token })).body).toMatchObject({ total: 5 });
+  });
+});

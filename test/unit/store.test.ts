@@ -164,7 +164,11 @@ describe('app store: delete', () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('deleted');
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':binding': 'UNBOUND#app-one#a1' });
+    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({
+      ':binding': 'UNBOUND#app-one#a1',
+      ':name': 'App-One',
+    });
+    expect(items[0]?.Delete?.ConditionExpression).toContain('#name = :name');
     expect(items.map((item) => Object.keys(item)[0])).toEqual(['Delete', 'Delete', 'Delete', 'Update', 'Delete']);
     expect(items[4]?.Delete?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#0', sk: 'COUNTER' });
   });
