@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { utcFromParts } from '../domain/time.ts';
 
 /** The scheme of the vendor SDKs' AK/SK signature, in `Authorization` and the string to sign. */
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
@@ -51,20 +52,7 @@ const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** `X-Sdk-Date` (`YYYYMMDDTHHmmssZ`, UTC) as epoch milliseconds, or `undefined` when malformed. */
 export const parseSdkDate = (value: string | undefined): number | undefined => {
   const match = SDK_DATE.exec(value ?? '');
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const time = Date.UTC(year, month - 1, day, hour, minute, second);
-  const date = new Date(time);
-  // Date.UTC rolls 20261332 over into the next year; a real date reads back the same.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || date.getUTCHours() !== hour) return undefined;
-  return time;
+  return match ? utcFromParts(match.slice(1, 7))?.getTime() : undefined;
 };
 
 // Everything but A-Z a-z 0-9 - _ . ~ becomes %XX of its UTF-8 bytes, upper-case hex.

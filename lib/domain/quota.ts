@@ -1,3 +1,4 @@
+import { utcFromParts } from './time.ts';
 import { LAST_INSTANT } from './window.ts';
 
 /** The units a quota window is measured in, with their length in milliseconds. */
@@ -55,37 +56,16 @@ export const windowLengthMs = (config: Pick<QuotaConfig, 'timeUnit' | 'timeInter
 const SPACED = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const utc = (parts: readonly string[]): Date | undefined => {
-  const [year, month, day, hour, minute, second] = parts.map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  // Date.UTC rolls 2021-02-30 over into March: a date that does not read back the same is not a date.
-  const valid =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second;
-  return valid && year >= 1970 ? date : undefined;
-};
-
 /**
  * Parses `reset_time`: `YYYY-MM-DD HH:mm:ss` in UTC (the vendor's example) or RFC 3339 with an
  * offset. Fractions of a second are dropped: windows are anchored on whole seconds.
  */
 export const parseResetTime = (value: string): Date | undefined => {
   const spaced = SPACED.exec(value);
-  if (spaced) return utc(spaced.slice(1, 7));
+  if (spaced) return utcFromParts(spaced.slice(1, 7));
   const rfc = RFC3339.exec(value);
   if (!rfc) return undefined;
-  const local = utc(rfc.slice(1, 7));
+  const local = utcFromParts(rfc.slice(1, 7));
   if (!local) return undefined;
   const offset = rfc[8] ?? 'Z';
   if (offset === 'Z' || offset === 'z') return local;
