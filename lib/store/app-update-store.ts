@@ -5,6 +5,7 @@ import type { App } from '../domain/models.ts';
 import { appFromItem, getAppItem } from './app-store.ts';
 import { cancellationReasons, type Db, failedCondition, onlyConflicts, sendTransaction } from './db.ts';
 import { appKey, appListKey, appNameKey, unboundAppKey } from './keys.ts';
+import { moveNameClaimActions } from './name-claims.ts';
 
 /** How an app update ended: the app as it now is, no such app, or overtaken by a concurrent change. */
 export type UpdateOutcome = App | 'missing' | 'conflict';
@@ -64,21 +65,13 @@ export const updateApp = async (
     }
     await sendTransaction(db, [
       { Update: update },
-      {
-        Delete: {
-          TableName: db.tableName,
-          Key: appNameKey(projectId, instanceId, item.name),
-          ConditionExpression: 'app_id = :app',
-          ExpressionAttributeValues: { ':app': appId },
-        },
-      },
-      {
-        Put: {
-          TableName: db.tableName,
-          Item: { ...appNameKey(projectId, instanceId, changes.name), type: 'app-name', app_id: appId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      ...moveNameClaimActions(
+        db.tableName,
+        appNameKey(projectId, instanceId, item.name),
+        appNameKey(projectId, instanceId, changes.name),
+        'app-name',
+        { attribute: 'app_id', id: appId },
+      ),
     ]);
     return updated;
   } catch (error) {

@@ -8,15 +8,12 @@ import { counterKey } from './keys.ts';
  * An app item as the layout before counters wrote it: the bound quota's settings and the usage
  * were attributes of the app item itself, in the instance's partition.
  */
-export interface LegacyAppItem extends AppItem {
-  readonly limit_units?: number;
-  readonly window_ms?: number;
-  readonly anchor_ms?: number;
-  readonly config_version?: number;
-  readonly window_end_ms?: number;
-  readonly remaining?: number;
-  readonly last_consume?: string;
-}
+export interface LegacyAppItem
+  extends AppItem,
+    Pick<
+      CounterItem,
+      'limit_units' | 'window_ms' | 'anchor_ms' | 'config_version' | 'window_end_ms' | 'remaining' | 'last_consume'
+    > {}
 
 /** Whether an app item is of the layout before counters (this layout always writes `subcounters`). */
 export const isLegacyApp = (item: AppItem): boolean => item.type === 'app' && item.subcounters === undefined;

@@ -21,6 +21,7 @@ import {
 } from './db.ts';
 import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
 import { boundToQuotaPrefix, instancePartition, LIST_PREFIX, quotaKey, quotaListKey, quotaNameKey } from './keys.ts';
+import { moveNameClaimActions } from './name-claims.ts';
 
 /** The stored form of a quota. */
 export interface QuotaItem {
@@ -288,21 +289,13 @@ const quotaUpdateActions = (
   ];
   if (renamed) {
     actions.push(
-      {
-        Delete: {
-          TableName: db.tableName,
-          Key: quotaNameKey(projectId, instanceId, current.quota.name),
-          ConditionExpression: 'quota_id = :quota',
-          ExpressionAttributeValues: { ':quota': quotaId },
-        },
-      },
-      {
-        Put: {
-          TableName: db.tableName,
-          Item: { ...quotaNameKey(projectId, instanceId, next.name), type: 'quota-name', quota_id: quotaId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      ...moveNameClaimActions(
+        db.tableName,
+        quotaNameKey(projectId, instanceId, current.quota.name),
+        quotaNameKey(projectId, instanceId, next.name),
+        'quota-name',
+        { attribute: 'quota_id', id: quotaId },
+      ),
     );
   }
   return actions;
