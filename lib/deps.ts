@@ -7,14 +7,12 @@ import { type Clock, systemClock } from './domain/time.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createStore, type Store } from './store/store.ts';
+import type { ConsumeDeps } from './use-cases/consume.ts';
 
 /** What the use cases work with. */
-export interface Deps {
+export interface Deps extends ConsumeDeps {
   readonly store: Store;
-  readonly clock: Clock;
   readonly limits: ResourceLimits;
-  /** Sub-counters per credential, per container: where a warm consume aims its one request. */
-  readonly subcounters: SubcounterCache;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */

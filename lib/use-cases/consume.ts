@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Deps } from '../deps.ts';
 import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
+import type { SubcounterCache } from '../domain/subcounter-cache.ts';
+import type { Clock } from '../domain/time.ts';
 import { type Window, windowAt } from '../domain/window.ts';
+import type { ConsumeStore } from '../store/consume-store.ts';
 import type { CounterItem, Credential } from '../store/consumption-store.ts';
+
+/** What consume works with: the whole service's `Deps` have it, and so does the packaged guard's. */
+export interface ConsumeDeps {
+  readonly store: ConsumeStore;
+  readonly clock: Clock;
+  /** Sub-counters per credential, per container: where a warm consume aims its one request. */
+  readonly subcounters: SubcounterCache;
+}
 
 /** What a consume asks. */
 export interface ConsumeInput {
@@ -23,6 +33,8 @@ export interface QuotaState {
   readonly remaining: number;
   readonly windowStart: number;
   readonly windowEnd: number;
+  /** The settings version of the quota the counter had copied: a lease is tied to it. */
+  readonly configVersion: number | undefined;
 }
 
 /** A consume's answer: admitted or refused, and the quota that decided it (none when unbound). */
@@ -41,7 +53,7 @@ const ATTEMPTS = 10;
 const pause = (attempt: number) => new Promise((done) => setTimeout(done, Math.random() * 2 * attempt));
 
 /** 404 for a key that names no app: `APIG.3030` when the instance itself is missing, else `APIG.3004`. */
-const unknownKeyError = async ({ store }: Deps, projectId: string, instanceId: string) =>
+const unknownKeyError = async ({ store }: ConsumeDeps, projectId: string, instanceId: string) =>
   (await store.getInstance(projectId, instanceId)) ? unknownAppKey() : instanceNotFound(instanceId);
 
 const stateOf = (item: CounterItem, window: Window, remaining = item.remaining ?? 0): QuotaState => ({
@@ -50,6 +62,7 @@ const stateOf = (item: CounterItem, window: Window, remaining = item.remaining ?
   remaining: Math.max(0, remaining),
   windowStart: window.start,
   windowEnd: window.end,
+  configVersion: item.config_version,
 });
 
 const openWindowOf = (item: CounterItem): Window => ({
@@ -69,7 +82,7 @@ const openWindowOf = (item: CounterItem): Window => ({
  * DynamoDB's condition on each counter decides every admission, and the sub-counters' shares add
  * up to the limit.
  */
-export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeOutcome> => {
+export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const { store, clock, subcounters } = deps;
   const { projectId, instanceId, appKey, cost } = input;
   const requestId = randomUUID();
@@ -165,7 +178,7 @@ export const consume = async (deps: Deps, input: ConsumeInput): Promise<ConsumeO
  * credential's one window, and their shares add up to the limit in it.
  */
 const windowToOpen = async (
-  { store }: Deps,
+  { store }: ConsumeDeps,
   item: CounterItem,
   index: number,
   now: number,
