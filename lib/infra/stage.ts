@@ -31,6 +31,21 @@ export const stackNames = (stage: string): { readonly stateful: string; readonly
 });
 
 /**
+ * The CloudFormation export names a stage's stacks give, for other stacks to import
+ * (`Fn.importValue`) and hand to `grantQuotaGuard`: fixed by the stage alone, so they never change
+ * under an importer. The table's name and ARN are exported by the stateful stack, where the table
+ * lives (an export in use cannot change, and that stack is the one kept); the API URL by the
+ * stateless stack.
+ */
+export const exportNames = (
+  stage: string,
+): { readonly apiUrl: string; readonly tableName: string; readonly tableArn: string } => ({
+  apiUrl: `credential-quota-${stage}-ApiUrl`,
+  tableName: `credential-quota-${stage}-TableName`,
+  tableArn: `credential-quota-${stage}-TableArn`,
+});
+
+/**
  * The stateless stack's outputs, by what they hold. The stack writes them and the operator
  * scripts (`npm run token -- --stage`, `npm run openapi -- --stage`) read them.
  */
@@ -41,6 +56,8 @@ export const STAGE_OUTPUTS = {
   authSecretArn: 'AuthSecretArn',
   /** The table, and the secret that seals its access keys' secret keys (for `npm run access-key`). */
   tableName: 'TableName',
+  /** Stateful stack only: the table's ARN (its name is output there too), exported. */
+  tableArn: 'TableArn',
   accessKeySecretArn: 'AccessKeySecretArn',
   /** OIDC only: who issues the tokens the stage accepts, for which audience, and its keys. */
   tokenIssuer: 'TokenIssuer',

@@ -1,10 +1,10 @@
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '../config.ts';
 import { TABLE_DEFINITION } from '../store/table-definition.ts';
-import { isProductionStage } from './stage.ts';
+import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 
 /** One local index of TABLE_DEFINITION; without `projectedAttributes` it projects every attribute. */
 interface LocalIndexDefinition {
@@ -60,6 +60,18 @@ export class StatefulStack extends Stack {
       // operation, even one run by mistake.
       deletionProtection: production,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // What another project's stack imports to run the quota guard against this table (grantQuotaGuard).
+    const exported = exportNames(props.stage);
+    new CfnOutput(this, STAGE_OUTPUTS.tableName, {
+      description: 'The DynamoDB table, for the quota guard in other stacks',
+      value: this.table.tableName,
+      exportName: exported.tableName,
+    });
+    new CfnOutput(this, STAGE_OUTPUTS.tableArn, {
+      description: "The DynamoDB table's ARN, for grantQuotaGuard in other stacks",
+      value: this.table.tableArn,
+      exportName: exported.tableArn,
     });
     this.accessKeySealingSecret = new Secret(this, 'AccessKeySealingSecret', {
       description: `${SERVICE_NAME} (${props.stage}): seals the secret keys of access keys (AK/SK) stored in the table`,

@@ -30,7 +30,7 @@ import {
 } from '../routes.ts';
 import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
-import { isProductionStage, STAGE_OUTPUTS } from './stage.ts';
+import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */
@@ -339,6 +339,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, STAGE_OUTPUTS.apiUrl, {
       description: 'Base URL of the API, without a trailing slash',
       value: apiUrl,
+      exportName: exportNames(props.stage).apiUrl,
     });
     // What `npm run access-key -- --stage` needs: the table, and the key its secrets are sealed with.
     new CfnOutput(this, STAGE_OUTPUTS.tableName, { description: 'The DynamoDB table', value: props.table.tableName });

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#lib/guard/cdk.ts';
 import { type AppOptions, buildApp, readAppContext, stackNames } from '#lib/infra/app.ts';
 import { QuotaFunction } from '#lib/infra/quota-function.ts';
 import { ALARM_PERIOD, ALARM_THRESHOLDS } from '#lib/infra/stateless-stack.ts';
@@ -183,6 +185,10 @@ const grants = (statements: Statement[], service: string): Map<string, Set<strin
   return map;
 };
 
+/** An export CDK made for the stateless stack's references (not one of the stable exports for other projects). */
+const isCrossStackExport = (output: { Export?: { Name: string } }): boolean =>
+  output.Export?.Name.includes(':ExportsOutput') ?? false;
+
 /** How the stateless stack refers to the table's ARN: the stateful stack's export of `Fn::GetAtt Table.Arn`. */
 const tableArnReference = (synthesized: Synthesized): Json => {
   const [tableId] = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable').map(([id]) => id);
@@ -190,7 +196,7 @@ const tableArnReference = (synthesized: Synthesized): Json => {
     synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
   ).Outputs;
   const output = Object.values(outputs).find(
-    (candidate) => key(candidate.Value) === key({ 'Fn::GetAtt': [tableId, 'Arn'] }),
+    (candidate) => isCrossStackExport(candidate) && key(candidate.Value) === key({ 'Fn::GetAtt': [tableId, 'Arn'] }),
   );
   if (!output) throw new Error('the stateful stack does not export the table ARN');
   return { 'Fn::ImportValue': output.Export.Name };
@@ -202,7 +208,9 @@ const tableNameReference = (synthesized: Synthesized): Json => {
   const outputs = (
     synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
   ).Outputs;
-  const output = Object.values(outputs).find((candidate) => key(candidate.Value) === key({ Ref: tableId }));
+  const output = Object.values(outputs).find(
+    (candidate) => isCrossStackExport(candidate) && key(candidate.Value) === key({ Ref: tableId }),
+  );
   if (!output) throw new Error('the stateful stack does not export the table name');
   return { 'Fn::ImportValue': output.Export.Name };
 };
@@ -390,7 +398,9 @@ describe('functions', () => {
     const outputs = (
       synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
     ).Outputs;
-    const nameExport = Object.values(outputs).find((output) => key(output.Value) === key({ Ref: tableId }));
+    const nameExport = Object.values(outputs).find(
+      (output) => isCrossStackExport(output) && key(output.Value) === key({ Ref: tableId }),
+    );
     for (const deployed of functionsOf(synthesized.stateless).values()) {
       const env = envOf(deployed);
       expect(env.TABLE_NAME).toEqual({ 'Fn::ImportValue': nameExport?.Export.Name });
@@ -851,6 +861,52 @@ describe('alarms', () => {
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.Metrics, id).toBeUndefined();
     }
+  });
+});
+
+describe('exports for other stacks', () => {
+  it('export the API URL, the table name and its ARN under names fixed by the stage', () => {
+    for (const stage of ['dev', 'prod']) {
+      const synthesized = synth(stage);
+      const [tableId] = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable').map(([id]) => id);
+      synthesized.stateful.hasOutput('TableName', {
+        Value: { Ref: tableId },
+        Export: { Name: `credential-quota-${stage}-TableName` },
+      });
+      synthesized.stateful.hasOutput('TableArn', {
+        Value: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Export: { Name: `credential-quota-${stage}-TableArn` },
+      });
+      synthesized.stateless.hasOutput('ApiUrl', { Export: { Name: `credential-quota-${stage}-ApiUrl` } });
+    }
+  });
+
+  it("grantQuotaGuard gives another stack's function GetItem and UpdateItem on the imported table, and its name", () => {
+    const app = new App();
+    const stack = new Stack(app, 'Consumer');
+    const fn = new LambdaFunction(stack, 'Guarded', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+    });
+    const table = TableV2.fromTableArn(stack, 'Quotas', Fn.importValue('credential-quota-dev-TableArn'));
+    grantQuotaGuard(fn, table);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: [...FUNCTION_TABLE_ACTIONS['quota-consumptions'].onTable],
+            Effect: 'Allow',
+            Resource: { 'Fn::ImportValue': 'credential-quota-dev-TableArn' },
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { TABLE_NAME: Match.anyValue() } },
+    });
+    expect([...QUOTA_GUARD_TABLE_ACTIONS]).toEqual(FUNCTION_TABLE_ACTIONS['quota-consumptions'].onTable);
   });
 });
 
