@@ -1,22 +1,18 @@
+import type { ConsumptionDeps } from '../consumption-deps.ts';
+import { isWellFormedAppKey } from '../domain/consume-rules.ts';
 import { unknownAppKey } from '../domain/errors.ts';
 import { consumptionResponse } from '../http/consumption-response.ts';
 import type { HandlerSet } from '../http/function-handler.ts';
-import { isWellFormedAppKey } from '../schemas/consume-body.ts';
-import { parseRequest } from '../schemas/operations.ts';
+import { parseConsumeRequest } from '../schemas/consume-request.ts';
 import { consume } from '../use-cases/consume.ts';
 
 /** The adapters of the quota-consumptions function: the data plane. */
-export const consumptionHandlers: HandlerSet<'quota-consumptions'> = {
+export const consumptionHandlers: HandlerSet<'quota-consumptions', ConsumptionDeps> = {
   consume: async (request, deps) => {
-    const { path, body } = parseRequest('consume', request);
-    if (!isWellFormedAppKey(body.app_key)) throw unknownAppKey();
-    const outcome = await consume(deps, {
-      projectId: path.project_id,
-      instanceId: path.instance_id,
-      appKey: body.app_key,
-      cost: body.cost,
-    });
-    deps.metrics?.consumption({ instanceId: path.instance_id, admitted: outcome.admitted, cost: body.cost });
+    const { projectId, instanceId, appKey, cost } = parseConsumeRequest(request);
+    if (!isWellFormedAppKey(appKey)) throw unknownAppKey();
+    const outcome = await consume(deps, { projectId, instanceId, appKey, cost });
+    deps.metrics?.consumption({ instanceId, admitted: outcome.admitted, cost });
     return consumptionResponse(outcome);
   },
 };

@@ -4,7 +4,7 @@ import type { FunctionDeps } from '../deps.ts';
 import { logger } from '../logger.ts';
 import type { FunctionName, OperationOf } from '../routes.ts';
 import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type Verifiers } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
 import { jsonBody } from './json-body.ts';
 import { requestIdHeader } from './request-id.ts';
@@ -12,8 +12,14 @@ import { requestMetrics } from './request-metrics.ts';
 import { toResult } from './responses.ts';
 import { routeResolver } from './route-resolver.ts';
 
-/** The adapters of one function, one per operation the route table gives it. */
-export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, OperationHandler<FunctionDeps>>;
+/** What the middleware stack itself needs: the verifiers, the base path, the metrics. */
+export type HandlerDeps = Verifiers & Pick<FunctionDeps, 'basePath' | 'metrics'>;
+
+/** The adapters of one function, one per operation the route table gives it, over dependencies `D`. */
+export type HandlerSet<F extends FunctionName, D extends HandlerDeps = FunctionDeps> = Record<
+  OperationOf<F>,
+  OperationHandler<D>
+>;
 
 /**
  * Composes a function's Middy stack once: the `X-Request-Id` header, logging context, metrics, error
@@ -21,7 +27,11 @@ export type HandlerSet<F extends FunctionName> = Record<OperationOf<F>, Operatio
  * 405), authentication (401, 403), JSON body parsing (400), then dispatch to the operation's
  * adapter. The order of the stack is the order of the checks in SPEC §2.
  */
-export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: HandlerSet<F>, deps: FunctionDeps) =>
+export const createFunctionHandler = <F extends FunctionName, D extends HandlerDeps>(
+  fn: F,
+  handlers: HandlerSet<F, D>,
+  deps: D,
+) =>
   middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(requestIdHeader())
     .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -1,0 +1,38 @@
+import { sealingBox } from './auth/sealing.ts';
+import { createSignatureVerifier } from './auth/signature-verifier.ts';
+import { createTokenVerifier } from './auth/token-verifier.ts';
+import { type Config, readConfig } from './config.ts';
+import { SubcounterCache } from './domain/subcounter-cache.ts';
+import { type Clock, systemClock } from './domain/time.ts';
+import type { HandlerDeps } from './http/function-handler.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { getAccessKey } from './store/access-key-store.ts';
+import { createDocumentClient } from './store/client.ts';
+import { createConsumeStore } from './store/consume-store.ts';
+import type { ConsumeDeps } from './use-cases/consume.ts';
+
+/** What the data plane's function works with: consume's store and the verifiers, nothing of the control plane. */
+export type ConsumptionDeps = ConsumeDeps & HandlerDeps;
+
+/**
+ * The quota-consumptions function's dependencies: one document client, the consume store over it
+ * (not the whole store: its bundle carries only what consume runs), one verifier of each kind.
+ */
+export const createConsumptionDeps = (config: Config = readConfig(), clock: Clock = systemClock): ConsumptionDeps => {
+  const db = {
+    client: createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }),
+    tableName: config.tableName,
+  };
+  return {
+    store: createConsumeStore(db),
+    clock,
+    subcounters: new SubcounterCache(),
+    verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
+    verifySignature: createSignatureVerifier({
+      lookup: (accessKey) => getAccessKey(db, accessKey),
+      secretBox: sealingBox(config.accessKeySealing),
+    }),
+    basePath: config.basePath,
+    metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
+  };
+};
