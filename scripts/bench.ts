@@ -16,9 +16,11 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LEASE_UNITS } from '#lib/guard/leases.ts';
 import { FUNCTION_NAMES } from '#lib/routes.ts';
-import { type BundleResult, measureBundle } from './bench/bundles.ts';
-import { type BenchEnv, startBenchEnv } from './bench/environment.ts';
+import { type BundleResult, type FirstCall, measureBundles } from './bench/bundles.ts';
+import { BENCH_SECRET, type BenchEnv, startBenchEnv } from './bench/environment.ts';
+import { type GuardLeaseResult, type GuardLeaseSizes, runGuardLease } from './bench/guard-lease.ts';
 import { interleave, type OperationResult } from './bench/interleave.ts';
 import { createConsumeFixture, operationBenches, type Sizes } from './bench/operations.ts';
 import { type PartitionModelResult, runPartitionBench } from './bench/partition-bench.ts';
@@ -45,9 +47,18 @@ const peerSizes: PeerSizes = {
   calls: 400,
   concurrency: 32,
 };
+const leaseSizes: GuardLeaseSizes = {
+  k: DEFAULT_LEASE_UNITS,
+  guards: 4,
+  concurrency: 32,
+  steadyCalls: smoke ? 400 : 4000,
+  limit: smoke ? 100 : 1000,
+  calls: smoke ? 400 : 4000,
+};
 const THROUGHPUT_CONCURRENCY = [1, 8, 32];
 const throughputMs = smoke ? 300 : 4000;
-const importRuns = smoke ? 1 : 5;
+// Fresh processes per bundle and way: medians of many, the bundles interleaved (2 noisy cores).
+const importRuns = smoke ? 1 : 21;
 
 const started = performance.now();
 // Resource limits far above what the run creates (thousands of apps and quotas in one instance).
@@ -62,14 +73,26 @@ const operations: OperationResult[] = [];
 const throughput: ThroughputLevel[] = [];
 let peer: Awaited<ReturnType<typeof runPeer>>;
 let partitionModel: PartitionModelResult;
+let firstCall: FirstCall;
+let guardLease: GuardLeaseResult;
 try {
   const consumeFixture = await createConsumeFixture(env, Math.max(...THROUGHPUT_CONCURRENCY), 'BenchConsume');
+  const [firstApp] = consumeFixture.apps;
+  if (!firstApp) throw new Error('the consume fixture has no app');
+  firstCall = {
+    event: env.prepare('POST', `${env.base}/quota-consumptions`, { app_key: firstApp.appKey, cost: 1 }).event,
+    jwtSecret: BENCH_SECRET,
+  };
   for (const bench of operationBenches(env, sizes, consumeFixture)) {
     const result = await interleave(bench, env.counter);
     operations.push(result);
     console.error(`bench: ${result.op}: p50 ${result.p50_ms} ms, bare ${result.bare_p50_ms} ms, ratio ${result.ratio}`);
   }
   peer = await runPeer(env, consumeFixture, peerSizes);
+  guardLease = await runGuardLease(env, leaseSizes);
+  console.error(
+    `bench: guard with leases of ${guardLease.k}: ${guardLease.ddb_requests_per_admitted} DynamoDB requests per admitted call, over-admission ${guardLease.over_admission}`,
+  );
   for (const concurrency of THROUGHPUT_CONCURRENCY) {
     throughput.push(await measureThroughput(env, consumeFixture, concurrency, throughputMs));
   }
@@ -80,9 +103,9 @@ try {
 
 // Bundled and imported once DynamoDB Local is gone, so the Java process does not compete for the CPU.
 const bundleDir = mkdtempSync(join(tmpdir(), 'credential-quota-bench-'));
-const bundles: Record<string, BundleResult> = {};
+let bundles: Record<string, BundleResult>;
 try {
-  for (const name of FUNCTION_NAMES) bundles[name] = await measureBundle(name, bundleDir, importRuns);
+  bundles = await measureBundles(FUNCTION_NAMES, bundleDir, importRuns, firstCall);
 } finally {
   rmSync(bundleDir, { recursive: true, force: true });
 }
@@ -90,6 +113,7 @@ try {
 const results: BenchResults = {
   operations,
   peer,
+  guard_lease: guardLease,
   throughput: { consume: throughput },
   partition_model: partitionModel,
   bundles,

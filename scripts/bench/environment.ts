@@ -30,7 +30,7 @@ export const REGION = 'us-east-1';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** The HS256 secret the bench's functions verify tokens with, as a deployment's secret would be. */
-const BENCH_SECRET = 'credential-quota-bench-secret-not-for-production';
+export const BENCH_SECRET = 'credential-quota-bench-secret-not-for-production';
 
 /** A request ready to be invoked: building the event is API Gateway's work, so it is never timed. */
 export interface PreparedCall {

@@ -1,4 +1,5 @@
 import type { BundleResult } from './bundles.ts';
+import type { GuardLeaseResult } from './guard-lease.ts';
 import type { OperationResult } from './interleave.ts';
 import type { PartitionModelResult } from './partition-bench.ts';
 import type { PeerResult } from './peer.ts';
@@ -8,6 +9,7 @@ import type { ThroughputLevel } from './throughput.ts';
 export interface BenchResults {
   readonly operations: readonly OperationResult[];
   readonly peer: PeerResult;
+  readonly guard_lease: GuardLeaseResult;
   readonly throughput: { readonly consume: readonly ThroughputLevel[] };
   readonly partition_model: PartitionModelResult;
   readonly bundles: Readonly<Record<string, BundleResult>>;
@@ -70,6 +72,10 @@ export const formatReport = (results: BenchResults): string => {
     `  ratio ours/peer p50: ${fixed(peer.ratio)} in-process, ${fixed(peer.handler_ratio)} via the route`,
     `  over-admission, ${over.calls} calls ${over.concurrency} at a time, limit ${over.limit}: ours admitted ${over.ours_admitted} (+${over.ours_over}, ${over.ours_errors} errors), peer admitted ${over.peer_admitted} (+${over.peer_over}, ${over.peer_errors} errors)`,
     '',
+    `quotaGuard with leases of ${results.guard_lease.k}, ${results.guard_lease.guards} guards (own caches) on one credential, ${results.guard_lease.concurrency} calls at a time:`,
+    `  steady state: ${results.guard_lease.steady_ddb_requests} DynamoDB requests for ${results.guard_lease.steady_admitted} admitted = ${results.guard_lease.ddb_requests_per_admitted} per admitted call (1/k = ${fixed(1 / results.guard_lease.k, 4)})`,
+    `  limit ${results.guard_lease.limit}, ${results.guard_lease.calls} calls: admitted ${results.guard_lease.admitted}, over-admission ${results.guard_lease.over_admission}, under-admission ${results.guard_lease.under_admission} (bound ${results.guard_lease.under_admission_bound}), ${results.guard_lease.errors} errors`,
+    '',
     'consume throughput (route, one process, a credential per caller):',
   );
   for (const level of results.throughput.consume) {
@@ -84,10 +90,17 @@ export const formatReport = (results: BenchResults): string => {
     `  ${pm.instance.apps} apps of one instance: ${pm.instance.admitted_per_s} admitted/s = ${fixed(pm.instance.ratio)} x the budget, ${pm.instance.throttled} throttled, ${pm.instance.failed} failed (machine: ${pm.instance.wall_calls_per_s} calls/s)`,
     `  one hot credential, ${pm.hot.subcounters} sub-counters: ${pm.hot.admitted_per_s} admitted/s = ${fixed(pm.hot.ratio)} x the budget, ${pm.hot.throttled} throttled, ${pm.hot.failed} failed, ${pm.hot.over_limit} over its limit`,
   );
-  lines.push('', 'bundles (esbuild as the stack: ESM, minified, node24, AWS SDK bundled):');
+  lines.push(
+    '',
+    'bundles (esbuild as the stack: ESM, minified, node24, AWS SDK bundled; floor: the document client sending one UpdateItem):',
+  );
   for (const [name, bundle] of Object.entries(results.bundles)) {
+    const first =
+      bundle.first_call_ms === undefined
+        ? ''
+        : `, import + first call ${fixed(bundle.first_call_ms, 1)} ms (${fixed(bundle.first_call_ratio_to_floor ?? Number.NaN)}x)`;
     lines.push(
-      `  ${name.padEnd(19)} ${String(bundle.bytes).padStart(9)} bytes (map ${bundle.map_bytes}), import ${fixed(bundle.import_ms, 1)} ms, with --enable-source-maps ${fixed(bundle.import_ms_source_maps, 1)} ms`,
+      `  ${name.padEnd(19)} ${String(bundle.bytes).padStart(9)} bytes (${fixed(bundle.bytes_ratio_to_floor)}x the floor), import ${fixed(bundle.import_ms, 1)} ms (${fixed(bundle.import_ratio_to_floor)}x), with --enable-source-maps ${fixed(bundle.import_ms_source_maps, 1)} ms${first}`,
     );
   }
   return lines.join('\n');

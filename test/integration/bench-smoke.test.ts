@@ -50,10 +50,29 @@ describe('npm run bench -- --smoke', () => {
 
     expect(results.throughput.consume.map((level: { concurrency: number }) => level.concurrency)).toEqual([1, 8, 32]);
     for (const level of results.throughput.consume) expect(level.calls_per_s).toBeGreaterThan(0);
-    for (const name of ['registry', 'app-quotas', 'quota-consumptions']) {
+    for (const name of ['floor', 'registry', 'app-quotas', 'quota-consumptions']) {
       expect(results.bundles[name].bytes, name).toBeGreaterThan(0);
       expect(results.bundles[name].import_ms, name).toBeGreaterThan(0);
+      expect(Number.isFinite(results.bundles[name].bytes_ratio_to_floor), name).toBe(true);
+      expect(Number.isFinite(results.bundles[name].import_ratio_to_floor), name).toBe(true);
     }
+    expect(results.bundles.floor).toMatchObject({ bytes_ratio_to_floor: 1, import_ratio_to_floor: 1 });
+    for (const name of ['floor', 'quota-consumptions']) {
+      expect(results.bundles[name].first_call_ms, name).toBeGreaterThan(0);
+    }
+
+    // Leases: on 4 guards with caches of their own, 32 calls at a time, one take per k admitted
+    // calls at most, and never one call over the limit.
+    const lease = results.guard_lease;
+    expect(lease.k).toBe(10);
+    expect(lease.guards).toBeGreaterThanOrEqual(4);
+    expect(lease.concurrency).toBe(32);
+    expect(lease.steady_admitted).toBe(lease.steady_calls);
+    expect(lease.ddb_requests_per_admitted).toBeLessThanOrEqual(1 / lease.k);
+    expect(lease.over_admission).toBe(0);
+    expect(lease.admitted).toBeLessThanOrEqual(lease.limit);
+    expect(lease.under_admission).toBeLessThanOrEqual(lease.under_admission_bound);
+    expect(lease.errors).toBe(0);
     expect(results.meta).toMatchObject({ smoke: true, node: process.version });
 
     const lines = stdout.trimEnd().split('\n');
