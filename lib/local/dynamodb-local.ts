@@ -9,6 +9,8 @@ import { SetupError } from './setup-error.ts';
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** Its Java process. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -161,5 +163,5 @@ export const startDynamoDbLocal = async ({
     await stopProcess(child);
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopProcess(child) };
 };
