@@ -121,6 +121,19 @@ export const outcomeUnknown = (clientToken: string): ApiError =>
     { 'Retry-After': '1', 'X-Client-Token': clientToken },
   );
 
+/**
+ * 503 `CQ.5032` (no vendor code): a create of an instance or a quota timed out past the SDK's
+ * retries and may have landed. It holds no secret, so no answer is recorded: the list (by name)
+ * shows whether it exists before the client creates it again.
+ */
+export const creationUnknown = (what: 'instance' | 'app quota', name: string): ApiError =>
+  new ApiError(
+    503,
+    'CQ.5032',
+    `The outcome is unknown: the ${what} ${name} may have been created; list by name before creating it again`,
+    { 'Retry-After': '1' },
+  );
+
 /** 422 `CQ.4220` (no vendor code): the `X-Client-Token` was already used by a different request. */
 export const clientTokenReused = (): ApiError =>
   new ApiError(422, 'CQ.4220', 'The X-Client-Token was already used for a different request');

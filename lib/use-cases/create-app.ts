@@ -11,8 +11,7 @@ import type { App } from '../domain/models.ts';
 import type { SecretBox } from '../domain/secret-box.ts';
 import { hashSecret } from '../domain/secrets.ts';
 import type { ClientTokenRecord } from '../store/client-token-store.ts';
-import { isTransientFailure } from '../store/sdk-failures.ts';
-import { retryOvertaken } from './retry-overtaken.ts';
+import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating an app takes. */
 export interface CreateAppInput {
@@ -131,8 +130,8 @@ export const createApp = async (deps: Deps, input: CreateAppInput): Promise<Crea
     sealedAnswer: box.seal(JSON.stringify(recorded), context),
     expiresAt: nowSeconds + CLIENT_TOKEN_SECONDS,
   };
-  try {
-    return await retryOvertaken(`create of app ${app.name}`, async () => {
+  return unknownIfTimedOut(outcomeUnknown(clientToken), () =>
+    retryOvertaken(`create of app ${app.name}`, async () => {
       const result = await store.createApp(app, secretHash, limits.appsPerInstance, { record, nowSeconds });
       if (result === 'created') return { app, appSecret, clientToken };
       if (result === 'overtaken') return undefined;
@@ -140,9 +139,6 @@ export const createApp = async (deps: Deps, input: CreateAppInput): Promise<Crea
       // request under the same token did: its record is the answer.
       const landed = await store.getClientToken(projectId, clientToken, nowSeconds);
       return landed ? replay(deps, box, landed, fingerprint, instanceId) : undefined;
-    });
-  } catch (error) {
-    if (isTransientFailure(error)) throw outcomeUnknown(clientToken);
-    throw error;
-  }
+    }),
+  );
 };

@@ -145,3 +145,37 @@ describe('a create app whose transaction DynamoDB holds unanswered past the retr
     expect(await secretMatches(retry.body.app_secret, stored[0]?.secret_hash as string)).toBe(true);
   });
 });
+
+describe('a create of an instance or a quota whose transaction DynamoDB holds past the retries', () => {
+  it('answers 503 CQ.5032: the outcome is unknown, and the list by name shows what landed', async () => {
+    const { call, project, token } = await newInstance(api);
+    stallAtNextTransaction();
+    const instance = await api.call('POST', `/v2/${project}/apigw/instances`, {
+      token,
+      body: { instance_name: 'late-instance' },
+    });
+    expect(instance).toMatchObject({
+      status: 503,
+      body: { error_code: 'CQ.5032', error_msg: expect.stringContaining('late-instance') },
+      headers: { 'retry-after': '1' },
+    });
+    resume();
+    const listed = async () =>
+      (await api.call('GET', `/v2/${project}/apigw/instances?name=late-instance`, { token })).body.total;
+    for (let n = 0; n < 300 && (await listed()) === 0; n += 1) await sleep(100);
+    expect(await listed()).toBe(1);
+
+    stallAtNextTransaction();
+    const quota = await call('POST', '/app-quotas', {
+      name: 'late_quota',
+      call_limits: 5,
+      time_unit: 'MINUTE',
+      time_interval: 1,
+    });
+    expect(quota).toMatchObject({ status: 503, body: { error_code: 'CQ.5032' } });
+    resume();
+    const quotas = async () => (await call('GET', '/app-quotas?name=late_quota')).body.total;
+    for (let n = 0; n < 300 && (await quotas()) === 0; n += 1) await sleep(100);
+    expect(await quotas()).toBe(1);
+  });
+});
