@@ -51,6 +51,14 @@ const CLIENT_TOKEN_PARAMETER = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
 };
 
+// The creates whose write may land unseen say so; every other 503 is "busy, retry".
+const UNAVAILABLE: Partial<Record<string, string>> = {
+  createApp:
+    'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: repeat with the X-Client-Token of the answer (CQ.5031)',
+  createInstance: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+  createQuota: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+};
+
 /**
  * The OpenAPI 3.1 document of the whole API, generated from the route table and the very schemas
  * the handlers validate requests with (`OPERATION_SCHEMAS`). Extensions: `x-action` (the action
@@ -92,11 +100,7 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
                 ? { '422': errorResponse('X-Client-Token already used for another request (CQ.4220)') }
                 : {}),
               '500': errorResponse('System error (APIG.9999)'),
-              '503': errorResponse(
-                route.operation === 'createApp'
-                  ? 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: repeat with the X-Client-Token of the answer (CQ.5031)'
-                  : 'DynamoDB busy past retries (CQ.5030)',
-              ),
+              '503': errorResponse(UNAVAILABLE[route.operation] ?? 'DynamoDB busy past retries (CQ.5030)'),
             }),
       },
     };
