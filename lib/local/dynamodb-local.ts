@@ -16,6 +16,7 @@ export interface DynamoDbLocal {
 
 /** How to start DynamoDB Local. */
 export interface DynamoDbLocalOptions {
+  /** 0: a port the kernel picks as it binds (what tests want: no race for a port found free before). */
   readonly port: number;
   /** Folder for the database file; in memory when absent. */
   readonly dataDir?: string | undefined;
@@ -163,5 +164,6 @@ export const startDynamoDbLocal = async ({
     await stopProcess(child);
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopProcess(child) };
+  const bound = Number(READY.exec(stdout)?.[1] ?? port);
+  return { endpoint: `http://127.0.0.1:${bound}`, pid: child.pid, stop: () => stopProcess(child) };
 };

@@ -2,7 +2,6 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { secretMatches } from '#lib/domain/secrets.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
-import { freePort } from '#lib/local/free-port.ts';
 import { instancePartition } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
@@ -67,7 +66,7 @@ const landed = async (projectId: string, instanceId: string) => {
 };
 
 beforeAll(async () => {
-  local = await startDynamoDbLocal({ port: await freePort(), timeoutMs: 90_000 });
+  local = await startDynamoDbLocal({ port: 0, timeoutMs: 90_000 });
   // 3 s per attempt: a loaded CI machine is slow, never that slow; a stopped DynamoDB never answers.
   api = await createTestApi({
     endpoint: local.endpoint,
