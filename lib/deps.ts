@@ -2,6 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
+import type { SecretBox } from './domain/secret-box.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import { ServiceMetrics } from './metrics.ts';
@@ -13,6 +14,8 @@ import type { ConsumeDeps } from './use-cases/consume.ts';
 export interface Deps extends ConsumeDeps {
   readonly store: Store;
   readonly limits: ResourceLimits;
+  /** Seals what is stored but must be read back: access keys' secrets, a create's recorded answer. */
+  readonly secretBox: () => Promise<SecretBox>;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
@@ -34,19 +37,20 @@ export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'acce
  * cache. The functions build theirs with {@link createDeps}; tests and the bench use this with
  * their own table.
  */
-export const depsOver = (store: Store, config: DepsConfig, clock: Clock = systemClock): FunctionDeps => ({
-  store,
-  clock,
-  limits: config.limits,
-  subcounters: new SubcounterCache(),
-  verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
-  verifySignature: createSignatureVerifier({
-    lookup: store.getAccessKey,
-    secretBox: sealingBox(config.accessKeySealing),
-  }),
-  basePath: config.basePath,
-  metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
-});
+export const depsOver = (store: Store, config: DepsConfig, clock: Clock = systemClock): FunctionDeps => {
+  const secretBox = sealingBox(config.accessKeySealing);
+  return {
+    store,
+    clock,
+    limits: config.limits,
+    subcounters: new SubcounterCache(),
+    secretBox,
+    verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
+    verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),
+    basePath: config.basePath,
+    metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
+  };
+};
 
 /** Builds the dependencies from configuration: one document client, one verifier of each kind. */
 export const createDeps = (config: Config = readConfig(), clock: Clock = systemClock): FunctionDeps =>

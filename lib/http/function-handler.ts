@@ -48,6 +48,7 @@ export const createFunctionHandler = <F extends FunctionName, D extends HandlerD
           query: event.queryStringParameters ?? {},
           body: event.body,
           principal: context.principal,
+          headers: event.headers ?? {},
         },
         deps,
       );

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
+import { creationUnknown } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Quota, QuotaConfig } from '../domain/quota.ts';
-import { retryOvertaken } from './retry-overtaken.ts';
+import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating a quota takes. */
 export interface CreateQuotaInput extends QuotaConfig {
@@ -26,8 +27,10 @@ export const createQuota = async ({ store, clock, limits }: Deps, input: CreateQ
     boundAppNum: 0,
     subcounters: input.subcounters ?? 1,
   };
-  await retryOvertaken(`create of quota ${quota.name}`, async () =>
-    (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+  await unknownIfTimedOut(creationUnknown('app quota', quota.name), () =>
+    retryOvertaken(`create of quota ${quota.name}`, async () =>
+      (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+    ),
   );
   return quota;
 };

@@ -7,6 +7,7 @@ import { parseRequest } from '#lib/schemas/operations.ts';
 const request = (pathParameters: Record<string, string>, body: unknown) => ({
   pathParameters,
   query: {},
+  headers: {},
   body,
   principal: undefined,
 });
