@@ -54,7 +54,7 @@ export const checkLeaseUnits = (units: number): number => {
  *   before it was granted, and a lease is used only before the end of the window it was taken in.
  *   A take in another window or at another settings version voids what was left of the last one.
  * - Under-admits by at most k-1 units per container per window (what a lease may still hold when
- *   its window ends). A take shrinks, down to the exact `cost`, when the counter had few units left
+ *   its window ends; as many again in a window where a settings change voided a lease). A take shrinks, down to the exact `cost`, when the counter had few units left
  *   (never more than a quarter of them) and near the window's end (never more than this
  *   container's pace since its last take would use before the end).
  * - A quota change (new limit, window or binding) reaches a container at its next take: within

@@ -29,6 +29,8 @@ export const unknownIfTimedOut = async <T>(unknown: Error, write: () => Promise<
   try {
     return await write();
   } catch (error) {
-    throw isTransientFailure(error) ? unknown : error;
+    // The SDK's failure stays its cause: the metrics tell throttling from timeouts by it.
+    if (isTransientFailure(error)) throw Object.assign(unknown, { cause: error });
+    throw error;
   }
 };
