@@ -2,9 +2,12 @@ import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 
 type SdkError = Parameters<typeof isTransientError>[0];
 
-/** Whether an error is DynamoDB throttling, by the SDK's own classification. */
+/**
+ * Whether an error is DynamoDB throttling, by the SDK's own classification, or an answer made of
+ * one (its `cause`: a create's "outcome unknown").
+ */
 export const isThrottlingFailure = (error: unknown): boolean =>
-  error instanceof Error && isThrottlingError(error as SdkError);
+  error instanceof Error && (isThrottlingError(error as SdkError) || isThrottlingFailure(error.cause));
 
 /**
  * Whether DynamoDB failed in a way that says nothing of the request's effect: throttling, a

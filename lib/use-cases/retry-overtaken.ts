@@ -29,6 +29,9 @@ export const unknownIfTimedOut = async <T>(unknown: Error, write: () => Promise<
   try {
     return await write();
   } catch (error) {
-    throw isTransientFailure(error) ? unknown : error;
+    if (!isTransientFailure(error)) throw error;
+    // The SDK's error stays with the answer, for the log line and the throttling metric.
+    unknown.cause = error;
+    throw unknown;
   }
 };
