@@ -2,6 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
+import { QuotaStateCache } from './domain/quota-state-cache.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import { ServiceMetrics } from './metrics.ts';
@@ -15,6 +16,8 @@ export interface Deps {
   readonly limits: ResourceLimits;
   /** Sub-counters per credential, per container: where a warm consume aims its one request. */
   readonly subcounters: SubcounterCache;
+  /** Per container: the quotas refused consumes found marked deleting, or live a moment ago. */
+  readonly quotaStates: QuotaStateCache;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
@@ -41,6 +44,7 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
   clock,
   limits: config.limits,
   subcounters: new SubcounterCache(),
+  quotaStates: new QuotaStateCache(),
   verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
   verifySignature: createSignatureVerifier({
     lookup: store.getAccessKey,
