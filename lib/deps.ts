@@ -3,6 +3,7 @@ import { createSignatureVerifier, type SignatureVerifier } from './auth/signatur
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
 import { QuotaStateCache } from './domain/quota-state-cache.ts';
+import type { SecretBox } from './domain/secret-box.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import { ServiceMetrics } from './metrics.ts';
@@ -18,6 +19,8 @@ export interface Deps {
   readonly subcounters: SubcounterCache;
   /** Per container: the quotas refused consumes found marked deleting, or live a moment ago. */
   readonly quotaStates: QuotaStateCache;
+  /** Seals what is stored but must be read back: access keys' secrets, a create's recorded answer. */
+  readonly secretBox: () => Promise<SecretBox>;
 }
 
 /** What a function's middleware stack needs on top of the use cases' dependencies. */
@@ -39,20 +42,21 @@ export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'acce
  * cache. The functions build theirs with {@link createDeps}; tests and the bench use this with
  * their own table.
  */
-export const depsOver = (store: Store, config: DepsConfig, clock: Clock = systemClock): FunctionDeps => ({
-  store,
-  clock,
-  limits: config.limits,
-  subcounters: new SubcounterCache(),
-  quotaStates: new QuotaStateCache(),
-  verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
-  verifySignature: createSignatureVerifier({
-    lookup: store.getAccessKey,
-    secretBox: sealingBox(config.accessKeySealing),
-  }),
-  basePath: config.basePath,
-  metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
-});
+export const depsOver = (store: Store, config: DepsConfig, clock: Clock = systemClock): FunctionDeps => {
+  const secretBox = sealingBox(config.accessKeySealing);
+  return {
+    store,
+    clock,
+    limits: config.limits,
+    subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
+    secretBox,
+    verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
+    verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),
+    basePath: config.basePath,
+    metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
+  };
+};
 
 /** Builds the dependencies from configuration: one document client, one verifier of each kind. */
 export const createDeps = (config: Config = readConfig(), clock: Clock = systemClock): FunctionDeps =>

@@ -100,10 +100,50 @@ export const methodNotAllowed = (allowed: readonly string[]): ApiError =>
 
 /**
  * 503 `CQ.5030` (no vendor code): DynamoDB throttled or timed out even after the SDK's retries.
- * Nothing was half written (every change is one request or one transaction), so retrying is safe.
+ * Nothing was half written (every change is one request or one transaction), but a write that
+ * timed out may still land: a create answers {@link outcomeUnknown} instead, and README "Retries"
+ * says what a retry of each operation answers.
  */
 export const serviceBusy = (): ApiError =>
   new ApiError(503, 'CQ.5030', 'The service is busy; retry the request later', { 'Retry-After': '1' });
+
+/**
+ * 503 `CQ.5031` (no vendor code): a create's transaction timed out past the SDK's retries, so it may
+ * or may not have landed. Its answer was written in the same transaction under the request's client
+ * token, given back in `X-Client-Token`: the same request repeated with that header answers what
+ * the create answered (an app's secret included), or creates it now if it never landed.
+ */
+export const outcomeUnknown = (clientToken: string): ApiError =>
+  new ApiError(
+    503,
+    'CQ.5031',
+    'The outcome is unknown; repeat the request with the X-Client-Token header of this answer',
+    { 'Retry-After': '1', 'X-Client-Token': clientToken },
+  );
+
+/**
+ * 503 `CQ.5032` (no vendor code): a create of an instance or a quota timed out past the SDK's
+ * retries and may have landed. It holds no secret, so no answer is recorded: the list (by name)
+ * shows whether it exists before the client creates it again.
+ */
+export const creationUnknown = (what: 'instance' | 'app quota', name: string): ApiError =>
+  new ApiError(
+    503,
+    'CQ.5032',
+    `The outcome is unknown: the ${what} ${name} may have been created; list by name before creating it again`,
+    { 'Retry-After': '1' },
+  );
+
+/** 422 `CQ.4220` (no vendor code): the `X-Client-Token` was already used by a different request. */
+export const clientTokenReused = (): ApiError =>
+  new ApiError(422, 'CQ.4220', 'The X-Client-Token was already used for a different request');
+
+/**
+ * 409 `CQ.4090` (no vendor code): the app created under this `X-Client-Token` was deleted or given
+ * a new secret since, so its first answer is void and is not given again.
+ */
+export const clientTokenSpent = (): ApiError =>
+  new ApiError(409, 'CQ.4090', 'The app created under this X-Client-Token was deleted or given a new secret since');
 
 /** 500 `APIG.9999`: anything unexpected. The detail goes to the log, never to the client. */
 export const systemError = (): ApiError => new ApiError(500, 'APIG.9999', 'System error');

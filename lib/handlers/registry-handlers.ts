@@ -1,3 +1,4 @@
+import { CLIENT_TOKEN_HEADER, clientTokenOf } from '../http/client-token.ts';
 import type { HandlerSet } from '../http/function-handler.ts';
 import { openApiDocument } from '../openapi/openapi-document.ts';
 import { parseRequest } from '../schemas/operations.ts';
@@ -41,15 +42,20 @@ export const registryHandlers: HandlerSet<'registry'> = {
 
   createApp: async (request, deps) => {
     const { path, body } = parseRequest('createApp', request);
-    const { app, appSecret } = await createApp(deps, {
+    const { app, appSecret, clientToken } = await createApp(deps, {
       projectId: path.project_id,
       instanceId: path.instance_id,
       name: body.name,
       remark: body.remark ?? '',
       appKey: body.app_key,
       appSecret: body.app_secret,
+      clientToken: clientTokenOf(request),
     });
-    return { status: 201, body: { ...appView(app), app_secret: appSecret } };
+    return {
+      status: 201,
+      body: { ...appView(app), app_secret: appSecret },
+      headers: { [CLIENT_TOKEN_HEADER]: clientToken },
+    };
   },
 
   showApp: async (request, deps) => {

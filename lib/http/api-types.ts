@@ -20,6 +20,8 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly body: unknown;
   readonly principal: Principal | undefined;
+  /** The request's headers; API Gateway gives their names in lowercase. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
 /** What an operation handler answers; the stack serializes it. */

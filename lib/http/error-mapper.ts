@@ -1,19 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
-import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { ApiError, serviceBusy, systemError } from '../domain/errors.ts';
 import { logger } from '../logger.ts';
+import { isTransientFailure } from '../store/sdk-failures.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 import { errorResult } from './responses.ts';
-
-type SdkError = Parameters<typeof isTransientError>[0];
-
-/** Whether an error is DynamoDB throttling, by the SDK's own classification. */
-export const isThrottlingFailure = (error: unknown): boolean =>
-  error instanceof Error && isThrottlingError(error as SdkError);
-
-// The SDK's own classification of what its retries are for: throttling, timeouts, 5xx answers.
-const isTransientFailure = (error: unknown): boolean =>
-  isThrottlingFailure(error) || (error instanceof Error && isTransientError(error as SdkError));
 
 /**
  * The one place errors become responses: an {@link ApiError} becomes its APIG envelope; anything

@@ -38,6 +38,7 @@ export const createFunctionHandler = <F extends FunctionName>(fn: F, handlers: H
           query: event.queryStringParameters ?? {},
           body: event.body,
           principal: context.principal,
+          headers: event.headers ?? {},
         },
         deps,
       );

@@ -55,6 +55,7 @@ export class StatefulStack extends Stack {
         ...projectionOf(index),
       })),
       billing: Billing.onDemand(),
+      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Test stages are created and destroyed freely; production data is never deleted by a stack
       // operation, even one run by mistake.

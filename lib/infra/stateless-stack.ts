@@ -53,10 +53,24 @@ export interface CustomDomainOptions {
  * The request headers a browser may send: the token, the vendor SDKs' signing headers
  * (`Authorization`, `X-Sdk-Date`, `X-Project-Id`) and JSON bodies.
  */
-export const CORS_ALLOW_HEADERS = ['X-Auth-Token', 'Authorization', 'X-Sdk-Date', 'X-Project-Id', 'Content-Type'];
+export const CORS_ALLOW_HEADERS = [
+  'X-Auth-Token',
+  'Authorization',
+  'X-Sdk-Date',
+  'X-Project-Id',
+  'Content-Type',
+  'X-Client-Token',
+];
 
 /** The response headers a browser script may read: the request id, 405's Allow and the quota fields. */
-export const CORS_EXPOSE_HEADERS = ['X-Request-Id', 'Allow', 'Retry-After', 'RateLimit', 'RateLimit-Policy'];
+export const CORS_EXPOSE_HEADERS = [
+  'X-Request-Id',
+  'Allow',
+  'Retry-After',
+  'RateLimit',
+  'RateLimit-Policy',
+  'X-Client-Token',
+];
 
 /** How long a browser may reuse a preflight answer. */
 export const CORS_MAX_AGE = Duration.hours(1);
@@ -69,12 +83,15 @@ export interface FunctionSettings {
 
 /**
  * Each function's settings. The data plane gets more memory (hence more CPU, lower latency) and a
- * short timeout, because the gateway waits on it for every call it forwards.
+ * short timeout, because the gateway waits on it for every call it forwards: 6 s, the shortest that
+ * still holds one DynamoDB call's every retry against a DynamoDB that never answers (`WORST_CASE_MS`,
+ * 5.1 s), so a hung DynamoDB is answered 503 by the function, not cut off by Lambda. A healthy call
+ * takes milliseconds.
  */
 export const FUNCTION_SETTINGS: Readonly<Record<FunctionName, FunctionSettings>> = {
   registry: { memorySize: 256, timeout: Duration.seconds(10) },
   'app-quotas': { memorySize: 256, timeout: Duration.seconds(10) },
-  'quota-consumptions': { memorySize: 512, timeout: Duration.seconds(3) },
+  'quota-consumptions': { memorySize: 512, timeout: Duration.seconds(6) },
 };
 
 /**

@@ -9,11 +9,14 @@ import { SetupError } from './setup-error.ts';
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** Its Java process. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
 /** How to start DynamoDB Local. */
 export interface DynamoDbLocalOptions {
+  /** 0: a port the kernel picks as it binds (what tests want: no race for a port found free before). */
   readonly port: number;
   /** Folder for the database file; in memory when absent. */
   readonly dataDir?: string | undefined;
@@ -161,5 +164,6 @@ export const startDynamoDbLocal = async ({
     await stopProcess(child);
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+  const bound = Number(READY.exec(stdout)?.[1] ?? port);
+  return { endpoint: `http://127.0.0.1:${bound}`, pid: child.pid, stop: () => stopProcess(child) };
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CLIENT_TOKEN_HEADER } from '../http/client-token.ts';
 import { PRODUCTS, ROUTES } from '../routes.ts';
 import { OPERATION_SCHEMAS, type OperationSchemas } from '../schemas/operations.ts';
 
@@ -40,6 +41,24 @@ export interface OpenApiOptions {
   readonly serverUrl?: string;
 }
 
+// A create that may have landed unseen is answered again, not done twice, under this header.
+const CLIENT_TOKEN_PARAMETER = {
+  name: CLIENT_TOKEN_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    'Names the request: repeated with the same header (within 24 h), it gets the first answer, app_secret included, and creates nothing more',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+};
+
+// The creates whose write may land unseen say so; every other 503 is "busy, retry".
+const UNAVAILABLE: Partial<Record<string, string>> = {
+  createApp:
+    'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: repeat with the X-Client-Token of the answer (CQ.5031)',
+  createInstance: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+  createQuota: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+};
+
 /**
  * The OpenAPI 3.1 document of the whole API, generated from the route table and the very schemas
  * the handlers validate requests with (`OPERATION_SCHEMAS`). Extensions: `x-action` (the action
@@ -55,7 +74,10 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
       'x-action': route.action,
       'x-function': route.fn,
       ...(route.action === null ? { security: [] } : {}),
-      parameters: parametersOf(schemas, route.path),
+      parameters: [
+        ...parametersOf(schemas, route.path),
+        ...(route.operation === 'createApp' ? [CLIENT_TOKEN_PARAMETER] : []),
+      ],
       ...(schemas.body
         ? {
             requestBody: {
@@ -74,8 +96,11 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
               '403': errorResponse('No permission (APIG.1005) or a resource limit (APIG.3100)'),
               '404': errorResponse('The instance, app or quota does not exist'),
               ...(route.operation === 'consume' ? { '429': errorResponse('Quota exhausted (APIG.0308)') } : {}),
+              ...(route.operation === 'createApp'
+                ? { '422': errorResponse('X-Client-Token already used for another request (CQ.4220)') }
+                : {}),
               '500': errorResponse('System error (APIG.9999)'),
-              '503': errorResponse('DynamoDB busy past retries (CQ.5030)'),
+              '503': errorResponse(UNAVAILABLE[route.operation] ?? 'DynamoDB busy past retries (CQ.5030)'),
             }),
       },
     };

@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { appKeyExists, appNameExists } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
+import { type ClientTokenRecord, putClientTokenAction } from './client-token-store.ts';
 import { createCounterAction, deleteCounterActions } from './consumption-store.ts';
 import {
   cancellationReasons,
@@ -18,6 +19,7 @@ import {
   appKeyClaimKey,
   appListKey,
   appNameKey,
+  clientTokenKey,
   instancePartition,
   type Key,
   LIST_PREFIX,
@@ -54,9 +56,14 @@ export interface AppItem {
    * app item without it is of the layout before counters, which `migrateApp` moves.
    */
   readonly subcounters?: number;
+  /**
+   * The client token its create's answer is recorded under, while that answer holds its secret:
+   * a delete removes the record with the app, a secret reset drops it (see `replaceAppSecret`).
+   */
+  readonly client_token?: string;
 }
 
-const toItem = (app: App, secretHash: string): AppItem => ({
+const toItem = (app: App, secretHash: string, clientToken?: string): AppItem => ({
   ...appKey(app.projectId, app.instanceId, app.appId),
   type: 'app',
   lsi1sk: appListKey(app.name, app.appId),
@@ -73,6 +80,7 @@ const toItem = (app: App, secretHash: string): AppItem => ({
   register_time: app.registerTime.toISOString(),
   update_time: app.updateTime.toISOString(),
   subcounters: 1,
+  ...(clientToken === undefined ? {} : { client_token: clientToken }),
 });
 
 /** The domain form of a stored app. */
@@ -88,13 +96,25 @@ export const appFromItem = (item: AppItem): App => ({
   updateTime: new Date(item.update_time),
 });
 
+/** How a create of an app ended, short of a refusal (which is thrown). */
+export type CreateAppResult = 'created' | 'overtaken' | 'token-taken';
+
 /**
  * Stores a new app in one transaction: counts it on its instance (which must exist and be under
- * `maxApps`), claims its name and its `app_key` within the instance and creates its counter. DynamoDB's conditions,
- * not a prior read, decide every conflict. False when a concurrent transaction on the instance
- * cancelled it without any condition failing: the caller tries again.
+ * `maxApps`), claims its name and its `app_key` within the instance, creates its counter and, when
+ * given, records its answer under the request's client token. DynamoDB's conditions, not a prior
+ * read, decide every conflict. `overtaken` when a concurrent transaction on the instance cancelled it
+ * without any condition failing: the caller tries again. `token-taken` when the client token already
+ * holds a record: this request, or another under the same token, landed first, and that record is
+ * the answer, whatever else the cancellation says (the app it made holds the name now).
  */
-export const createApp = async (db: Db, app: App, secretHash: string, maxApps: number): Promise<boolean> => {
+export const createApp = async (
+  db: Db,
+  app: App,
+  secretHash: string,
+  maxApps: number,
+  answer?: { readonly record: ClientTokenRecord; readonly nowSeconds: number },
+): Promise<CreateAppResult> => {
   const { projectId, instanceId } = app;
   const claim = (key: Key, rest: Record<string, unknown>) => ({
     Put: {
@@ -103,30 +123,33 @@ export const createApp = async (db: Db, app: App, secretHash: string, maxApps: n
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   });
+  const TOKEN = 5;
   try {
     await sendTransaction(db, [
       countOnInstanceAction(db, projectId, instanceId, 'app_num', maxApps),
       {
         Put: {
           TableName: db.tableName,
-          Item: toItem(app, secretHash),
+          Item: toItem(app, secretHash, answer?.record.token),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
       claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
       claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
       createCounterAction(db, app),
+      ...(answer ? [putClientTokenAction(db, answer.record, answer.nowSeconds)] : []),
     ]);
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (!reasons) throw error;
+    if (answer && failedCondition(reasons, TOKEN)) return 'token-taken';
     if (failedCondition(reasons, 0)) throw countRefusal(reasons[0], instanceId);
     if (failedCondition(reasons, 2)) throw appNameExists(app.name, instanceId);
     if (failedCondition(reasons, 3)) throw appKeyExists(instanceId);
-    if (onlyConflicts(reasons)) return false;
+    if (onlyConflicts(reasons)) return 'overtaken';
     throw error;
   }
-  return true;
+  return 'created';
 };
 
 /** An app item as stored (strongly consistent), undefined when absent. */
@@ -230,6 +253,9 @@ export const deleteApp = async (
     { Delete: { TableName: db.tableName, Key: appNameKey(projectId, instanceId, item.name) } },
     { Delete: { TableName: db.tableName, Key: appKeyClaimKey(projectId, instanceId, item.app_key) } },
     uncountOnInstanceAction(db, projectId, instanceId, 'app_num'),
+    ...(item.client_token
+      ? [{ Delete: { TableName: db.tableName, Key: clientTokenKey(projectId, item.client_token) } }]
+      : []),
     ...deleteCounterActions(db, { ...appFromItem(item), projectId, instanceId }, item.subcounters ?? 1),
     ...(item.quota_id
       ? [

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { appNameExists } from '../domain/errors.ts';
 import type { App } from '../domain/models.ts';
-import { appFromItem, getAppItem } from './app-store.ts';
+import { type AppItem, appFromItem, getAppItem } from './app-store.ts';
 import { cancellationReasons, type Db, failedCondition, onlyConflicts, sendTransaction } from './db.ts';
-import { appKey, appListKey, appNameKey, unboundAppKey } from './keys.ts';
+import { appKey, appListKey, appNameKey, clientTokenKey, unboundAppKey } from './keys.ts';
 import { moveNameClaimActions } from './name-claims.ts';
 
 /** How an app update ended: the app as it now is, no such app, or overtaken by a concurrent change. */
@@ -84,7 +84,10 @@ export const updateApp = async (
   }
 };
 
-/** Replaces an app's secret hash; the app as it now is, or `undefined` when there is no such app. */
+/**
+ * Replaces an app's secret hash and drops the record of its create's answer; the app as it now
+ * is, or `undefined` when there is no such app.
+ */
 export const replaceAppSecret = async (
   db: Db,
   projectId: string,
@@ -93,20 +96,31 @@ export const replaceAppSecret = async (
   secretHash: string,
   updateTime: Date,
 ): Promise<App | undefined> => {
+  let before: AppItem;
   try {
+    // The old item: its client token names the record of the create's answer, which holds the
+    // secret this reset replaces and must not be given out again.
     const { Attributes } = await db.client.send(
       new UpdateCommand({
         TableName: db.tableName,
         Key: appKey(projectId, instanceId, appId),
-        UpdateExpression: 'SET secret_hash = :hash, update_time = :time',
+        UpdateExpression: 'SET secret_hash = :hash, update_time = :time REMOVE client_token',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':hash': secretHash, ':time': updateTime.toISOString() },
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return appFromItem(Attributes as Parameters<typeof appFromItem>[0]);
+    before = Attributes as AppItem;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
+  if (before.client_token) {
+    // A second request, not one transaction: should it fail, the record is stale all the same,
+    // and a repeat of the create finds the app no longer holds its token (see create app).
+    await db.client.send(
+      new DeleteCommand({ TableName: db.tableName, Key: clientTokenKey(projectId, before.client_token) }),
+    );
+  }
+  return { ...appFromItem(before), updateTime };
 };

@@ -11,16 +11,26 @@ export interface ClientOptions {
    * where waiting real time between attempts would measure nothing.
    */
   readonly retryStrategy?: DynamoDBClientConfig['retryStrategy'];
+  /** Replaces the time allowed to connect and to answer (tests that stall DynamoDB on purpose). */
+  readonly timeouts?: { readonly connectionTimeoutMs: number; readonly requestTimeoutMs: number };
 }
 
 /**
  * How long one request to DynamoDB may take, and how often the SDK tries it. A DynamoDB request
- * answers in single-digit milliseconds; 1 s to connect and 2 s to answer mark a sick connection,
- * not a slow table, and 3 attempts (standard mode: exponential backoff with jitter) ride out a
- * throttling burst while staying inside the data plane's 3 s function timeout most of the time.
- * Every retried write is safe: transactions carry an idempotency token, a consume its request id.
+ * answers in single-digit milliseconds; 500 ms to connect and 1 s to answer mark a sick connection,
+ * not a slow table. A request past its time is abandoned and tried again (the SDK only warns unless
+ * `throwOnRequestTimeout` is set, and would wait on a hung connection for ever), 3 attempts in all
+ * (standard mode: exponential backoff with jitter, at most 100 ms x 2 + 100 ms x 4 between them):
+ * at most {@link WORST_CASE_MS} per call, which every function's timeout exceeds (a unit test checks).
+ * An abandoned write may still land: transactions carry a client request token, so DynamoDB applies
+ * a retried one once; a consume carries its request id; a create records its answer under a client
+ * token (see create app).
  */
-export const SDK_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 } as const;
+export const SDK_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 500, requestTimeoutMs: 1000 } as const;
+
+/** The longest one call can take with {@link SDK_SETTINGS} against a DynamoDB that never answers. */
+export const WORST_CASE_MS =
+  SDK_SETTINGS.maxAttempts * (SDK_SETTINGS.connectionTimeoutMs + SDK_SETTINGS.requestTimeoutMs) + 100 * 2 + 100 * 4;
 
 /**
  * DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to accept a
@@ -33,7 +43,13 @@ export const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
  * The document client. In AWS it uses the function's role; against DynamoDB Local, which accepts
  * any credentials, it uses fixed ones so no AWS profile is needed.
  */
-export const createDocumentClient = ({ region, endpoint, retryStrategy }: ClientOptions): DynamoDBDocumentClient => {
+export const createDocumentClient = ({
+  region,
+  endpoint,
+  retryStrategy,
+  timeouts,
+}: ClientOptions): DynamoDBDocumentClient => {
+  const local = endpoint ? LOCAL_REQUEST_TIMEOUT_MS : undefined;
   const client = new DynamoDBClient({
     region,
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
@@ -41,8 +57,9 @@ export const createDocumentClient = ({ region, endpoint, retryStrategy }: Client
     retryMode: 'standard',
     ...(retryStrategy ? { retryStrategy } : {}),
     requestHandler: {
-      connectionTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.connectionTimeoutMs,
-      requestTimeout: endpoint ? LOCAL_REQUEST_TIMEOUT_MS : SDK_SETTINGS.requestTimeoutMs,
+      connectionTimeout: timeouts?.connectionTimeoutMs ?? local ?? SDK_SETTINGS.connectionTimeoutMs,
+      requestTimeout: timeouts?.requestTimeoutMs ?? local ?? SDK_SETTINGS.requestTimeoutMs,
+      throwOnRequestTimeout: true,
     },
   });
   // The SDK's logger middleware builds a redacted copy of every response for the client's logger

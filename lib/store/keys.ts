@@ -14,6 +14,7 @@
  * - counter:          `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>#<n>` / `COUNTER`
  * - quota delete:     `SWEEP#QUOTA-DELETES` / `<project>#<instance_id>#<app_quota_id>` (from a quota's
  *                     mark as deleting to its removal)
+ * - client token:     `PROJECT#<project>#CLIENTTOKEN#<token>` / `CLIENTTOKEN` (a create's answer, 24 h)
  *
  * A counter is the one item consume writes: sub-counter n of a credential, in a partition of its
  * own (its pk is shared with nothing), addressed by what a consume call carries.
@@ -151,4 +152,13 @@ export const ACCESS_KEY_ENTRY_PREFIX = 'ACCESSKEY#';
 export const accessKeyEntryKey = (projectId: string, accessKey: string): Key => ({
   pk: projectPk(projectId),
   sk: `${ACCESS_KEY_ENTRY_PREFIX}${accessKey}`,
+});
+
+/**
+ * The record of a create request's answer under its client token (`X-Client-Token`), in a partition
+ * of its own: a retry reads it by the project and token alone.
+ */
+export const clientTokenKey = (projectId: string, token: string): Key => ({
+  pk: `${projectPk(projectId)}#CLIENTTOKEN#${token}`,
+  sk: 'CLIENTTOKEN',
 });

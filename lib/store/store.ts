@@ -2,6 +2,7 @@ import * as accessKeys from './access-key-store.ts';
 import * as apps from './app-store.ts';
 import * as appUpdates from './app-update-store.ts';
 import * as bindings from './binding-store.ts';
+import * as clientTokens from './client-token-store.ts';
 import * as consumption from './consumption-store.ts';
 import type { Db } from './db.ts';
 import * as instances from './instance-store.ts';
@@ -16,6 +17,9 @@ export const createStore = (db: Db) => ({
   listInstances: (...args: Tail<typeof instances.listInstances>) => instances.listInstances(db, ...args),
   deleteInstance: (...args: Tail<typeof instances.deleteInstance>) => instances.deleteInstance(db, ...args),
   createApp: (...args: Tail<typeof apps.createApp>) => apps.createApp(db, ...args),
+  getClientToken: (...args: Tail<typeof clientTokens.getClientToken>) => clientTokens.getClientToken(db, ...args),
+  appHoldsClientToken: (...args: Tail<typeof clientTokens.appHoldsClientToken>) =>
+    clientTokens.appHoldsClientToken(db, ...args),
   getApp: (...args: Tail<typeof apps.getApp>) => apps.getApp(db, ...args),
   listApps: (...args: Tail<typeof apps.listApps>) => apps.listApps(db, ...args),
   deleteApp: (...args: Tail<typeof apps.deleteApp>) => apps.deleteApp(db, ...args),

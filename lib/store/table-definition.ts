@@ -45,6 +45,8 @@ export const BINDING_ATTRIBUTES = [
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /** Epoch seconds after which DynamoDB removes an item: the records of client tokens (24 h). */
+  timeToLiveAttribute: 'expires_at',
   localIndexes: [
     /** Listing order within a collection: instances and apps by name, quotas newest first. */
     { indexName: 'lsi1', sortKey: 'lsi1sk', projectedAttributes: LISTING_ATTRIBUTES },

@@ -1,9 +1,9 @@
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../domain/errors.ts';
+import { ApiError, creationUnknown } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Quota, QuotaConfig } from '../domain/quota.ts';
 import { finishQuotaDeletes } from './finish-quota-deletes.ts';
-import { retryOvertaken } from './retry-overtaken.ts';
+import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating a quota takes. */
 export interface CreateQuotaInput extends QuotaConfig {
@@ -32,9 +32,12 @@ export const createQuota = async (deps: Deps, input: CreateQuotaInput): Promise<
     boundAppNum: 0,
     subcounters: input.subcounters ?? 1,
   };
+  // A create whose write may have landed unseen says its outcome is unknown (CQ.5032).
   const create = () =>
-    retryOvertaken(`create of quota ${quota.name}`, async () =>
-      (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+    unknownIfTimedOut(creationUnknown('app quota', quota.name), () =>
+      retryOvertaken(`create of quota ${quota.name}`, async () =>
+        (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+      ),
     );
   try {
     await create();

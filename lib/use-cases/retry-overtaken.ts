@@ -1,3 +1,5 @@
+import { isTransientFailure } from '../store/sdk-failures.ts';
+
 /** How often an operation reads again after a concurrent change overtook its transaction. */
 export const OVERTAKEN_ATTEMPTS = 25;
 
@@ -15,5 +17,18 @@ export const retryOvertaken = async <T>(what: string, attempt: () => Promise<T |
     if (result !== undefined) return result;
     if (n >= OVERTAKEN_ATTEMPTS) throw new Error(`${what} overtaken ${n} times`);
     await backoff(n);
+  }
+};
+
+/**
+ * Runs a write that may land although DynamoDB's answer never arrives: a failure past the SDK's
+ * retries (a timeout, throttling after a timed-out attempt) becomes `unknown`, the answer that
+ * says so, instead of the generic "busy, retry" that would invite a duplicate.
+ */
+export const unknownIfTimedOut = async <T>(unknown: Error, write: () => Promise<T>): Promise<T> => {
+  try {
+    return await write();
+  } catch (error) {
+    throw isTransientFailure(error) ? unknown : error;
   }
 };

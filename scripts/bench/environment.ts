@@ -15,7 +15,6 @@ import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
 import { ensureTable } from '#lib/local/ensure-table.ts';
-import { freePort } from '#lib/local/free-port.ts';
 import { createServiceHandlers } from '#lib/local/service-handlers.ts';
 import type { FunctionName } from '#lib/routes.ts';
 import { createDocumentClient, SDK_SETTINGS } from '#lib/store/client.ts';
@@ -104,7 +103,7 @@ const expectStatus = (result: CallResult, status: number, what: string): void =>
  * a real signed token; then creates one instance to work in.
  */
 export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> => {
-  const local: DynamoDbLocal = await startDynamoDbLocal({ port: await freePort(), timeoutMs: 90_000 });
+  const local: DynamoDbLocal = await startDynamoDbLocal({ port: 0, timeoutMs: 90_000 });
   try {
     const { endpoint } = local;
     const tableName = `bench-${randomUUID()}`;

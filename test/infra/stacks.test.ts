@@ -311,7 +311,7 @@ describe('table', () => {
     return tables[0]?.[1].Properties ?? {};
   };
 
-  it('has the keys, both local indexes and on-demand billing of TABLE_DEFINITION, and no TTL', () => {
+  it('has the keys, both local indexes, on-demand billing and the TTL attribute of TABLE_DEFINITION', () => {
     const { partitionKey, sortKey, localIndexes } = TABLE_DEFINITION;
     const props = tableProps(dev());
     expect(props.KeySchema).toEqual([
@@ -328,8 +328,11 @@ describe('table', () => {
         ],
       ]),
     );
-    // Usage counters live on the app items, one per credential: nothing ever needs to expire.
-    expect(props.TimeToLiveSpecification).toBeUndefined();
+    // Only the records of client tokens expire (after 24 h); usage counters never do.
+    expect(props.TimeToLiveSpecification).toEqual({
+      AttributeName: TABLE_DEFINITION.timeToLiveAttribute,
+      Enabled: true,
+    });
     expect(props.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
@@ -400,7 +403,7 @@ describe('functions', () => {
 
   it('give quota-consumptions 512 MB and 3 s, the others 256 MB and 10 s, and reserve no concurrency by default', () => {
     const { stateless } = dev();
-    expect(fn(stateless, 'quota-consumptions').props).toMatchObject({ MemorySize: 512, Timeout: 3 });
+    expect(fn(stateless, 'quota-consumptions').props).toMatchObject({ MemorySize: 512, Timeout: 6 });
     for (const name of ['registry', 'app-quotas'] as const) {
       expect(fn(stateless, name).props).toMatchObject({ MemorySize: 256, Timeout: 10 });
     }

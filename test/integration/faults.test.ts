@@ -33,12 +33,31 @@ describe('DynamoDB throttling', () => {
     expect((await call('GET', '/apps')).body.total).toBe(1);
   });
 
-  it(`past ${SDK_SETTINGS.maxAttempts} attempts answers 503 CQ.5030 with Retry-After, having written nothing`, async () => {
-    const { call } = await newInstance(api);
+  it(`past ${SDK_SETTINGS.maxAttempts} attempts of a create answers 503 CQ.5031 with a client token, having written nothing; its repeat creates`, async () => {
+    const { call, base, token } = await newInstance(api);
     const before = await tableSnapshot(api.db);
     const faults = inject({ operation: 'TransactWriteItems', kind: 'throttle' });
     const response = await call('POST', '/apps', { name: 'refused' });
-    expect(response).toMatchObject({ status: 503, body: busy, headers: { 'retry-after': '1' } });
+    expect(response).toMatchObject({ status: 503, body: { error_code: 'CQ.5031' }, headers: { 'retry-after': '1' } });
+    expect(response.headers['x-client-token']).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(faults.attempts.TransactWriteItems).toBe(SDK_SETTINGS.maxAttempts);
+    faults.remove();
+    expect(await tableSnapshot(api.db)).toEqual(before);
+    const repeated = await api.call('POST', `${base}/apps`, {
+      token,
+      body: { name: 'refused' },
+      headers: { 'x-client-token': response.headers['x-client-token'] as string },
+    });
+    expect(repeated).toMatchObject({ status: 201, body: { name: 'refused' } });
+  });
+
+  it(`past ${SDK_SETTINGS.maxAttempts} attempts of a bind answers 503 CQ.5030 with Retry-After, having written nothing`, async () => {
+    const { createApp, createQuota, bind } = await newInstance(api);
+    const appId = await createApp('unbound');
+    const quotaId = await createQuota('q_throttled');
+    const before = await tableSnapshot(api.db);
+    const faults = inject({ operation: 'TransactWriteItems', kind: 'throttle' });
+    expect(await bind(quotaId, [appId])).toMatchObject({ status: 503, body: busy, headers: { 'retry-after': '1' } });
     expect(faults.attempts.TransactWriteItems).toBe(SDK_SETTINGS.maxAttempts);
     faults.remove();
     expect(await tableSnapshot(api.db)).toEqual(before);

@@ -123,4 +123,33 @@ describe('partition model', () => {
     expect(result.ratio).toBeGreaterThanOrEqual(0.9);
     expect(result.failed).toBeGreaterThan(CALLS / 2);
   });
+
+  it("a tenant flooding its credential at 10x a partition's budget leaves another tenant's calls untouched: all admitted", async () => {
+    const noisy = await boundApps(1, 1);
+    const quiet = await boundApps(1, 1);
+    const noisyKey = noisy.apps[0]?.app_key as string;
+    const quietKey = quiet.apps[0]?.app_key as string;
+    const statuses = { noisy: [] as number[], quiet: [] as number[] };
+    const result = await runVirtualLoad({
+      client: api.db.client,
+      budgetWcu: BUDGET,
+      consume: async (appKey) => {
+        const tenant = appKey === quietKey ? quiet : noisy;
+        const { status } = await tenant.call('POST', '/quota-consumptions', { app_key: appKey });
+        statuses[appKey === quietKey ? 'quiet' : 'noisy'].push(status);
+        return status;
+      },
+      // 19 of every 20 calls are the noisy tenant's (950/s offered), one the quiet one's (50/s).
+      appKeys: [...Array.from({ length: 19 }, () => noisyKey), quietKey],
+      calls: CALLS,
+      startMs: T0,
+    });
+    console.log(`partition model, noisy and quiet tenants: ${JSON.stringify(result)}`);
+    expect(statuses.quiet).toHaveLength(CALLS / 20);
+    expect(statuses.quiet.every((status) => status === 200)).toBe(true);
+    // The noisy tenant got at most its own key's budget; the rest of its flood failed on its own key.
+    const noisyAdmitted = statuses.noisy.filter((status) => status === 200).length;
+    expect(noisyAdmitted).toBeLessThanOrEqual((BUDGET * CALLS) / 1000);
+    expect(statuses.noisy.length - noisyAdmitted).toBeGreaterThan(CALLS / 2);
+  });
 });

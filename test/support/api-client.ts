@@ -49,13 +49,22 @@ export interface TestApiOptions {
   readonly retryStrategy?: ClientOptions['retryStrategy'];
   /** Where each credential's round robin over its sub-counters starts (seeded for determinism). */
   readonly random?: () => number;
+  /** A DynamoDB of the test's own (one it stalls on purpose), instead of the suite's. */
+  readonly endpoint?: string;
+  /** The SDK's time to connect and to answer (see `ClientOptions`). */
+  readonly timeouts?: ClientOptions['timeouts'];
 }
 
 /** Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it. */
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
-  const { endpoint, tableName } = await createTestTable();
+  const { endpoint, tableName } = await createTestTable(options.endpoint);
   const db: Db = {
-    client: createDocumentClient({ region: 'us-east-1', endpoint, retryStrategy: options.retryStrategy }),
+    client: createDocumentClient({
+      region: 'us-east-1',
+      endpoint,
+      retryStrategy: options.retryStrategy,
+      timeouts: options.timeouts,
+    }),
     tableName,
   };
   const deps = {
@@ -110,9 +119,10 @@ export const testResponse = (result: ApiResult): TestResponse => {
   };
 };
 
-/** A fresh table, built from the stack's definition, on the suite's DynamoDB Local. */
-export const createTestTable = async (): Promise<{ endpoint: string; tableName: string }> => {
-  const endpoint = inject('dynamodbEndpoint');
+/** A fresh table, built from the stack's definition, on the suite's DynamoDB Local (or the one given). */
+export const createTestTable = async (
+  endpoint: string = inject('dynamodbEndpoint'),
+): Promise<{ endpoint: string; tableName: string }> => {
   const tableName = `test-${randomUUID()}`;
   const raw = new DynamoDBClient({
     endpoint,

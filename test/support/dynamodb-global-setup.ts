@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
-import { freePort } from '#lib/local/free-port.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,7 +9,7 @@ declare module 'vitest' {
 
 /** Starts one in-memory DynamoDB Local for the integration tier; each test file makes its own table. */
 export default async function setup(project: TestProject) {
-  const local = await startDynamoDbLocal({ port: await freePort(), timeoutMs: 90_000 });
+  const local = await startDynamoDbLocal({ port: 0, timeoutMs: 90_000 });
   project.provide('dynamodbEndpoint', local.endpoint);
   return () => local.stop();
 }

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Deps } from '#lib/deps.ts';
 import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
+import { createSecretBox } from '#lib/domain/secret-box.ts';
 import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { systemClock } from '#lib/domain/time.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
@@ -21,6 +22,7 @@ const deps: Deps = {
   limits: { appsPerInstance: 2, quotasPerInstance: 2 },
   subcounters: new SubcounterCache(),
   quotaStates: new QuotaStateCache(),
+  secretBox: async () => createSecretBox('unit-test-sealing-key'),
 };
 const input = { projectId: 'demo', instanceId: 'i'.repeat(32), name: 'app-one', remark: '' };
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '#lib/config.ts';
 import { createDeps } from '#lib/deps.ts';
+import { FUNCTION_SETTINGS } from '#lib/infra/stateless-stack.ts';
 import { ServiceMetrics } from '#lib/metrics.ts';
+import { WORST_CASE_MS } from '#lib/store/client.ts';
 
 describe('configuration of a function', () => {
   it('writes metrics inside Lambda only, where the log stream carries EMF to CloudWatch', () => {
@@ -17,5 +19,14 @@ describe('configuration of a function', () => {
     expect(readConfig({ API_BASE_PATH: 'quota' }).basePath).toBe('quota');
     expect(createDeps(readConfig({ API_BASE_PATH: 'quota' })).basePath).toBe('quota');
     expect(readConfig({}).basePath).toBeUndefined();
+  });
+});
+
+describe('the time a DynamoDB call may take', () => {
+  it("fits each function's timeout with every SDK retry, so a hung DynamoDB is answered 503, not cut off", () => {
+    for (const [name, settings] of Object.entries(FUNCTION_SETTINGS)) {
+      expect(WORST_CASE_MS, name).toBeLessThan(settings.timeout.toMilliseconds());
+    }
+    expect(WORST_CASE_MS).toBe(3 * (500 + 1000) + 600);
   });
 });

@@ -54,7 +54,7 @@ beforeEach(() => ddb.reset());
 describe('app store: create', () => {
   it('writes the app, counts it on its instance, claims its name and key and creates its counter in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(true);
+    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe('created');
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]?.args[0].input.TransactItems ?? [];
@@ -103,9 +103,36 @@ describe('app store: create', () => {
     await expect(createApp(db, app, 'scrypt$x$y', 50)).rejects.toBe(throttled);
   });
 
-  it('answers false (try again) when only a concurrent transaction on the instance cancelled it', async () => {
+  it('answers overtaken (try again) when only a concurrent transaction on the instance cancelled it', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled({ Code: 'TransactionConflict' }, none, none, none));
-    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe(false);
+    expect(await createApp(db, app, 'scrypt$x$y', 50)).toBe('overtaken');
+  });
+
+  const record = {
+    projectId: 'demo',
+    token: 'tok-1',
+    appId: 'a1',
+    fingerprint: 'f',
+    sealedAnswer: 'v1$n$c',
+    expiresAt: 1_800_086_400,
+  };
+
+  it('records the answer under the client token in the same transaction, and names the token on the app', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await createApp(db, app, 'scrypt$x$y', 50, { record, nowSeconds: 1_800_000_000 })).toBe('created');
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(6);
+    expect(items[1]?.Put?.Item?.client_token).toBe('tok-1');
+    expect(items[5]?.Put).toMatchObject({
+      Item: { pk: 'PROJECT#demo#CLIENTTOKEN#tok-1', sk: 'CLIENTTOKEN', app_id: 'a1', expires_at: 1_800_086_400 },
+      ConditionExpression: 'attribute_not_exists(pk) OR #expires <= :now',
+      ExpressionAttributeValues: { ':now': 1_800_000_000 },
+    });
+  });
+
+  it('answers token-taken when the token holds a record, even though the name is taken too (by that first create)', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(none, failed, failed, failed, none, failed));
+    expect(await createApp(db, app, 'scrypt$x$y', 50, { record, nowSeconds: 1_800_000_000 })).toBe('token-taken');
   });
 
   it('sends every transaction with an idempotency token', async () => {
