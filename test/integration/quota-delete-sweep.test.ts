@@ -189,7 +189,7 @@ describe('a quota delete that died after a step, never repeated, is finished by 
     expect(await api.deps.store.removeStaleQuotaDeleteMarker(marker)).toBe(false);
     expect(await setup.marker()).toBeDefined();
     // A marker left without its quota (not something the service writes) is cleaned up, not fatal.
-    const stale = { ...marker, quotaId: 'f'.repeat(32) };
+    const stale = { ...marker, quotaId: '0'.repeat(32) };
     await api.db.client.send(
       new PutCommand({
         TableName: api.db.tableName,
