@@ -2,6 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
+import { QuotaStateCache } from './domain/quota-state-cache.ts';
 import type { SecretBox } from './domain/secret-box.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
@@ -16,6 +17,8 @@ export interface Deps {
   readonly limits: ResourceLimits;
   /** Sub-counters per credential, per container: where a warm consume aims its one request. */
   readonly subcounters: SubcounterCache;
+  /** Per container: the quotas refused consumes found marked deleting, or live a moment ago. */
+  readonly quotaStates: QuotaStateCache;
   /** Seals what is stored but must be read back: access keys' secrets, a create's recorded answer. */
   readonly secretBox: () => Promise<SecretBox>;
 }
@@ -46,6 +49,7 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     clock,
     limits: config.limits,
     subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
     secretBox,
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),
