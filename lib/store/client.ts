@@ -35,10 +35,11 @@ export const WORST_CASE_MS =
 /**
  * DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to accept a
  * connection and far more to answer. Its JVM shares the machine's cores with the tests, and it
- * runs transactions one at a time: on two loaded cores the deployment's 1 s to connect turned into
- * 503s, and 100 creates sent at once queued past 10 s, that no deployment would see.
+ * runs transactions one at a time: on two loaded cores (three test suites at once, load average
+ * 10) 1 s and then 10 s to connect turned into 503s, and 100 creates sent at once queued past 10 s,
+ * that no deployment would see.
  */
-export const LOCAL_TIMEOUTS = { connectionTimeoutMs: 10_000, requestTimeoutMs: 60_000 } as const;
+export const LOCAL_TIMEOUTS = { connectionTimeoutMs: 30_000, requestTimeoutMs: 60_000 } as const;
 
 /**
  * The document client. In AWS it uses the function's role; against DynamoDB Local, which accepts
