@@ -2,6 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import { type Config, readConfig } from './config.ts';
+import { QuotaStateCache } from './domain/quota-state-cache.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
 import type { HandlerDeps } from './http/function-handler.ts';
@@ -27,6 +28,7 @@ export const createConsumptionDeps = (config: Config = readConfig(), clock: Cloc
     store: createConsumeStore(db),
     clock,
     subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({
       lookup: (accessKey) => getAccessKey(db, accessKey),

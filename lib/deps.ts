@@ -2,6 +2,7 @@ import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
+import { QuotaStateCache } from './domain/quota-state-cache.ts';
 import type { SecretBox } from './domain/secret-box.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
@@ -44,6 +45,7 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     clock,
     limits: config.limits,
     subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
     secretBox,
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),

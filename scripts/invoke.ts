@@ -1,6 +1,8 @@
 /**
  * `npm run invoke -- <function> <event.json> [--var name=value ...] [--print-event]`: runs one
  * function's handler on an API Gateway event file, without a server, and prints the result.
+ * `npm run invoke -- app-quotas events/sweep.json` sends it the EventBridge schedule's event
+ * instead: one sweep of the quota deletes under way, and its report.
  *
  * In the event, `{{token}}` becomes a fresh token for the event's project (signed with
  * AUTH_JWT_SECRET) and `{{name}}` the value of `--var name=value`. DynamoDB: DYNAMODB_ENDPOINT, or

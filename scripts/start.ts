@@ -67,7 +67,9 @@ await runCommand('npm start', async () => {
     process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
     process.env.TABLE_NAME = settings.tableName;
     process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
-    server = await startLocalServer(settings.port).catch((error: unknown) => {
+    server = await startLocalServer(settings.port, undefined, {
+      quotaSweepIntervalSeconds: settings.quotaSweepIntervalSeconds,
+    }).catch((error: unknown) => {
       throw listenError(error, settings.port, 'PORT');
     });
     const config = readConfig();

@@ -5,6 +5,7 @@
  * `@credential-quota/guard/cdk` grants them and sets `TABLE_NAME`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QuotaStateCache } from '../domain/quota-state-cache.ts';
 import { SubcounterCache } from '../domain/subcounter-cache.ts';
 import { type Clock, systemClock } from '../domain/time.ts';
 import { createDocumentClient } from '../store/client.ts';
@@ -48,5 +49,6 @@ export const createGuardDeps = (options: GuardTableOptions = {}): ConsumeDeps =>
     store: createConsumeStore({ client, tableName }),
     clock: options.clock ?? systemClock,
     subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
   };
 };

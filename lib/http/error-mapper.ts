@@ -26,6 +26,15 @@ export const errorMapper = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiCont
           operation: request.context.route?.operation,
           subject: request.context.principal?.subject,
         });
+      // An answer made of a DynamoDB failure (a create's "outcome unknown") is logged as one.
+      if (error.status >= 500)
+        logger.error('dynamodb unavailable after retries', {
+          error: error.cause ?? error,
+          errorCode: error.code,
+          awsRequestId: request.context.awsRequestId,
+          apiRequestId: request.event.requestContext?.requestId,
+          operation: request.context.route?.operation,
+        });
       request.response = errorResult(error);
       return;
     }

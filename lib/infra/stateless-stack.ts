@@ -15,6 +15,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -28,6 +30,7 @@ import {
   ROUTES,
   routeKey,
 } from '../routes.ts';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
 import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';
@@ -112,6 +115,15 @@ export const ACCESS_LOG_FIELDS = {
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
 } as const;
+
+/** The function whose schedule sweeps the quota deletes under way (it owns quotas; SPEC §8 allows no fourth). */
+export const QUOTA_SWEEP_FUNCTION: FunctionName = 'app-quotas';
+
+/**
+ * The schedule of the sweep of quota deletes: every QUOTA_SWEEP_PERIOD_SECONDS. A run EventBridge
+ * could not deliver is not retried: the next one comes a period later and does the same work.
+ */
+export const QUOTA_SWEEP_SCHEDULE = Schedule.rate(Duration.seconds(QUOTA_SWEEP_PERIOD_SECONDS));
 
 /** The period every alarm evaluates; one breaching period raises it. */
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -216,6 +228,8 @@ export class StatelessStack extends Stack {
   public readonly monitoring: Monitoring;
   /** The custom domain, when one is configured. */
   public readonly domainName: DomainName | undefined;
+  /** The schedule that sends the app-quotas function the sweep of quota deletes under way. */
+  public readonly quotaSweep: Rule;
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -261,6 +275,19 @@ export class StatelessStack extends Stack {
       functions[name] = fn;
     }
     this.functions = functions;
+
+    // A delete whose client stopped after its first step is finished by this sweep, never left.
+    // Its failures are the function's errors, so the function's error alarm covers it.
+    this.quotaSweep = new Rule(this, 'QuotaDeleteSweep', {
+      description: `${SERVICE_NAME} (${props.stage}): finishes quota deletes their clients left half done`,
+      schedule: QUOTA_SWEEP_SCHEDULE,
+      targets: [
+        new LambdaFunction(functions[QUOTA_SWEEP_FUNCTION].function, {
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(QUOTA_SWEEP_PERIOD_SECONDS),
+        }),
+      ],
+    });
 
     // One integration per function, shared by its routes.
     const integrations = Object.fromEntries(

@@ -32,8 +32,8 @@ export interface TableAccess {
  * DynamoDB Local, records the IAM action of every request it sends, and fails on an action missing
  * here and on one listed here that nothing used. IAM authorises a `TransactWriteItems` per
  * contained action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), so it needs no action
- * of its own; a Query with `IndexName` is authorised on the index's ARN, not the table's, and no
- * function queries the table itself.
+ * of its own; a Query with `IndexName` is authorised on the index's ARN, not the table's. Only
+ * app-quotas queries the table itself, and only the partition of quota deletes under way.
  */
 export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>> = {
   // Instances (Put, Get), apps (transactions of Put and Update on create, Delete and Update on
@@ -49,10 +49,12 @@ export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>>
     queryIndexes: ['lsi1'],
   },
   // Quotas and bindings: transactions of every kind, ConditionCheck for apps a bind finds already
-  // bound; the quota list on lsi1, bound and bindable apps (and the update and delete fan-outs) on lsi2.
+  // bound; the quota list on lsi1, bound and bindable apps (and the update and delete fan-outs) on
+  // lsi2; the markers of quota deletes under way (the sweep, a create at the limit) on the table.
   'app-quotas': {
     onTable: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -61,7 +63,8 @@ export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>>
     ],
     queryIndexes: ['lsi1', 'lsi2'],
   },
-  // The data plane: the app-key claim (Get) and one conditional UpdateItem per window step.
+  // The data plane: the app-key claim (Get), one conditional UpdateItem per window step, and on a
+  // refusal the state of the quota that refused (Get).
   'quota-consumptions': {
     onTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     queryIndexes: [],

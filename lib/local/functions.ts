@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { AppQuotasHandler } from '../handlers/quota-sweep-handler.ts';
 import type { ApiEvent, ApiResult } from '../http/api-types.ts';
 import type { FunctionName } from '../routes.ts';
 
@@ -12,6 +13,14 @@ export type FunctionHandler = (event: ApiEvent, context: Context) => Promise<Api
 export const loadFunction = async (fn: FunctionName): Promise<FunctionHandler> => {
   const module = (await import(new URL(`../../functions/${fn}.ts`, import.meta.url).href)) as {
     handler: FunctionHandler;
+  };
+  return module.handler;
+};
+
+/** Loads the app-quotas entry point with its second face: the scheduled sweep of quota deletes. */
+export const loadAppQuotasFunction = async (): Promise<AppQuotasHandler> => {
+  const module = (await import(new URL('../../functions/app-quotas.ts', import.meta.url).href)) as {
+    handler: AppQuotasHandler;
   };
   return module.handler;
 };

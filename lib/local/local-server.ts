@@ -5,8 +5,10 @@ import type { ApiResult } from '../http/api-types.ts';
 import { REQUEST_ID_HEADER } from '../http/request-id.ts';
 import { errorResult } from '../http/responses.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
-import { type FunctionHandler, loadFunction } from './functions.ts';
+import { type FunctionHandler, loadAppQuotasFunction, loadFunction } from './functions.ts';
+import { scheduledEvent } from './scheduled-event.ts';
 
 /** API Gateway's own payload limit; a larger body is refused before any function runs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -23,12 +25,47 @@ const readBody = (request: IncomingMessage): Promise<Buffer | undefined> =>
     request.on('error', fail);
   });
 
+/** What else the local server does besides serving requests. */
+export interface LocalServerOptions {
+  /**
+   * Every how many seconds the app-quotas function gets the scheduled event EventBridge sends it
+   * in AWS (the sweep of quota deletes). @default QUOTA_SWEEP_PERIOD_SECONDS
+   */
+  readonly quotaSweepIntervalSeconds?: number;
+}
+
+/**
+ * Sends the app-quotas function its scheduled event every `seconds`, as EventBridge does in AWS,
+ * one run at a time (a tick that finds the last run still going is skipped). Stops with `server`.
+ */
+const scheduleQuotaSweep = async (server: Server, seconds: number): Promise<void> => {
+  const appQuotas = await loadAppQuotasFunction();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    appQuotas(scheduledEvent(), lambdaContext('app-quotas'))
+      .catch((error: unknown) => console.error(`quota delete sweep failed: ${(error as Error).message}`))
+      .finally(() => {
+        running = false;
+      });
+  }, seconds * 1000);
+  // The server keeps the process alive; the sweep alone must not.
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
+};
+
 /**
  * Serves the API over HTTP the way API Gateway does: each request becomes the HTTP API event the
  * deployed API would send, and goes to the handler of the function the route table names (the
- * OpenAPI document included, a route like any other).
+ * OpenAPI document included, a route like any other). Like the deployment, it also runs the
+ * scheduled sweep of quota deletes.
  */
-export const startLocalServer = async (port: number, host = '127.0.0.1'): Promise<Server> => {
+export const startLocalServer = async (
+  port: number,
+  host = '127.0.0.1',
+  options: LocalServerOptions = {},
+): Promise<Server> => {
   const handlers = Object.fromEntries(
     await Promise.all(FUNCTION_NAMES.map(async (fn) => [fn, await loadFunction(fn)] as const)),
   ) as Record<FunctionName, FunctionHandler>;
@@ -57,5 +94,6 @@ export const startLocalServer = async (port: number, host = '127.0.0.1'): Promis
     server.once('error', fail);
     server.listen(port, host, () => done());
   });
+  await scheduleQuotaSweep(server, options.quotaSweepIntervalSeconds ?? QUOTA_SWEEP_PERIOD_SECONDS);
   return server;
 };

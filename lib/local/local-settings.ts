@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
 import { SetupError } from './setup-error.ts';
 
 /** The settings of a local run (`npm start`, `npm run invoke`), checked before anything starts. */
@@ -8,6 +9,8 @@ export interface LocalSettings {
   readonly dynamodbEndpoint: string | undefined;
   readonly dataDir: string;
   readonly tableName: string;
+  /** Every how many seconds `npm start` sweeps the quota deletes under way, as the schedule does in AWS. */
+  readonly quotaSweepIntervalSeconds: number;
 }
 
 const portOf = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
@@ -51,11 +54,22 @@ const tableNameOf = (raw: string | undefined): string => {
   return tableName;
 };
 
-/** Reads and checks `PORT`, `DYNAMODB_LOCAL_PORT`, `DYNAMODB_ENDPOINT`, `DATA_DIR` and `TABLE_NAME`. */
+const sweepIntervalOf = (raw: string | undefined): number => {
+  if (raw === undefined || raw === '') return QUOTA_SWEEP_PERIOD_SECONDS;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > 86_400)
+    throw new SetupError(
+      `QUOTA_SWEEP_INTERVAL_SECONDS=${raw} is not a number of seconds: set it to an integer from 1 to 86400, or unset it`,
+    );
+  return seconds;
+};
+
+/** Reads and checks `PORT`, `DYNAMODB_LOCAL_PORT`, `DYNAMODB_ENDPOINT`, `DATA_DIR`, `TABLE_NAME` and `QUOTA_SWEEP_INTERVAL_SECONDS`. */
 export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalSettings => ({
   port: portOf(env, 'PORT', 3000),
   dynamodbLocalPort: portOf(env, 'DYNAMODB_LOCAL_PORT', 8000),
   dynamodbEndpoint: endpointOf(env.DYNAMODB_ENDPOINT),
   dataDir: dataDirOf(env.DATA_DIR),
   tableName: tableNameOf(env.TABLE_NAME),
+  quotaSweepIntervalSeconds: sweepIntervalOf(env.QUOTA_SWEEP_INTERVAL_SECONDS),
 });

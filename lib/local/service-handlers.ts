@@ -1,6 +1,7 @@
 import type { FunctionDeps } from '../deps.ts';
 import { appQuotaHandlers } from '../handlers/app-quota-handlers.ts';
 import { consumptionHandlers } from '../handlers/consumption-handlers.ts';
+import { withQuotaSweep } from '../handlers/quota-sweep-handler.ts';
 import { registryHandlers } from '../handlers/registry-handlers.ts';
 import { createFunctionHandler } from '../http/function-handler.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
@@ -13,7 +14,7 @@ import type { FunctionHandler } from './functions.ts';
  */
 export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: FunctionDeps) => FunctionHandler>> = {
   registry: (deps) => createFunctionHandler('registry', registryHandlers, deps),
-  'app-quotas': (deps) => createFunctionHandler('app-quotas', appQuotaHandlers, deps),
+  'app-quotas': (deps) => withQuotaSweep(createFunctionHandler('app-quotas', appQuotaHandlers, deps), deps),
   'quota-consumptions': (deps) => createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
 };
 

@@ -435,6 +435,38 @@ export const unbindApp = (db: Db, binding: AppBinding, quotaId: string): Promise
   ]);
 
 /**
+ * Unbinds apps from a quota whose delete has begun, a run at a time with its count: what a bind
+ * of an app its delete has not reached yet does first. Each run is conditioned on the quota being
+ * marked deleting and each app still being bound to it (by the bind read), so a live quota never
+ * loses an app this way. False when a run was overtaken: the caller reads again.
+ */
+export const releaseFromDeletedQuota = async (
+  db: Db,
+  quotaId: string,
+  bindings: readonly AppBinding[],
+): Promise<boolean> => {
+  for (const run of appRuns(bindings, 1 + Math.max(1, ...bindings.map((binding) => binding.subcounters)))) {
+    const [first] = run;
+    if (!first) continue;
+    const { app } = first;
+    const done = await transact(db, [
+      {
+        Update: {
+          TableName: db.tableName,
+          Key: quotaKey(app.projectId, app.instanceId, quotaId),
+          UpdateExpression: 'ADD bound_app_num :delta',
+          ConditionExpression: 'deleting = :yes',
+          ExpressionAttributeValues: { ':delta': -run.length, ':yes': true },
+        },
+      },
+      ...run.flatMap((binding) => unbindActions(db, binding, quotaId, binding.bindId)),
+    ]);
+    if (!done) return false;
+  }
+  return true;
+};
+
+/**
  * Unbinds the next run of apps of a quota being deleted, with its count, in one transaction (each
  * app 1 + `subcounters` actions). Reads the run itself; returns how many it unbound (0: none
  * left), or -1 when overtaken.

@@ -34,10 +34,12 @@ export const WORST_CASE_MS =
 
 /**
  * DynamoDB Local on a busy laptop or CI machine is slow, not sick: it gets more time to accept a
- * connection and to answer. Its JVM shares the machine's cores with the tests; on two loaded cores
- * the deployment's 1 s to connect turned into 503s that no deployment would see.
+ * connection and far more to answer. Its JVM shares the machine's cores with the tests, and it
+ * runs transactions one at a time: on two loaded cores (three test suites at once, load average
+ * 10) 1 s and then 10 s to connect turned into 503s, and 100 creates sent at once queued past 10 s,
+ * that no deployment would see.
  */
-export const LOCAL_REQUEST_TIMEOUT_MS = 10_000;
+export const LOCAL_TIMEOUTS = { connectionTimeoutMs: 30_000, requestTimeoutMs: 60_000 } as const;
 
 /**
  * The document client. In AWS it uses the function's role; against DynamoDB Local, which accepts
@@ -49,7 +51,7 @@ export const createDocumentClient = ({
   retryStrategy,
   timeouts,
 }: ClientOptions): DynamoDBDocumentClient => {
-  const local = endpoint ? LOCAL_REQUEST_TIMEOUT_MS : undefined;
+  const chosen = timeouts ?? (endpoint ? LOCAL_TIMEOUTS : SDK_SETTINGS);
   const client = new DynamoDBClient({
     region,
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
@@ -57,8 +59,8 @@ export const createDocumentClient = ({
     retryMode: 'standard',
     ...(retryStrategy ? { retryStrategy } : {}),
     requestHandler: {
-      connectionTimeout: timeouts?.connectionTimeoutMs ?? local ?? SDK_SETTINGS.connectionTimeoutMs,
-      requestTimeout: timeouts?.requestTimeoutMs ?? local ?? SDK_SETTINGS.requestTimeoutMs,
+      connectionTimeout: chosen.connectionTimeoutMs,
+      requestTimeout: chosen.requestTimeoutMs,
       throwOnRequestTimeout: true,
     },
   });

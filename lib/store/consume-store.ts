@@ -2,6 +2,7 @@ import * as consumption from './consumption-store.ts';
 import type { Db } from './db.ts';
 import { getInstance } from './instance-store.ts';
 import { migrateAppById } from './migration-store.ts';
+import { getQuotaState } from './quota-store.ts';
 
 /**
  * The part of the store that consume calls, and nothing else: the data plane and the packaged
@@ -15,6 +16,8 @@ export const createConsumeStore = (db: Db) => ({
   getCounter: (...args: Tail<typeof consumption.getCounter>) => consumption.getCounter(db, ...args),
   migrateAppById: (projectId: string, instanceId: string, appId: string) =>
     migrateAppById(db, projectId, instanceId, appId),
+  getQuotaState: (projectId: string, instanceId: string, quotaId: string) =>
+    getQuotaState(db, projectId, instanceId, quotaId),
 });
 
 /** What consume needs of the store; the whole store ({@link createConsumeStore}'s superset) has it too. */

@@ -12,6 +12,8 @@
  * - access key:       `ACCESSKEY#<ak>` / `ACCESSKEY`, and its entry `PROJECT#<project>` / `ACCESSKEY#<ak>`
  * - split bind:       `PROJECT#<project>#INSTANCE#<instance_id>` / `BINDOP#<bind_id>` (while it runs)
  * - counter:          `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>#<n>` / `COUNTER`
+ * - quota delete:     `SWEEP#QUOTA-DELETES` / `<project>#<instance_id>#<app_quota_id>` (from a quota's
+ *                     mark as deleting to its removal)
  * - client token:     `PROJECT#<project>#CLIENTTOKEN#<token>` / `CLIENTTOKEN` (a create's answer, 24 h)
  *
  * A counter is the one item consume writes: sub-counter n of a credential, in a partition of its
@@ -86,6 +88,24 @@ export const counterKey = (projectId: string, instanceId: string, key: string, i
 export const bindOperationKey = (projectId: string, instanceId: string, bindId: string): Key => ({
   pk: instancePk(projectId, instanceId),
   sk: `BINDOP#${bindId}`,
+});
+
+/**
+ * The one partition of the quota deletes under way: a marker per quota marked deleting and not yet
+ * removed, so the sweep finds them with a Query, not a Scan. Deletes are rare and each writes it
+ * twice (mark, removal), so one partition's write rate is no concern; its markers are tiny and
+ * short-lived, far from the 10 GB a partition of a table with local indexes may hold.
+ */
+export const QUOTA_DELETES_PARTITION = 'SWEEP#QUOTA-DELETES';
+
+/** The sort-key prefix of the markers of one instance's quota deletes. */
+export const quotaDeletesOfInstancePrefix = (projectId: string, instanceId: string): string =>
+  `${projectId}#${instanceId}#`;
+
+/** The marker of a quota's delete, while it runs. */
+export const quotaDeleteMarkerKey = (projectId: string, instanceId: string, quotaId: string): Key => ({
+  pk: QUOTA_DELETES_PARTITION,
+  sk: `${quotaDeletesOfInstancePrefix(projectId, instanceId)}${quotaId}`,
 });
 
 /** Sort-key prefixes of the listing index (`lsi1`). */

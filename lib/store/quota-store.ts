@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { quotaNameExists } from '../domain/errors.ts';
 import type { ListQuery, Page } from '../domain/page.ts';
 import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
@@ -20,7 +20,17 @@ import {
   transact,
 } from './db.ts';
 import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
-import { boundToQuotaPrefix, instancePartition, LIST_PREFIX, quotaKey, quotaListKey, quotaNameKey } from './keys.ts';
+import {
+  boundToQuotaPrefix,
+  instancePartition,
+  LIST_PREFIX,
+  QUOTA_DELETES_PARTITION,
+  quotaDeleteMarkerKey,
+  quotaDeletesOfInstancePrefix,
+  quotaKey,
+  quotaListKey,
+  quotaNameKey,
+} from './keys.ts';
 import { moveNameClaimActions } from './name-claims.ts';
 
 /** The stored form of a quota. */
@@ -364,16 +374,47 @@ const catchUpBoundApps = async (db: Db, quota: Quota, version: number, freshWind
   }
 };
 
+/** The marker of a quota delete under way (see `QUOTA_DELETES_PARTITION`). */
+interface QuotaDeleteMarkerItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly type: 'quota-delete';
+  readonly project_id: string;
+  readonly instance_id: string;
+  readonly quota_id: string;
+  /** When the quota was marked deleting (ISO 8601). */
+  readonly mark_time: string;
+}
+
+/** A quota delete under way, as its marker names it. */
+export interface QuotaDeleteMarker {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly quotaId: string;
+  readonly markTime: Date;
+}
+
 /**
- * First step of deleting a quota: mark it deleting (from now on it does not exist for any reader
- * and no bind can commit to it) and free its name, in one transaction.
+ * First step of deleting a quota, in one transaction: mark it deleting (from now on it does not
+ * exist for any reader and no bind can commit to it), free its name, and put the marker by which
+ * the sweep finds the delete if nobody finishes it. Only one mark can succeed (the quota's
+ * condition), so there is never a second marker to put.
  */
-export const markQuotaDeleting = async (db: Db, quota: Quota): Promise<boolean> =>
-  transact(db, [
+export const markQuotaDeleting = async (db: Db, quota: Quota, markTime: Date): Promise<boolean> => {
+  const { projectId, instanceId, quotaId } = quota;
+  const marker: QuotaDeleteMarkerItem = {
+    ...quotaDeleteMarkerKey(projectId, instanceId, quotaId),
+    type: 'quota-delete',
+    project_id: projectId,
+    instance_id: instanceId,
+    quota_id: quotaId,
+    mark_time: markTime.toISOString(),
+  };
+  return transact(db, [
     {
       Update: {
         TableName: db.tableName,
-        Key: quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
+        Key: quotaKey(projectId, instanceId, quotaId),
         UpdateExpression: 'SET deleting = :yes',
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleting)',
         ExpressionAttributeValues: { ':yes': true },
@@ -382,14 +423,19 @@ export const markQuotaDeleting = async (db: Db, quota: Quota): Promise<boolean> 
     {
       Delete: {
         TableName: db.tableName,
-        Key: quotaNameKey(quota.projectId, quota.instanceId, quota.name),
+        Key: quotaNameKey(projectId, instanceId, quota.name),
         ConditionExpression: 'quota_id = :quota',
-        ExpressionAttributeValues: { ':quota': quota.quotaId },
+        ExpressionAttributeValues: { ':quota': quotaId },
       },
     },
+    { Put: { TableName: db.tableName, Item: marker } },
   ]);
+};
 
-/** Last step of deleting a quota: once no app is bound to it, delete it and uncount it from its instance. */
+/**
+ * Last step of deleting a quota: once no app is bound to it, delete it, uncount it from its
+ * instance and delete its marker, in one transaction.
+ */
 export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean> =>
   transact(db, [
     {
@@ -401,4 +447,91 @@ export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean>
       },
     },
     uncountOnInstanceAction(db, quota.projectId, quota.instanceId, 'quota_num'),
+    {
+      Delete: { TableName: db.tableName, Key: quotaDeleteMarkerKey(quota.projectId, quota.instanceId, quota.quotaId) },
+    },
   ]);
+
+/** A page of quota deletes under way: where to go on from, when there is more. */
+export interface QuotaDeletesPage {
+  readonly markers: readonly QuotaDeleteMarker[];
+  readonly next: Record<string, unknown> | undefined;
+}
+
+/**
+ * Up to `limit` markers of quota deletes under way, from `start` on: every instance's, or one
+ * instance's (a key condition on its prefix). One Query of the markers' partition, never a Scan.
+ */
+export const listQuotaDeletes = async (
+  db: Db,
+  limit: number,
+  options: {
+    readonly instance?: { readonly projectId: string; readonly instanceId: string };
+    readonly start?: Record<string, unknown>;
+  } = {},
+): Promise<QuotaDeletesPage> => {
+  const { instance, start } = options;
+  const output = await db.client.send(
+    new QueryCommand({
+      TableName: db.tableName,
+      KeyConditionExpression: instance ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': QUOTA_DELETES_PARTITION,
+        ...(instance ? { ':prefix': quotaDeletesOfInstancePrefix(instance.projectId, instance.instanceId) } : {}),
+      },
+      ConsistentRead: true,
+      Limit: limit,
+      ExclusiveStartKey: start,
+    }),
+  );
+  const markers = ((output.Items ?? []) as QuotaDeleteMarkerItem[]).map((item) => ({
+    projectId: item.project_id,
+    instanceId: item.instance_id,
+    quotaId: item.quota_id,
+    markTime: new Date(item.mark_time),
+  }));
+  return { markers, next: output.LastEvaluatedKey };
+};
+
+/**
+ * Deletes the marker of a delete whose quota is gone, conditioned on the quota being gone, so the
+ * marker of a delete still under way is never lost. False when the quota is still there.
+ */
+export const removeStaleQuotaDeleteMarker = async (db: Db, marker: QuotaDeleteMarker): Promise<boolean> =>
+  transact(db, [
+    {
+      ConditionCheck: {
+        TableName: db.tableName,
+        Key: quotaKey(marker.projectId, marker.instanceId, marker.quotaId),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Delete: {
+        TableName: db.tableName,
+        Key: quotaDeleteMarkerKey(marker.projectId, marker.instanceId, marker.quotaId),
+      },
+    },
+  ]);
+
+/**
+ * Whether a quota is marked deleting, missing or live, from one small strongly consistent read:
+ * what a refused consume asks of the quota that refused it.
+ */
+export const getQuotaState = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+): Promise<'live' | 'deleting' | 'missing'> => {
+  const { Item } = await db.client.send(
+    new GetCommand({
+      TableName: db.tableName,
+      Key: quotaKey(projectId, instanceId, quotaId),
+      ConsistentRead: true,
+      ProjectionExpression: 'quota_id, deleting',
+    }),
+  );
+  if (!Item) return 'missing';
+  return Item.deleting === true ? 'deleting' : 'live';
+};

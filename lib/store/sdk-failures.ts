@@ -4,8 +4,7 @@ type SdkError = Parameters<typeof isTransientError>[0];
 
 /**
  * Whether an error is DynamoDB throttling, by the SDK's own classification, or an answer made of
- * it (a create's "outcome unknown" carries the throttling as its `cause`), so the metrics still
- * count the throttling behind it.
+ * one (its `cause`: a create's "outcome unknown").
  */
 export const isThrottlingFailure = (error: unknown): boolean =>
   error instanceof Error && (isThrottlingError(error as SdkError) || isThrottlingFailure(error.cause));

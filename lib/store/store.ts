@@ -44,6 +44,12 @@ export const createStore = (db: Db) => ({
   updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
   markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),
   removeDeletedQuota: (...args: Tail<typeof quotas.removeDeletedQuota>) => quotas.removeDeletedQuota(db, ...args),
+  listQuotaDeletes: (...args: Tail<typeof quotas.listQuotaDeletes>) => quotas.listQuotaDeletes(db, ...args),
+  removeStaleQuotaDeleteMarker: (...args: Tail<typeof quotas.removeStaleQuotaDeleteMarker>) =>
+    quotas.removeStaleQuotaDeleteMarker(db, ...args),
+  getQuotaState: (...args: Tail<typeof quotas.getQuotaState>) => quotas.getQuotaState(db, ...args),
+  releaseFromDeletedQuota: (...args: Tail<typeof bindings.releaseFromDeletedQuota>) =>
+    bindings.releaseFromDeletedQuota(db, ...args),
   createAccessKey: (...args: Tail<typeof accessKeys.createAccessKey>) => accessKeys.createAccessKey(db, ...args),
   getAccessKey: (...args: Tail<typeof accessKeys.getAccessKey>) => accessKeys.getAccessKey(db, ...args),
   listAccessKeys: (...args: Tail<typeof accessKeys.listAccessKeys>) => accessKeys.listAccessKeys(db, ...args),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
+import type { QuotaStateCache } from '../domain/quota-state-cache.ts';
 import type { SubcounterCache } from '../domain/subcounter-cache.ts';
 import type { Clock } from '../domain/time.ts';
 import { type Window, windowAt } from '../domain/window.ts';
@@ -12,6 +13,8 @@ export interface ConsumeDeps {
   readonly clock: Clock;
   /** Sub-counters per credential, per container: where a warm consume aims its one request. */
   readonly subcounters: SubcounterCache;
+  /** Per container: the quotas refused consumes found marked deleting, or live a moment ago. */
+  readonly quotaStates: QuotaStateCache;
 }
 
 /** What a consume asks. */
@@ -81,6 +84,12 @@ const openWindowOf = (item: CounterItem): Window => ({
  * app of the layout before counters, moved on this first touch). Exact under any concurrency:
  * DynamoDB's condition on each counter decides every admission, and the sub-counters' shares add
  * up to the limit.
+ *
+ * A refusal by a quota whose delete has begun is not one: such a quota is gone for every reader,
+ * and only its delete's unbinding (which the sweep finishes) has not reached the credential yet.
+ * So a refusal costs one small read of the quota (cached per container: for good once it is seen
+ * deleting, a second when live), and a quota seen deleting lets the call through as unbound. The
+ * admitted path is untouched: still one request.
  */
 export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const { store, clock, subcounters } = deps;
@@ -93,6 +102,8 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
   let lastShort: { item: CounterItem; window: Window } | undefined;
   let throttled: unknown;
   let moved = false;
+  // A quota seen marked deleting during this call, whose refusals no longer count.
+  let deleted: string | undefined;
   const learn = (item: CounterItem) => {
     const actual = item.subcounters ?? 1;
     if (actual === count) return;
@@ -105,11 +116,23 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
     passed.add(index);
     while (passed.size < count && passed.has(index)) index = (index + 1) % count;
   };
-  for (let attempt = 1; attempt <= ATTEMPTS + 2 * count; attempt += 1) {
+  for (let attempt = 1; attempt <= ATTEMPTS + 3 * count; attempt += 1) {
     if (passed.size >= count) {
       // Every sub-counter asked: refused when one at least was short, else the throttling is the answer.
       if (!lastShort) throw throttled;
       const { item, window } = lastShort;
+      const quotaId = item.quota_id as string;
+      // Refused after its quota was seen marked deleting: the quota no longer applies (see below).
+      if (quotaId === deleted)
+        return { admitted: true, appId: item.app_id, quota: undefined, now: clock.now().getTime() };
+      if ((await quotaStateOf(deps, input, quotaId)) === 'deleting') {
+        // Ask once more: a counter that still names the quota after it was seen deleting is one
+        // its delete has not unbound yet (removal waits for that), so its refusal is the ghost's.
+        deleted = quotaId;
+        passed = new Set();
+        lastShort = undefined;
+        continue;
+      }
       return { admitted: false, appId: item.app_id, quota: stateOf(item, window), now: clock.now().getTime() };
     }
     const now = clock.now().getTime();
@@ -168,6 +191,20 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
     }
   }
   throw new Error(`consume for an app of instance ${instanceId} overtaken ${ATTEMPTS} times`);
+};
+
+/** Whether the quota that refused a call is marked deleting, from the container's cache or one read. */
+const quotaStateOf = async (
+  { store, clock, quotaStates }: ConsumeDeps,
+  { projectId, instanceId }: ConsumeInput,
+  quotaId: string,
+): Promise<'live' | 'deleting' | 'missing'> => {
+  const nowMs = clock.now().getTime();
+  const known = quotaStates.get(projectId, instanceId, quotaId, nowMs);
+  if (known) return known;
+  const state = await store.getQuotaState(projectId, instanceId, quotaId);
+  if (state !== 'missing') quotaStates.set(projectId, instanceId, quotaId, state, nowMs);
+  return state;
 };
 
 /**

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { creationUnknown } from '../domain/errors.ts';
+import { ApiError, creationUnknown } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Quota, QuotaConfig } from '../domain/quota.ts';
+import { finishQuotaDeletes } from './finish-quota-deletes.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating a quota takes. */
@@ -14,12 +15,16 @@ export interface CreateQuotaInput extends QuotaConfig {
   readonly subcounters?: number | undefined;
 }
 
+const isLimitRefusal = (error: unknown): error is ApiError => error instanceof ApiError && error.code === 'APIG.3100';
+
 /**
  * Create quota. Primary course: give it a fresh id, no bound apps and the current time; the store
  * enforces the instance's existence, the quotas-per-instance limit and the name's uniqueness in
- * one transaction.
+ * one transaction. Refused by the limit (403 `APIG.3100`), it first finishes the instance's quota
+ * deletes under way, whose quotas no list shows but which count until removed, and tries once more.
  */
-export const createQuota = async ({ store, clock, limits }: Deps, input: CreateQuotaInput): Promise<Quota> => {
+export const createQuota = async (deps: Deps, input: CreateQuotaInput): Promise<Quota> => {
+  const { store, clock, limits } = deps;
   const quota: Quota = {
     ...input,
     quotaId: newId(),
@@ -27,10 +32,23 @@ export const createQuota = async ({ store, clock, limits }: Deps, input: CreateQ
     boundAppNum: 0,
     subcounters: input.subcounters ?? 1,
   };
-  await unknownIfTimedOut(creationUnknown('app quota', quota.name), () =>
-    retryOvertaken(`create of quota ${quota.name}`, async () =>
-      (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
-    ),
-  );
+  // A create whose write may have landed unseen says its outcome is unknown (CQ.5032).
+  const create = () =>
+    unknownIfTimedOut(creationUnknown('app quota', quota.name), () =>
+      retryOvertaken(`create of quota ${quota.name}`, async () =>
+        (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
+      ),
+    );
+  try {
+    await create();
+  } catch (error) {
+    if (!isLimitRefusal(error)) throw error;
+    // A failed finish is logged by the sweep; the client still gets the limit's answer.
+    const swept = await finishQuotaDeletes(deps, {
+      instance: { projectId: input.projectId, instanceId: input.instanceId },
+    }).catch(() => undefined);
+    if (!swept || swept.finished === 0) throw error;
+    await create();
+  }
   return quota;
 };

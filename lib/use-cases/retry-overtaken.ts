@@ -29,8 +29,9 @@ export const unknownIfTimedOut = async <T>(unknown: Error, write: () => Promise<
   try {
     return await write();
   } catch (error) {
-    // The SDK's failure stays its cause: the metrics tell throttling from timeouts by it.
-    if (isTransientFailure(error)) throw Object.assign(unknown, { cause: error });
-    throw error;
+    if (!isTransientFailure(error)) throw error;
+    // The SDK's error stays with the answer, for the log line and the throttling metric.
+    unknown.cause = error;
+    throw unknown;
   }
 };

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
 import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { quotaGuard } from '#lib/guard/quota-guard.ts';
 import type { ConsumeDeps } from '#lib/use-cases/consume.ts';
@@ -45,7 +46,12 @@ type Event = { headers: Record<string, string> };
 /** `count` guards with leases of k, each over the bench's table with caches of its own. */
 const guardsOver = (env: BenchEnv, count: number, k: number) =>
   Array.from({ length: count }, () => {
-    const deps: ConsumeDeps = { store: env.deps.store, clock: env.deps.clock, subcounters: new SubcounterCache() };
+    const deps: ConsumeDeps = {
+      store: env.deps.store,
+      clock: env.deps.clock,
+      subcounters: new SubcounterCache(),
+      quotaStates: new QuotaStateCache(),
+    };
     return middy<Event, { statusCode: number }>()
       .use(
         quotaGuard({

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#lib/guard/cdk.ts';
 import { type AppOptions, buildApp, readAppContext, stackNames } from '#lib/infra/app.ts';
 import { QuotaFunction } from '#lib/infra/quota-function.ts';
-import { ALARM_PERIOD, ALARM_THRESHOLDS } from '#lib/infra/stateless-stack.ts';
+import { ALARM_PERIOD, ALARM_THRESHOLDS, QUOTA_SWEEP_FUNCTION } from '#lib/infra/stateless-stack.ts';
 import { FUNCTION_TABLE_ACTIONS } from '#lib/infra/table-access.ts';
 import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, ROUTES, routeKey, routesOf } from '#lib/routes.ts';
 import { createTableInput, TABLE_DEFINITION } from '#lib/store/table-definition.ts';
@@ -770,7 +770,9 @@ describe('HTTP API', () => {
     const permissions = resources(stateless, 'AWS::Lambda::Permission');
     for (const [name, deployed] of functionsOf(stateless)) {
       const mine = permissions.filter(
-        ([, permission]) => target(permission.Properties.FunctionName) === deployed.logicalId,
+        ([, permission]) =>
+          target(permission.Properties.FunctionName) === deployed.logicalId &&
+          permission.Properties.Principal === 'apigateway.amazonaws.com',
       );
       for (const [, permission] of mine) {
         expect(permission.Properties).toMatchObject({
@@ -803,6 +805,45 @@ describe('HTTP API', () => {
     const output = stateless.findOutputs('ApiUrl').ApiUrl as { Value: unknown } | undefined;
     // ApiEndpoint is `https://{api-id}.execute-api.{region}.amazonaws.com`, no path; the stage URL ends in `/`.
     expect(output?.Value).toEqual({ 'Fn::GetAtt': [api, 'ApiEndpoint'] });
+  });
+});
+
+describe('the sweep of quota deletes', () => {
+  it('is one EventBridge schedule, every minute, sending the app-quotas function its event, not retried', () => {
+    for (const synthesized of [dev(), prod(), jwks()]) {
+      const { stateless } = synthesized;
+      expect(QUOTA_SWEEP_FUNCTION).toBe('app-quotas');
+      const rules = resources(stateless, 'AWS::Events::Rule');
+      expect(rules).toHaveLength(1);
+      const [, rule] = rules[0] as [string, Resource];
+      expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+      const targets = rule.Properties.Targets as Json[];
+      expect(targets).toHaveLength(1);
+      expect(target(targets[0]?.Arn)).toBe(fn(stateless, 'app-quotas').logicalId);
+      expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+      // No function was added for it: still exactly the three of SPEC §8.
+      expect(resources(stateless, 'AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
+    }
+  });
+
+  it('may invoke app-quotas only, from its own rule: the one permission not for API Gateway', () => {
+    const { stateless } = dev();
+    const [ruleId] = resources(stateless, 'AWS::Events::Rule')[0] as [string, Resource];
+    const others = resources(stateless, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => permission.Properties.Principal !== 'apigateway.amazonaws.com',
+    );
+    expect(others).toHaveLength(1);
+    const [, permission] = others[0] as [string, Resource];
+    expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+    expect(target(permission.Properties.FunctionName)).toBe(fn(stateless, 'app-quotas').logicalId);
+    expect(target(permission.Properties.SourceArn)).toBe(ruleId);
+  });
+
+  it("grants app-quotas Query on the table itself (the markers' partition), and no other function", () => {
+    expect(FUNCTION_TABLE_ACTIONS['app-quotas'].onTable).toContain('dynamodb:Query');
+    for (const name of FUNCTION_NAMES.filter((name) => name !== 'app-quotas')) {
+      expect(FUNCTION_TABLE_ACTIONS[name].onTable, name).not.toContain('dynamodb:Query');
+    }
   });
 });
 

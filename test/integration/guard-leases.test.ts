@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
 import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { checkLeaseUnits, LeaseBook } from '#lib/guard/leases.ts';
 import type { ConsumeDeps } from '#lib/use-cases/consume.ts';
@@ -19,7 +20,11 @@ const setUp = async (quota: Record<string, unknown>) => {
   const input = (cost = 1) => ({ projectId: project, instanceId, appKey: app.app_key as string, cost });
   const used = async (): Promise<number> => (await call('GET', `/apps/${app.id}/quota-usage`)).body.used;
   /** A container's own caches over the shared table. */
-  const container = (): ConsumeDeps => ({ ...api.deps, subcounters: new SubcounterCache() });
+  const container = (): ConsumeDeps => ({
+    ...api.deps,
+    subcounters: new SubcounterCache(),
+    quotaStates: new QuotaStateCache(),
+  });
   return { api, clock, requests, call, quotaId, input, used, container };
 };
 

@@ -55,6 +55,12 @@ interface Item {
 }
 
 /** Every item of one instance's partition, by type (a test's view; a Scan is fine here). */
+/** `PROJECT#<p>#INSTANCE#<i>` to the prefix of that instance's quota-delete markers, `<p>#<i>#`. */
+const instanceMarkerPrefix = (partition: string) => {
+  const [, project, , instance] = partition.split('#');
+  return `${project}#${instance}#`;
+};
+
 const itemsOf = async (partition: string) => {
   const items: Item[] = [];
   let start: Record<string, unknown> | undefined;
@@ -67,6 +73,7 @@ const itemsOf = async (partition: string) => {
         (item) =>
           item.pk === partition ||
           item.pk === partition.split('#INSTANCE#')[0] ||
+          (item.type === 'quota-delete' && String(item.sk).startsWith(instanceMarkerPrefix(partition))) ||
           String(item.pk).startsWith(`${partition}#APPKEY#`),
       ),
     );
@@ -78,6 +85,7 @@ const itemsOf = async (partition: string) => {
     quotas: byType('quota'),
     counters: byType('counter'),
     records: byType('bind-operation'),
+    deleteMarkers: byType('quota-delete'),
     claims: items.filter((item) => item.pk === partition),
     instance: items.find((i) => i.type === 'instance' && i.pk !== partition),
   };
@@ -175,12 +183,15 @@ describe('invariants under random interleavings', () => {
           quotas: quotaItems,
           counters,
           records,
+          deleteMarkers,
           claims,
           instance: instanceItem,
         } = await itemsOf(partition);
         // Every app's counters say what its item says: the same binding, as many as it has; no
         // counter outlives its app, and no split bind is left half done.
         expect(records).toEqual([]);
+        // Every delete finished: no quota delete is left under way.
+        expect(deleteMarkers).toEqual([]);
         expect(counters).toHaveLength(appItems.reduce((sum, a) => sum + Number(a.subcounters), 0));
         for (const item of appItems) {
           const mine = counters.filter((c) => c.app_id === item.app_id);

@@ -143,6 +143,17 @@ describe('npm start: a wrong setting is one line naming it and the fix', () => {
     );
   });
 
+  it('a QUOTA_SWEEP_INTERVAL_SECONDS that is not a whole number of seconds from 1 to 86400', async () => {
+    for (const value of ['0', '1.5', 'often']) {
+      expectOneLine(
+        await run('start', [], { ...(await fresh()), QUOTA_SWEEP_INTERVAL_SECONDS: value }),
+        'npm start',
+        `QUOTA_SWEEP_INTERVAL_SECONDS=${value}`,
+        'integer from 1 to 86400',
+      );
+    }
+  });
+
   it('an unknown option', async () => {
     expectOneLine(await run('start', ['--in-memroy'], await fresh()), 'npm start', '--in-memroy', 'usage: npm start');
   });

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '#lib/local/free-port.ts';
 import { ensurePortFree } from '#lib/local/listen.ts';
+import { createDocumentClient } from '#lib/store/client.ts';
+import { createStore } from '#lib/store/store.ts';
 import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 import { commandOf, descendantsOf, isAlive, LOOPBACK_ADDRESSES, listeningAddresses } from '../support/processes.ts';
 import { sdkSign } from '../support/sdk-signer.ts';
@@ -143,6 +146,49 @@ describe('npm start', () => {
       expect(await shown.json()).toMatchObject({ total: 1, apps: [{ name: 'app-demo' }] });
     } finally {
       expect(await stop(second)).toBe(0);
+    }
+  });
+
+  it('sweeps quota deletes left after their first step every QUOTA_SWEEP_INTERVAL_SECONDS, as the schedule does in AWS', async () => {
+    const endpoint = inject('dynamodbEndpoint');
+    const tableName = `sweep-${randomUUID()}`;
+    const started = await start({
+      PORT: String(await freePort()),
+      DYNAMODB_ENDPOINT: endpoint,
+      TABLE_NAME: tableName,
+      QUOTA_SWEEP_INTERVAL_SECONDS: '1',
+    });
+    const client = createDocumentClient({ region: 'us-east-1', endpoint });
+    try {
+      const headers = { 'x-auth-token': started.token, 'content-type': 'application/json' };
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${started.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        expect(response.status, path).toBe(201);
+        return (await response.json()) as Record<string, unknown>;
+      };
+      const instances = '/v2/demo/apigw/instances';
+      const instanceId = String((await post(instances, { instance_name: 'swept' })).instance_id);
+      const base = `${instances}/${instanceId}`;
+      const appId = String((await post(`${base}/apps`, { name: 'left_bound' })).id);
+      const quota = { name: 'abandoned', call_limits: 5, time_unit: 'HOUR', time_interval: 1 };
+      const quotaId = String((await post(`${base}/app-quotas`, quota)).app_quota_id);
+      await post(`${base}/app-quotas/${quotaId}/binding-apps`, { app_ids: [appId] });
+      // The first step of a DELETE whose process then died: nobody sends the DELETE again.
+      const store = createStore({ client, tableName });
+      const stored = await store.getQuota('demo', instanceId, quotaId);
+      expect(await store.markQuotaDeleting(stored?.quota as never, new Date())).toBe(true);
+      // Generous: the server's sweep fires every second, but the machine may be loaded.
+      const deadline = Date.now() + 60_000;
+      while ((await store.getQuota('demo', instanceId, quotaId)) !== undefined) {
+        if (Date.now() > deadline)
+          throw new Error(`the sweep did not finish the delete within 60 s:\n${started.output()}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      const boundQuota = await fetch(`${started.base}${base}/apps/${appId}/bound-quota`, { headers });
+      expect(((await boundQuota.json()) as { error_code: string }).error_code).toBe('APIG.3093');
+    } finally {
+      client.destroy();
+      await stop(started);
     }
   });
 

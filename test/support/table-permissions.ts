@@ -1,12 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { depsOver } from '#lib/deps.ts';
+import type { AppQuotasHandler } from '#lib/handlers/quota-sweep-handler.ts';
 import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
 import type { TableAccess } from '#lib/infra/table-access.ts';
 import { lambdaContext } from '#lib/local/api-gateway-event.ts';
+import { scheduledEvent } from '#lib/local/scheduled-event.ts';
 import { FUNCTION_BUILDERS } from '#lib/local/service-handlers.ts';
 import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { createStore } from '#lib/store/store.ts';
+import type { QuotaSweepReport } from '#lib/use-cases/finish-quota-deletes.ts';
 import { createTestTable, type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
 import { testDepsConfig } from './tokens.ts';
 
@@ -89,6 +92,8 @@ export interface RecordedService {
   readonly recorders: Readonly<Record<FunctionName, PermissionRecorder>>;
   /** The operations each function has answered with a 2xx. */
   readonly succeeded: Readonly<Record<FunctionName, ReadonlySet<string>>>;
+  /** Sends the app-quotas function its schedule's event, as EventBridge does: one sweep of quota deletes. */
+  sweep(): Promise<QuotaSweepReport>;
 }
 
 type Invoke = (event: ApiEvent) => Promise<ApiResult>;
@@ -103,6 +108,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
   const recorders = {} as Record<FunctionName, PermissionRecorder>;
   const succeeded = {} as Record<FunctionName, Set<string>>;
   const invokers = {} as Record<FunctionName, Invoke>;
+  let sweep: (() => Promise<QuotaSweepReport>) | undefined;
   for (const fn of FUNCTION_NAMES) {
     const client = createDocumentClient({ region: 'us-east-1', endpoint });
     recorders[fn] = recordPermissions(client, tableName);
@@ -110,10 +116,15 @@ export const createRecordedService = async (): Promise<RecordedService> => {
     const deps = depsOver(createStore({ client, tableName }), testDepsConfig());
     const handler = FUNCTION_BUILDERS[fn](deps);
     invokers[fn] = (event) => handler(event, lambdaContext(fn));
+    // The same handler, given the schedule's event instead of a request.
+    if (fn === 'app-quotas') {
+      sweep = () => (handler as unknown as AppQuotasHandler)(scheduledEvent(), lambdaContext(fn));
+    }
   }
   return {
     recorders,
     succeeded,
+    sweep: () => (sweep as () => Promise<QuotaSweepReport>)(),
     async call(method, url, request = {}) {
       const { fn, event } = testEvent(method, url, request);
       const response = testResponse(await invokers[fn](event));

@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Deps } from '#lib/deps.ts';
+import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
 import { createSecretBox } from '#lib/domain/secret-box.ts';
 import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
 import { systemClock } from '#lib/domain/time.ts';
@@ -20,6 +21,7 @@ const deps: Deps = {
   clock: systemClock,
   limits: { appsPerInstance: 2, quotasPerInstance: 2 },
   subcounters: new SubcounterCache(),
+  quotaStates: new QuotaStateCache(),
   secretBox: async () => createSecretBox('unit-test-sealing-key'),
 };
 const input = { projectId: 'demo', instanceId: 'i'.repeat(32), name: 'app-one', remark: '' };

@@ -1,10 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { isScheduledEvent } from '#lib/handlers/quota-sweep-handler.ts';
 import type { ApiEvent } from '#lib/http/api-types.ts';
 import { matchRoute, routeKey } from '#lib/routes.ts';
 
 const ID = 'c900c5612dbe451bb43cbcc49cfaf2f3';
-const files = readdirSync('events').filter((name) => name.endsWith('.json'));
+const all = readdirSync('events').filter((name) => name.endsWith('.json'));
+const read = (name: string): unknown => JSON.parse(readFileSync(`events/${name}`, 'utf8'));
+// The schedule's event (the sweep of quota deletes) is not an API Gateway event: checked apart.
+const scheduled = all.filter((name) => isScheduledEvent(read(name)));
+const files = all.filter((name) => !scheduled.includes(name));
 const load = (name: string): ApiEvent =>
   JSON.parse(readFileSync(`events/${name}`, 'utf8').replace(/\{\{(\w+)\}\}/g, ID)) as ApiEvent;
 
@@ -16,6 +21,10 @@ describe('sample events', () => {
       return match.kind === 'found' ? match.route.operation : undefined;
     });
     expect(operations).toEqual(expect.arrayContaining(['createQuota', 'bindApps', 'listBoundApps']));
+  });
+
+  it('include the schedule event of the sweep, and no other kind of event', () => {
+    expect(scheduled).toEqual(['sweep.json']);
   });
 
   it.each(files)('%s is an HTTP API 2.0 event whose route key is the route its path matches', (name) => {
