@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { steppingClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { inFlight } from '../support/in-flight.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
 let api: TestApi;
@@ -116,7 +117,7 @@ describe('bind apps (seeds 000-002)', () => {
 
   it('binds 100 new apps at once, all or nothing, and counts them all', async () => {
     const { createApp, createQuota, bind, call } = await newInstance(api);
-    const ids = await Promise.all(Array.from({ length: 100 }, (_, n) => createApp(`app${String(n).padStart(3, '0')}`)));
+    const ids = await inFlight(100, 10, (n) => createApp(`app${String(n).padStart(3, '0')}`));
     const quotaId = await createQuota('big_quota');
     const response = await bind(quotaId, ids);
     expect(response.status).toBe(201);

@@ -4,6 +4,7 @@ import { appKey, counterKey } from '#lib/store/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { steppingClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { inFlight } from '../support/in-flight.ts';
 import { countQueriedItems } from '../support/request-counter.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
@@ -191,7 +192,7 @@ describe("update quota: the bound apps' copy of the settings", () => {
 
   it('copies the settings onto more bound apps than one transaction holds', async () => {
     const { createApp, createQuota, bind, call, project, instanceId } = await newInstance(api);
-    const ids = await Promise.all(Array.from({ length: 120 }, (_, n) => createApp(`bulk${n}`)));
+    const ids = await inFlight(120, 10, (n) => createApp(`bulk${n}`));
     const quotaId = await createQuota('bulk');
     await bind(quotaId, ids.slice(0, 100));
     await bind(quotaId, ids.slice(100));
@@ -239,7 +240,7 @@ describe('delete quota', () => {
 
   it('unbinds more apps than one transaction holds', async () => {
     const { createApp, createQuota, bind, call } = await newInstance(api);
-    const ids = await Promise.all(Array.from({ length: 130 }, (_, n) => createApp(`many${n}`)));
+    const ids = await inFlight(130, 10, (n) => createApp(`many${n}`));
     const quotaId = await createQuota('crowded');
     await bind(quotaId, ids.slice(0, 99));
     await bind(quotaId, ids.slice(99));
