@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort } from '#lib/local/free-port.ts';
 
 /** A running `npm start`, with what its banner printed. */
 export interface StartedNpm {
@@ -21,6 +22,21 @@ const LAST_LINE = /export AK=(\S+) SK=(\S+)/;
  * (at most 60 s) for its banner.
  */
 export const startNpm = async (env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<StartedNpm> => {
+  // A port found free by the caller can be taken by another process (a kernel-picked port of
+  // another test's server) before npm start binds it: that is the machine, not the test, so the
+  // setting it names gets another free port, twice at most.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(env, args);
+    } catch (error) {
+      const taken = /npm start: (PORT|DYNAMODB_LOCAL_PORT)=\d+: another process already listens/.exec(String(error));
+      if (!taken?.[1] || attempt >= 3) throw error;
+      env = { ...env, [taken[1]]: String(await freePort()) };
+    }
+  }
+};
+
+const startOnce = async (env: NodeJS.ProcessEnv, args: readonly string[]): Promise<StartedNpm> => {
   const child = spawn('npm', ['start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
