@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const env = { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1' };
+const env = { LOG_LEVEL: 'SILENT', AWS_REGION: 'us-east-1' };
 
 /** Three tiers, each with its own script: unit (mocked SDK), integration (DynamoDB Local), infra (CDK). */
 export default defineConfig({

@@ -37,8 +37,8 @@ export interface ResourceLimits {
 /** The longest a token may live, from its `iat` (or from now) to its `exp`, unless configured. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
-/** Everything the handlers need to know about their environment. */
-export interface Config {
+/** What every function needs to know about its environment, the data plane's included. */
+export interface SharedConfig {
   readonly tableName: string;
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
@@ -47,7 +47,6 @@ export interface Config {
   readonly maxTokenLifetimeSeconds: number;
   /** `ACCESS_KEY_SECRET_ARN` in AWS, `ACCESS_KEY_SEALING_KEY` (or the development default) locally. */
   readonly accessKeySealing: AccessKeySealing;
-  readonly limits: ResourceLimits;
   /** The custom domain's API mapping key (`API_BASE_PATH`), which API Gateway leaves in `rawPath`. */
   readonly basePath: string | undefined;
   /**
@@ -55,6 +54,11 @@ export interface Config {
    * stream CloudWatch reads them from; elsewhere they would be noise on stdout.
    */
   readonly emitMetrics: boolean;
+}
+
+/** Everything the control plane's handlers need to know: the shared settings and the resource limits. */
+export interface Config extends SharedConfig {
+  readonly limits: ResourceLimits;
 }
 
 const positiveInteger = (value: string | undefined, fallback: number): number => {
@@ -73,8 +77,11 @@ const authFrom = (env: NodeJS.ProcessEnv): AuthConfig => {
   return { kind: 'hs256-secret', secret: env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET };
 };
 
-/** Reads the configuration from an environment (the process's by default). */
-export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
+/**
+ * Reads the settings every function needs from an environment (the process's by default). The
+ * data plane reads these only, so its bundle does not carry the control plane's.
+ */
+export const readSharedConfig = (env: NodeJS.ProcessEnv = process.env): SharedConfig => ({
   tableName: env.TABLE_NAME || 'credential-quota',
   dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
   region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
@@ -83,11 +90,16 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   accessKeySealing: env.ACCESS_KEY_SECRET_ARN
     ? { kind: 'secret-arn', secretArn: env.ACCESS_KEY_SECRET_ARN }
     : { kind: 'key', key: env.ACCESS_KEY_SEALING_KEY || DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
+  basePath: env.API_BASE_PATH || undefined,
+  emitMetrics: Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
+});
+
+/** Reads the control plane's configuration from an environment (the process's by default). */
+export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
+  ...readSharedConfig(env),
   limits: {
     appsPerInstance: positiveInteger(env.MAX_APPS_PER_INSTANCE, 50),
     instancesPerProject: positiveInteger(env.MAX_INSTANCES_PER_PROJECT, DEFAULT_INSTANCES_PER_PROJECT),
     quotasPerInstance: positiveInteger(env.MAX_QUOTAS_PER_INSTANCE, 50),
   },
-  basePath: env.API_BASE_PATH || undefined,
-  emitMetrics: Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
 });

@@ -1,7 +1,7 @@
 import { sealingBox } from './auth/sealing.ts';
 import { createSignatureVerifier } from './auth/signature-verifier.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
-import { type Config, readConfig } from './config.ts';
+import { readSharedConfig, type SharedConfig } from './config.ts';
 import { QuotaStateCache } from './domain/quota-state-cache.ts';
 import { SubcounterCache } from './domain/subcounter-cache.ts';
 import { type Clock, systemClock } from './domain/time.ts';
@@ -19,7 +19,10 @@ export type ConsumptionDeps = ConsumeDeps & HandlerDeps;
  * The quota-consumptions function's dependencies: one document client, the consume store over it
  * (not the whole store: its bundle carries only what consume runs), one verifier of each kind.
  */
-export const createConsumptionDeps = (config: Config = readConfig(), clock: Clock = systemClock): ConsumptionDeps => {
+export const createConsumptionDeps = (
+  config: SharedConfig = readSharedConfig(),
+  clock: Clock = systemClock,
+): ConsumptionDeps => {
   const db = {
     client: createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }),
     tableName: config.tableName,

@@ -1,6 +1,5 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SERVICE_NAME } from './config.ts';
-import { logger } from './logger.ts';
+import type { LineSink } from './logger.ts';
 import type { FunctionName } from './routes.ts';
 
 /** The CloudWatch namespace of the service's own metrics. */
@@ -53,18 +52,50 @@ export interface InvocationRecord {
   readonly throttled: boolean;
 }
 
+type Unit = 'Count' | 'Milliseconds';
+type Metric = readonly [name: string, unit: Unit, value: number];
+
+/**
+ * One EMF document (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
+ * the metrics' values and the dimensions' values at the top level, and the `_aws` directive that
+ * names them. `service` is in every dimension set, as the README's table says.
+ */
+const emfLine = (
+  dimensions: Readonly<Record<string, string>>,
+  dimensionSets: readonly (readonly string[])[],
+  metrics: readonly Metric[],
+): string => {
+  const document = {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: dimensionSets.map((set) => ['service', ...set]),
+          Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
+        },
+      ],
+    },
+    service: SERVICE_NAME,
+    ...dimensions,
+    ...Object.fromEntries(metrics.map(([name, , value]) => [name, value])),
+  };
+  return `${JSON.stringify(document)}\n`;
+};
+
 /**
  * One invocation's metrics: the consume handler notes its outcome with {@link consumption}, and
  * the middleware writes everything with {@link publish} when the invocation ends. It holds the
  * invocation under way, so one instance serves one invocation at a time, as a Lambda container
- * runs them.
+ * runs them. The lines go to stdout by `process.stdout.write`, never through `console`, which
+ * Lambda prefixes with text that would hide the JSON from CloudWatch.
  */
 export class ServiceMetrics {
-  readonly #metrics: Metrics;
+  readonly #sink: LineSink;
   #consumption: ConsumptionRecord | undefined;
 
-  constructor(metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger })) {
-    this.#metrics = metrics;
+  constructor(sink: LineSink = (line) => process.stdout.write(line)) {
+    this.#sink = sink;
   }
 
   /** Notes a consume's outcome; written by the next {@link publish}. */
@@ -76,32 +107,34 @@ export class ServiceMetrics {
   publish(invocation: InvocationRecord): void {
     const consumption = this.#consumption;
     this.#consumption = undefined;
-    const metrics = this.#metrics;
     if (consumption) {
-      metrics.addDimension('instance', consumption.instanceId);
-      // A second dimension set of `service` alone: the totals, without summing every instance.
-      metrics.addDimensions({});
       const [count, units] = consumption.admitted
         ? [METRIC.consumeAdmitted, METRIC.admittedUnits]
         : [METRIC.consumeRefused, METRIC.refusedUnits];
-      metrics.addMetric(count, MetricUnit.Count, 1);
-      metrics.addMetric(units, MetricUnit.Count, consumption.cost);
-      metrics.addMetric(METRIC.consumeLatency, MetricUnit.Milliseconds, invocation.latencyMs);
-      metrics.publishStoredMetrics();
+      // A second dimension set of `service` alone: the totals, without summing every instance.
+      this.#sink(
+        emfLine(
+          { instance: consumption.instanceId },
+          [['instance'], []],
+          [
+            [count, 'Count', 1],
+            [units, 'Count', consumption.cost],
+            [METRIC.consumeLatency, 'Milliseconds', invocation.latencyMs],
+          ],
+        ),
+      );
     }
     const { status } = invocation;
     const refusal = consumption !== undefined && !consumption.admitted && status === 429;
     if (status < 400 || refusal) return;
-    metrics.addDimension('function', invocation.fn);
-    if (status < 500) {
-      metrics.addMetric(METRIC.clientErrors, MetricUnit.Count, 1);
-    } else {
-      metrics.addMetric(METRIC.serverErrors, MetricUnit.Count, 1);
-      if (status === 503) {
-        metrics.addMetric(METRIC.serviceUnavailable, MetricUnit.Count, 1);
-        if (invocation.throttled) metrics.addMetric(METRIC.dynamoDbThrottles, MetricUnit.Count, 1);
-      }
-    }
-    metrics.publishStoredMetrics();
+    const errors: Metric[] =
+      status < 500
+        ? [[METRIC.clientErrors, 'Count', 1]]
+        : [
+            [METRIC.serverErrors, 'Count', 1],
+            ...(status === 503 ? ([[METRIC.serviceUnavailable, 'Count', 1]] as const) : []),
+            ...(status === 503 && invocation.throttled ? ([[METRIC.dynamoDbThrottles, 'Count', 1]] as const) : []),
+          ];
+    this.#sink(emfLine({ function: invocation.fn }, [['function']], errors));
   }
 }

@@ -8,17 +8,18 @@
 export const FUNCTION_NAMES = ['registry', 'app-quotas', 'quota-consumptions'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-/** The product segments under which every route exists. */
-export const PRODUCTS = ['apigw', 'apic'] as const;
-
 /** HTTP methods the API uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+import { CONSUME_ROUTE } from './consume-route.ts';
+import { INSTANCES_PATH as INSTANCES, INSTANCE_PATH as P } from './route-paths.ts';
+import { type RouteMatch, RouteTable } from './route-table.ts';
+
+export { CONSUME_ROUTE } from './consume-route.ts';
+export { isProduct, PRODUCTS, type RouteMatch, RouteTable, routeKey, stripBasePath } from './route-table.ts';
+
 /** Where the API serves its OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
-
-const INSTANCES = '/v2/{project_id}/{product}/instances';
-const P = `${INSTANCES}/{instance_id}`;
 
 /** Every route of the API, in SPEC §1 order. */
 export const ROUTES = [
@@ -99,13 +100,7 @@ export const ROUTES = [
     action: 'apig:app:get',
     fn: 'registry',
   },
-  {
-    operation: 'consume',
-    method: 'POST',
-    path: `${P}/quota-consumptions`,
-    action: 'apig:clientQuota:consume',
-    fn: 'quota-consumptions',
-  },
+  CONSUME_ROUTE,
   {
     operation: 'showUsage',
     method: 'GET',
@@ -148,82 +143,20 @@ export type Operation = Route['operation'];
 /** The operations one function serves. */
 export type OperationOf<F extends FunctionName> = Extract<Route, { fn: F }>['operation'];
 
-/** API Gateway's route key (`GET /v2/{project_id}/...`), the value of `event.routeKey`. */
-export const routeKey = (route: RouteDefinition): string => `${route.method} ${route.path}`;
-
 /** The function that API Gateway's `$default` route (every request no route matches) goes to. */
 export const FALLBACK_FUNCTION: FunctionName = 'registry';
 
 /** The routes one function serves. */
 export const routesOf = (fn: FunctionName): readonly Route[] => ROUTES.filter((route) => route.fn === fn);
 
-/** The outcome of matching a request against the table. */
-export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: Route; readonly pathParameters: Record<string, string> }
-  | { readonly kind: 'method-not-allowed'; readonly allowed: readonly Method[] }
-  | { readonly kind: 'not-found' };
-
-const PARAM = /^\{(\w+)\}$/;
-
-const templates = ROUTES.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
-
-const decodeSegment = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-};
-
-const matchPath = (segments: readonly string[], template: readonly string[]): Record<string, string> | undefined => {
-  if (segments.length !== template.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [index, part] of template.entries()) {
-    const segment = segments[index] ?? '';
-    const name = PARAM.exec(part)?.[1];
-    if (name === undefined) {
-      if (part !== segment) return undefined;
-    } else {
-      if (segment === '') return undefined;
-      params[name] = decodeSegment(segment);
-    }
-  }
-  return isProduct(params.product) ? params : undefined;
-};
-
-const ROUTES_BY_KEY: ReadonlyMap<string, Route> = new Map(ROUTES.map((route) => [routeKey(route), route]));
+let whole: RouteTable | undefined;
+const wholeTable = (): RouteTable => (whole ??= new RouteTable(ROUTES));
 
 /** The row of a route key API Gateway matched (`event.routeKey`), if the table has it. */
-export const routeByKey = (key: string): Route | undefined => ROUTES_BY_KEY.get(key);
-
-/** Whether a `{product}` path parameter names one of {@link PRODUCTS}: API Gateway lets any segment through. */
-export const isProduct = (value: string | undefined): boolean =>
-  value === undefined || (PRODUCTS as readonly string[]).includes(value);
+export const routeByKey = (key: string): Route | undefined => wholeTable().byKey(key);
 
 /**
- * The path as the route table sees it: without the custom domain's API mapping base path (which
- * API Gateway keeps in `rawPath`), when the path starts with it.
+ * Matches a method and raw path (no query string) against the whole route table, the way API
+ * Gateway does (see {@link RouteTable.match}).
  */
-export const stripBasePath = (rawPath: string, basePath: string | undefined): string => {
-  if (!basePath) return rawPath;
-  const prefix = `/${basePath}`;
-  if (rawPath === prefix) return '/';
-  return rawPath.startsWith(`${prefix}/`) ? rawPath.slice(prefix.length) : rawPath;
-};
-
-/**
- * Matches a method and raw path (no query string) against the route table, the way API Gateway
- * does, with `{product}` limited to {@link PRODUCTS}. An unknown path is `not-found`; a known path
- * with another method is `method-not-allowed`.
- */
-export const matchRoute = (method: string, rawPath: string): RouteMatch => {
-  const segments = rawPath.split('/').slice(1);
-  const allowed: Method[] = [];
-  for (const { route, segments: template } of templates) {
-    const pathParameters = matchPath(segments, template);
-    if (pathParameters === undefined) continue;
-    if (route.method === method) return { kind: 'found', route, pathParameters };
-    allowed.push(route.method);
-  }
-  return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
-};
+export const matchRoute = (method: string, rawPath: string): RouteMatch => wholeTable().match(method, rawPath);

@@ -1,4 +1,14 @@
-import { type CryptoKey, createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type CryptoKey, createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+// Each class by name, not jose's `errors` namespace, which would bundle every error class it has.
+import {
+  JOSEAlgNotAllowed,
+  JOSEError,
+  JWKSInvalid,
+  JWKSTimeout,
+  JWSSignatureVerificationFailed,
+  JWTClaimValidationFailed,
+  JWTExpired,
+} from 'jose/errors';
 import { type AuthConfig, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../config.ts';
 import { invalidToken } from '../domain/errors.ts';
 import type { Principal } from './permissions.ts';
@@ -80,17 +90,17 @@ const principalOf = (payload: JWTPayload): Principal => {
 
 /** What a refused token got wrong, in words fit for the log (never the token itself). */
 const refusalReason = (error: unknown): string => {
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
-  if (error instanceof errors.JWTExpired) return 'expired';
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
-  if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} ${error.reason}`;
-  if (error instanceof errors.JOSEError) return `malformed (${error.code})`;
+  if (error instanceof JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof JWTExpired) return 'expired';
+  if (error instanceof JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof JWTClaimValidationFailed) return `claim ${error.claim} ${error.reason}`;
+  if (error instanceof JOSEError) return `malformed (${error.code})`;
   return 'malformed';
 };
 
 // The key set being unreachable is our fault, not the caller's: it stays a 500, not a 401.
 const isInfrastructureFailure = (error: unknown): boolean =>
-  error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError);
+  error instanceof JWKSTimeout || error instanceof JWKSInvalid || !(error instanceof JOSEError);
 
 /**
  * Builds the verifier for a deployment's auth configuration: HS256 with a secret (given, or read

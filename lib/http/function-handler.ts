@@ -1,12 +1,12 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { FunctionDeps } from '../deps.ts';
-import { logger } from '../logger.ts';
-import type { FunctionName, OperationOf } from '../routes.ts';
+import { RouteTable } from '../route-table.ts';
+import type { FunctionName, OperationOf, Route } from '../routes.ts';
 import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
 import { authenticate, type Verifiers } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
 import { jsonBody } from './json-body.ts';
+import { logContext } from './log-context.ts';
 import { requestIdHeader } from './request-id.ts';
 import { requestMetrics } from './request-metrics.ts';
 import { toResult } from './responses.ts';
@@ -25,19 +25,21 @@ export type HandlerSet<F extends FunctionName, D extends HandlerDeps = FunctionD
  * Composes a function's Middy stack once: the `X-Request-Id` header, logging context, metrics, error
  * mapping, route resolution (404,
  * 405), authentication (401, 403), JSON body parsing (400), then dispatch to the operation's
- * adapter. The order of the stack is the order of the checks in SPEC §2.
+ * adapter. The order of the stack is the order of the checks in SPEC §2. `routes` are the rows
+ * the function matches requests against (see {@link routeResolver}).
  */
 export const createFunctionHandler = <F extends FunctionName, D extends HandlerDeps>(
   fn: F,
   handlers: HandlerSet<F, D>,
   deps: D,
+  routes: readonly Route[],
 ) =>
   middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(requestIdHeader())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logContext())
     .use(requestMetrics(fn, deps.metrics))
     .use(errorMapper())
-    .use(routeResolver(fn, deps.basePath))
+    .use(routeResolver(fn, new RouteTable(routes), deps.basePath))
     .use(authenticate(deps))
     .use(jsonBody())
     .handler(async (event, context) => {

@@ -2,7 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -117,6 +124,12 @@ export class QuotaFunction extends Construct {
       tracing: Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: this.logGroup,
+      // Every function reads a secret (the access-key sealing key, maybe the HS256 secret): through
+      // this AWS extension beside it, so no bundle carries a Secrets Manager client (see
+      // lib/auth/secret-value.ts). It calls Secrets Manager with the function's role.
+      paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
+        logLevel: ParamsAndSecretsLogLevel.WARN,
+      }),
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
       environment: {

@@ -4,7 +4,7 @@ import { consumptionHandlers } from '../handlers/consumption-handlers.ts';
 import { withQuotaSweep } from '../handlers/quota-sweep-handler.ts';
 import { registryHandlers } from '../handlers/registry-handlers.ts';
 import { createFunctionHandler } from '../http/function-handler.ts';
-import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
+import { CONSUME_ROUTE, FUNCTION_NAMES, type FunctionName, ROUTES } from '../routes.ts';
 import type { FunctionHandler } from './functions.ts';
 
 /**
@@ -13,9 +13,10 @@ import type { FunctionHandler } from './functions.ts';
  * so a bundle carries one function's code.
  */
 export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: FunctionDeps) => FunctionHandler>> = {
-  registry: (deps) => createFunctionHandler('registry', registryHandlers, deps),
-  'app-quotas': (deps) => withQuotaSweep(createFunctionHandler('app-quotas', appQuotaHandlers, deps), deps),
-  'quota-consumptions': (deps) => createFunctionHandler('quota-consumptions', consumptionHandlers, deps),
+  registry: (deps) => createFunctionHandler('registry', registryHandlers, deps, ROUTES),
+  'app-quotas': (deps) => withQuotaSweep(createFunctionHandler('app-quotas', appQuotaHandlers, deps, ROUTES), deps),
+  'quota-consumptions': (deps) =>
+    createFunctionHandler('quota-consumptions', consumptionHandlers, deps, [CONSUME_ROUTE]),
 };
 
 /** The three functions' handlers over the same dependencies. */

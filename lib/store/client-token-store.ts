@@ -1,7 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db, TransactItem } from './db.ts';
 import { appKey, clientTokenKey } from './keys.ts';
-import { TABLE_DEFINITION } from './table-definition.ts';
 
 /**
  * What a create request left under its client token: which request it was (a keyed digest of the
@@ -26,7 +25,12 @@ interface ClientTokenItem {
   readonly expires_at: number;
 }
 
-const TTL_ATTRIBUTE = TABLE_DEFINITION.timeToLiveAttribute;
+/**
+ * The attribute DynamoDB's TTL reads (epoch seconds), the table's `timeToLiveAttribute`: only
+ * client-token records carry it. Kept here, not read from the table definition, so the data plane,
+ * which reads apps through this module's neighbours, does not bundle the whole table shape.
+ */
+export const TTL_ATTRIBUTE = 'expires_at';
 
 /** The record under a client token, unless there is none or it has expired (TTL deletes lazily). */
 export const getClientToken = async (

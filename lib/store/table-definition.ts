@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { TTL_ATTRIBUTE } from './client-token-store.ts';
 
 const SHARED = ['project_id', 'instance_id', 'app_id', 'quota_id', 'name', 'name_lc', 'remark'] as const;
 const APP_FIELDS = ['status', 'app_key', 'register_time', 'update_time'] as const;
@@ -46,7 +47,7 @@ export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB removes an item: the records of client tokens (24 h). */
-  timeToLiveAttribute: 'expires_at',
+  timeToLiveAttribute: TTL_ATTRIBUTE,
   localIndexes: [
     /** Listing order within a collection: instances and apps by name, quotas newest first. */
     { indexName: 'lsi1', sortKey: 'lsi1sk', projectedAttributes: LISTING_ATTRIBUTES },

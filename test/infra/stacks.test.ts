@@ -478,7 +478,7 @@ describe('functions', () => {
       const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         env: {
           ...process.env,
-          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          LOG_LEVEL: 'SILENT',
           AWS_REGION: 'us-east-1',
           NODE_OPTIONS: '',
           // As in Lambda, where the functions write their metrics.
@@ -681,6 +681,25 @@ describe('token verification wiring', () => {
     }
     stateless.hasOutput('AuthSecretArn', { Value: { Ref: secretId } });
     expect(Object.keys(stateless.findOutputs('TokenIssuer'))).toHaveLength(0);
+  });
+
+  it("reads the secrets through AWS's Parameters and Secrets extension: its arm64 layer on every function, no client in the bundle", () => {
+    for (const synthesized of [dev(), jwks()]) {
+      const template = synthesized.stateless.toJSON() as { Mappings?: Record<string, Record<string, Json>> };
+      for (const [name, deployed] of functionsOf(synthesized.stateless)) {
+        const layers = asArray(deployed.props.Layers as unknown[] | undefined);
+        expect(layers, name).toHaveLength(1);
+        // Environment-agnostic stacks pick the region's layer from a mapping: every ARN it holds.
+        const lookup = (layers[0] as { 'Fn::FindInMap'?: [string, unknown, string] })['Fn::FindInMap'];
+        const arns = lookup
+          ? Object.values(template.Mappings?.[lookup[0]] ?? {}).map((row) => row[lookup[2]])
+          : [layers[0]];
+        expect(arns.length, name).toBeGreaterThan(0);
+        for (const arn of arns)
+          expect(arn, name).toMatch(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
+        expect(envOf(deployed).PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, name).toBe('warn');
+      }
+    }
   });
 
   it('with jwksUrl, creates no signing secret, grants only GetSecretValue on the sealing key and passes the JWKS settings', () => {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
 import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
 import { runTokenCommand, TOKEN_USAGE, type TokenCommandClients } from '../../scripts/token/token-command.ts';
+import { startSecretsExtension } from '../support/secrets-extension.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const cloudFormation = mockClient(CloudFormationClient);
@@ -89,12 +90,19 @@ describe('npm run token', () => {
     expect(regions).toEqual(['eu-west-1', 'eu-west-1']);
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    // The deployed functions' verifier, which reads the same secret by ARN, accepts it.
-    const deployedVerifier = createTokenVerifier({ kind: 'hs256-secret-arn', secretArn: SECRET_ARN });
-    await expect(deployedVerifier(result.stdout)).resolves.toEqual({ projectId: 'tenant1', actions: ['apig:*'] });
-    // And a token of the development secret is not one of this stage's.
-    const local = await run('--project', 'tenant1');
-    await expect(deployedVerifier(local.stdout)).rejects.toMatchObject({ status: 401 });
+    // The deployed functions' verifier, which reads the same secret by ARN (through the secrets
+    // extension beside the function), accepts it.
+    const extension = await startSecretsExtension({ [SECRET_ARN]: STAGE_SECRET });
+    try {
+      const deployedVerifier = createTokenVerifier({ kind: 'hs256-secret-arn', secretArn: SECRET_ARN });
+      await expect(deployedVerifier(result.stdout)).resolves.toEqual({ projectId: 'tenant1', actions: ['apig:*'] });
+      // And a token of the development secret is not one of this stage's.
+      const local = await run('--project', 'tenant1');
+      await expect(deployedVerifier(local.stdout)).rejects.toMatchObject({ status: 401 });
+      expect(extension.requests).toEqual([SECRET_ARN]);
+    } finally {
+      await extension.stop();
+    }
   });
 
   it('--secret-arn ARN: reads that secret directly, with no stack look-up', async () => {
