@@ -12,8 +12,13 @@ export interface LogContext {
   readonly awsRequestId: string;
 }
 
-/** Where a line goes: one JSON document and its newline, written whole (Lambda ships stdout). */
-export type LineSink = (line: string) => void;
+/** Where a line goes: one JSON document and its newline, written whole (Lambda ships stdout and stderr). */
+export type LineSink = (line: string, level: LogLevel) => void;
+
+// As `console` does: records for attention on stderr, the rest on stdout, so a command that
+// prints its result on stdout (`npm run invoke`, the bench) keeps it clean.
+const standardStreams: LineSink = (line, level) =>
+  (level === 'WARN' || level === 'ERROR' ? process.stderr : process.stdout).write(line);
 
 const levelOf = (value: string | undefined): LogLevel => {
   const upper = value?.toUpperCase();
@@ -31,10 +36,11 @@ const serializable = (_key: string, value: unknown): unknown =>
 /**
  * The service's structured logger: one JSON line per record with `level`, `message`,
  * `timestamp`, `service`, the invocation's `function_request_id` (the request id every answer
- * carries in `X-Request-Id`), `cold_start`, `function_name` and the record's own attributes, the keys Powertools Logger writes,
- * so queries and alarms read the same fields. Written to stdout with `process.stdout.write`, not
- * `console`, which Lambda patches to prefix each line with text. Its level comes from
- * `LOG_LEVEL` (default INFO). Why not Powertools itself: README, "A lean data plane".
+ * carries in `X-Request-Id`), `cold_start`, `function_name` and the record's own attributes: the
+ * keys Powertools Logger writes, so queries and alarms read the same fields. Written with
+ * `process.stdout.write` (WARN and ERROR to stderr), not `console`, which Lambda patches to prefix
+ * each line with text. Its level comes from `LOG_LEVEL` (default INFO). Why not Powertools
+ * itself: README, "A lean data plane".
  */
 export class Logger {
   readonly #threshold: number;
@@ -44,7 +50,7 @@ export class Logger {
 
   constructor({
     level = levelOf(process.env.LOG_LEVEL),
-    sink = (line) => process.stdout.write(line),
+    sink = standardStreams,
   }: { readonly level?: LogLevel; readonly sink?: LineSink } = {}) {
     this.#threshold = LOG_LEVELS.indexOf(level);
     this.#sink = sink;
@@ -86,7 +92,7 @@ export class Logger {
       ...this.#context,
       ...attributes,
     };
-    this.#sink(`${JSON.stringify(record, serializable)}\n`);
+    this.#sink(`${JSON.stringify(record, serializable)}\n`, level);
   }
 }
 

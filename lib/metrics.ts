@@ -1,5 +1,4 @@
 import { SERVICE_NAME } from './config.ts';
-import type { LineSink } from './logger.ts';
 import type { FunctionName } from './routes.ts';
 
 /** The CloudWatch namespace of the service's own metrics. */
@@ -91,10 +90,10 @@ const emfLine = (
  * Lambda prefixes with text that would hide the JSON from CloudWatch.
  */
 export class ServiceMetrics {
-  readonly #sink: LineSink;
+  readonly #sink: (line: string) => void;
   #consumption: ConsumptionRecord | undefined;
 
-  constructor(sink: LineSink = (line) => process.stdout.write(line)) {
+  constructor(sink: (line: string) => void = (line) => process.stdout.write(line)) {
     this.#sink = sink;
   }
 

@@ -57,26 +57,48 @@ const secretFromArn = (secretArn: string): (() => Promise<Key>) => {
   };
 };
 
-const keySourceOf = (config: AuthConfig): KeySource => {
-  switch (config.kind) {
-    case 'hs256-secret': {
-      const secret = encoder.encode(config.secret);
-      let key: Promise<CryptoKey> | undefined;
-      return { key: () => (key ??= hmacKey(secret)), algorithms: ['HS256'] };
-    }
-    case 'hs256-secret-arn':
-      return { key: secretFromArn(config.secretArn), algorithms: ['HS256'] };
-    case 'jwks': {
-      const jwks = createRemoteJWKSet(new URL(config.jwksUrl));
-      return {
-        key: async () => jwks,
-        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
-        issuer: config.issuer,
-        audience: config.audience,
-      };
-    }
-  }
+const hs256KeySource = (config: Exclude<AuthConfig, { kind: 'jwks' }>): KeySource => {
+  if (config.kind === 'hs256-secret-arn') return { key: secretFromArn(config.secretArn), algorithms: ['HS256'] };
+  const secret = encoder.encode(config.secret);
+  let key: Promise<CryptoKey> | undefined;
+  return { key: () => (key ??= hmacKey(secret)), algorithms: ['HS256'] };
 };
+
+const jwksKeySource = (config: Extract<AuthConfig, { kind: 'jwks' }>): KeySource => {
+  const jwks = createRemoteJWKSet(new URL(config.jwksUrl));
+  return {
+    key: async () => jwks,
+    algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    issuer: config.issuer,
+    audience: config.audience,
+  };
+};
+
+/** The verifiers a bundle may carry: the stack builds each stage's with the one its auth uses. */
+export type BundledVerifier = 'hs256' | 'jwks';
+
+const notBundled = (wanted: BundledVerifier): never => {
+  throw new Error(
+    `this bundle carries the ${process.env.CQ_BUNDLED_VERIFIER} token verifier only, and the environment asks for ${wanted}: deploy the stage with the auth it runs with`,
+  );
+};
+
+/**
+ * The key source of a deployment's auth configuration. `process.env.CQ_BUNDLED_VERIFIER` is
+ * replaced by a constant when the stack bundles a function (`bundledVerifierDefine` in
+ * lib/infra/quota-function.ts), so esbuild drops the verifier the stage does not use: the JWKS
+ * client is 4 KB of the data plane's bundle. Run from source (tests, npm start) it is unset and
+ * both are there. Written as conditional expressions, which esbuild folds; code after a `throw`
+ * it would keep.
+ */
+const keySourceOf = (config: AuthConfig): KeySource =>
+  config.kind === 'jwks'
+    ? process.env.CQ_BUNDLED_VERIFIER === 'hs256'
+      ? notBundled('jwks')
+      : jwksKeySource(config)
+    : process.env.CQ_BUNDLED_VERIFIER === 'jwks'
+      ? notBundled('hs256')
+      : hs256KeySource(config);
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');

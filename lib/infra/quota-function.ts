@@ -14,6 +14,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { BundledVerifier } from '../auth/token-verifier.ts';
 import { SERVICE_NAME } from '../config.ts';
 import type { FunctionName } from '../routes.ts';
 import type { TableAccess } from './table-access.ts';
@@ -60,6 +61,15 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
 const entryOf = (name: FunctionName): string => fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
+
+/**
+ * The esbuild `define` that builds a function with only the token verifier its stage uses
+ * (see `keySourceOf` in lib/auth/token-verifier.ts); the bench builds its bundles with the
+ * default stage's.
+ */
+export const bundledVerifierDefine = (verifier: BundledVerifier): Record<string, string> => ({
+  'process.env.CQ_BUNDLED_VERIFIER': JSON.stringify(verifier),
+});
 
 const authEnvironment = (auth: FunctionAuth): Record<string, string> =>
   auth.kind === 'secret'
@@ -147,6 +157,7 @@ export class QuotaFunction extends Construct {
         // File and line numbers are enough for stack traces; embedding the sources would double the bundle.
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
+        define: bundledVerifierDefine(props.auth.kind === 'secret' ? 'hs256' : 'jwks'),
         // Deploy the SDK version pinned by package-lock.json, the one the tests ran, not whatever
         // version the Lambda runtime happens to ship.
         bundleAwsSDK: true,

@@ -42,12 +42,12 @@ const entryOf = (name: string): string =>
 /**
  * Bundles `functions/<name>.ts` (or the floor) with the options the stack gives NodejsFunction
  * (see lib/infra/quota-function.ts and aws-cdk-lib's esbuild arguments): ESM, minified, platform
- * node, target node24, the createRequire banner, module-first main fields, linked source map
+ * node, target node24, the createRequire banner, the default stage's verifier define, module-first main fields, linked source map
  * without sources, and everything bundled, the AWS SDK included (`bundleAwsSDK: true`).
  */
 export const bundleFunction = async (name: FunctionName | typeof FLOOR, outDir: string): Promise<string> => {
   // Loaded here, not at the top: it pulls in aws-cdk-lib, which the timed phases need not carry.
-  const { BUNDLE_TARGET, ESM_REQUIRE_BANNER } = await import('#lib/infra/quota-function.ts');
+  const { BUNDLE_TARGET, ESM_REQUIRE_BANNER, bundledVerifierDefine } = await import('#lib/infra/quota-function.ts');
   const outfile = join(outDir, name, 'index.mjs');
   await build({
     entryPoints: [entryOf(name)],
@@ -59,6 +59,8 @@ export const bundleFunction = async (name: FunctionName | typeof FLOOR, outDir: 
     sourcemap: true,
     sourcesContent: false,
     banner: { js: ESM_REQUIRE_BANNER },
+    // The default stage's: HS256 tokens, so the bundle carries no JWKS client.
+    define: bundledVerifierDefine('hs256'),
     mainFields: ['module', 'main'],
     outfile,
     logLevel: 'warning',

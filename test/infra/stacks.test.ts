@@ -74,16 +74,15 @@ const memo = <T>(make: () => T): (() => T) => {
 };
 const dev = memo(() => synth('dev', {}, {}));
 const prod = memo(() => synth('prod'));
-const jwks = memo(() =>
-  synth('oidc', {
-    auth: {
-      kind: 'jwks',
-      jwksUrl: 'https://issuer.example/jwks.json',
-      issuer: 'https://issuer.example/',
-      audience: 'cq',
-    },
-  }),
-);
+const JWKS_AUTH = {
+  kind: 'jwks',
+  jwksUrl: 'https://issuer.example/jwks.json',
+  issuer: 'https://issuer.example/',
+  audience: 'cq',
+} as const;
+const jwks = memo(() => synth('oidc', { auth: JWKS_AUTH }));
+// The same stage with its bundles built, for what they carry.
+const jwksBundled = memo(() => synth('oidc', { auth: JWKS_AUTH }, {}));
 
 // The optional parts together: alarm e-mail, CORS, custom domain with a base path.
 const everyOption = memo(() =>
@@ -683,6 +682,24 @@ describe('token verification wiring', () => {
     expect(Object.keys(stateless.findOutputs('TokenIssuer'))).toHaveLength(0);
   });
 
+  it("bundles only the stage's token verifier: the JWKS client is in a JWKS stage's functions and no other's", () => {
+    // A message of jose's remote key set client, which only JWKS verification loads.
+    const jwksClient = 'Expected 200 OK from the JSON Web Key Set HTTP response';
+    for (const [synthesized, expected] of [
+      [dev(), false],
+      [jwksBundled(), true],
+    ] as const) {
+      for (const [name, deployed] of functionsOf(synthesized.stateless)) {
+        const s3Key = String((deployed.props.Code as { S3Key: string }).S3Key);
+        const code = readFileSync(
+          join(synthesized.app.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'),
+          'utf8',
+        );
+        expect(code.includes(jwksClient), name).toBe(expected);
+      }
+    }
+  });
+
   it("reads the secrets through AWS's Parameters and Secrets extension: its arm64 layer on every function, no client in the bundle", () => {
     for (const synthesized of [dev(), jwks()]) {
       const template = synthesized.stateless.toJSON() as { Mappings?: Record<string, Record<string, Json>> };
@@ -696,7 +713,9 @@ describe('token verification wiring', () => {
           : [layers[0]];
         expect(arns.length, name).toBeGreaterThan(0);
         for (const arn of arns)
-          expect(arn, name).toMatch(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
+          expect(arn, name).toMatch(
+            /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/,
+          );
         expect(envOf(deployed).PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL, name).toBe('warn');
       }
     }

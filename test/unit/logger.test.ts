@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Logger, type LogLevel } from '#lib/logger.ts';
 
 const capture = (level: LogLevel) => {
@@ -9,6 +9,10 @@ const capture = (level: LogLevel) => {
 };
 
 const context = { functionName: 'credential-quota-dev-registry', awsRequestId: 'req-1' };
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('the structured logger', () => {
   it('writes one JSON line per record, with the fields Powertools wrote and the invocation it belongs to', () => {
@@ -43,6 +47,20 @@ describe('the structured logger', () => {
     const silent = capture('SILENT');
     silent.logger.error('e');
     expect(silent.lines).toEqual([]);
+  });
+
+  it('writes WARN and ERROR to stderr and the rest to stdout, so a command printing its result on stdout keeps it clean', () => {
+    const written = { stdout: [] as string[], stderr: [] as string[] };
+    for (const stream of ['stdout', 'stderr'] as const)
+      vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written[stream].push(String(chunk));
+        return true;
+      });
+    const logger = new Logger({ level: 'DEBUG' });
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) logger[level](level);
+    const messages = (lines: string[]) => lines.map((line) => (JSON.parse(line) as { message: string }).message);
+    expect(messages(written.stdout)).toEqual(['debug', 'info']);
+    expect(messages(written.stderr)).toEqual(['warn', 'error']);
   });
 
   it('keeps an error readable: name, message, stack, its own fields and its cause', () => {

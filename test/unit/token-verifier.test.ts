@@ -149,3 +149,24 @@ describe('VerifiedTokens', () => {
     expect(tokens.get('e', 1)).toBe(principal);
   });
 });
+
+describe('a bundle built for one kind of token', () => {
+  afterEach(() => {
+    delete process.env.CQ_BUNDLED_VERIFIER;
+  });
+
+  const jwks = { kind: 'jwks', jwksUrl: 'https://issuer.example/jwks', issuer: 'i', audience: 'a' } as const;
+
+  it('refuses, at start, an environment asking for the verifier it does not carry, naming both', () => {
+    process.env.CQ_BUNDLED_VERIFIER = 'hs256';
+    expect(() => createTokenVerifier(jwks)).toThrow(
+      'this bundle carries the hs256 token verifier only, and the environment asks for jwks',
+    );
+    expect(() => createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET })).not.toThrow();
+    process.env.CQ_BUNDLED_VERIFIER = 'jwks';
+    expect(() => createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET })).toThrow(
+      'this bundle carries the jwks token verifier only, and the environment asks for hs256',
+    );
+    expect(() => createTokenVerifier(jwks)).not.toThrow();
+  });
+});
