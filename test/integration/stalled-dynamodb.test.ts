@@ -16,6 +16,8 @@ const pid = (): number => {
   if (local.pid === undefined) throw new Error('DynamoDB Local has no pid');
   return local.pid;
 };
+// SIGSTOP to a stopped process changes nothing: sent every time, so the flag can never say
+// stopped while DynamoDB runs.
 const stall = () => {
   process.kill(pid(), 'SIGSTOP');
   stopped = true;
@@ -25,19 +27,25 @@ const resume = () => {
   stopped = false;
 };
 
-/** Stops DynamoDB Local just before the next TransactWriteItems leaves: the reads before it are answered. */
+/**
+ * Stops DynamoDB Local just before the next TransactWriteItems leaves: the reads before it are
+ * answered. Its `commands` name what the stall caught, so a test can check it caught its own write.
+ */
 const stallAtNextTransaction = () => {
   const name = `stall-${Math.random()}`;
+  const caught: string[] = [];
   api.db.client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'TransactWriteItemsCommand' && !stopped) {
+      if (context.commandName === 'TransactWriteItemsCommand' && caught.length === 0) {
         api.db.client.middlewareStack.remove(name);
+        caught.push(context.commandName);
         stall();
       }
       return next(args);
     },
     { step: 'initialize', name },
   );
+  return caught;
 };
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -146,13 +154,14 @@ describe('a create app whose transaction DynamoDB holds unanswered past the retr
 });
 
 describe('a create of an instance or a quota whose transaction DynamoDB holds past the retries', () => {
-  it('answers 503 CQ.5032: the outcome is unknown, and the list by name shows what landed', async () => {
-    const { call, project, token } = await newInstance(api);
-    stallAtNextTransaction();
+  it('an instance: 503 CQ.5032, the outcome is unknown, and the list by name shows what landed', async () => {
+    const { project, token } = await newInstance(api);
+    const caught = stallAtNextTransaction();
     const instance = await api.call('POST', `/v2/${project}/apigw/instances`, {
       token,
       body: { instance_name: 'late-instance' },
     });
+    expect(caught).toEqual(['TransactWriteItemsCommand']);
     expect(instance).toMatchObject({
       status: 503,
       body: { error_code: 'CQ.5032', error_msg: expect.stringContaining('late-instance') },
@@ -163,14 +172,18 @@ describe('a create of an instance or a quota whose transaction DynamoDB holds pa
       (await api.call('GET', `/v2/${project}/apigw/instances?name=late-instance`, { token })).body.total;
     for (let n = 0; n < 300 && (await listed()) === 0; n += 1) await sleep(100);
     expect(await listed()).toBe(1);
+  });
 
-    stallAtNextTransaction();
+  it('a quota: 503 CQ.5032, the outcome is unknown, and the list by name shows what landed', async () => {
+    const { call } = await newInstance(api);
+    const caught = stallAtNextTransaction();
     const quota = await call('POST', '/app-quotas', {
       name: 'late_quota',
       call_limits: 5,
       time_unit: 'MINUTE',
       time_interval: 1,
     });
+    expect(caught).toEqual(['TransactWriteItemsCommand']);
     expect(quota).toMatchObject({ status: 503, body: { error_code: 'CQ.5032' } });
     resume();
     const quotas = async () => (await call('GET', '/app-quotas?name=late_quota')).body.total;
