@@ -1,8 +1,8 @@
-import { createDeps } from '#lib/deps.ts';
-import { appQuotaHandlers } from '#lib/handlers/app-quota-handlers.ts';
-import { withQuotaSweep } from '#lib/handlers/quota-sweep-handler.ts';
-import { createFunctionHandler } from '#lib/http/function-handler.ts';
-import { ROUTES } from '#lib/routes.ts';
+import { appQuotaHandlers } from '#adapters/app-quota-handlers.ts';
+import { withQuotaSweep } from '#adapters/quota-sweep-handler.ts';
+import { createDeps } from '#app/control-plane-deps.ts';
+import { createFunctionHandler } from '#http/function-handler.ts';
+import { ROUTES } from '#routing/routes.ts';
 
 const deps = createDeps();
 

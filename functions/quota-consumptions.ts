@@ -1,7 +1,7 @@
-import { CONSUME_ROUTE } from '#lib/consume-route.ts';
-import { createConsumptionDeps } from '#lib/consumption-deps.ts';
-import { consumptionHandlers } from '#lib/handlers/consumption-handlers.ts';
-import { createFunctionHandler } from '#lib/http/function-handler.ts';
+import { consumptionHandlers } from '#adapters/consumption-handlers.ts';
+import { createConsumptionDeps } from '#app/data-plane-deps.ts';
+import { createFunctionHandler } from '#http/function-handler.ts';
+import { CONSUME_ROUTE } from '#routing/consume-route.ts';
 
 /**
  * The data plane: may this credential go on? It matches requests against its one route, so its

@@ -9,19 +9,19 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { sealingBox } from '#lib/auth/sealing.ts';
-import { readConfig } from '#lib/config.ts';
-import { createSecretBox, type SecretBox } from '#lib/domain/secret-box.ts';
-import { systemClock } from '#lib/domain/time.ts';
-import { describeDeployedAccessKeys } from '#lib/infra/deployed-stage.ts';
-import { parseStage } from '#lib/infra/stage.ts';
-import { prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
-import { readLocalSettings } from '#lib/local/local-settings.ts';
-import { runCommand, SetupError } from '#lib/local/setup-error.ts';
-import type { AccessKeyListing } from '#lib/store/access-key-store.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { createStore, type Store } from '#lib/store/store.ts';
-import { createAccessKey } from '#lib/use-cases/access-keys.ts';
+import { readConfig } from '#app/config.ts';
+import { sealingBox } from '#auth/sealing.ts';
+import { createSecretBox, type SecretBox } from '#domain/secret-box.ts';
+import { systemClock } from '#domain/time.ts';
+import { describeDeployedAccessKeys } from '#infra/deployed-stage.ts';
+import { parseStage } from '#infra/stage.ts';
+import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
+import { readLocalSettings } from '#local/local-settings.ts';
+import { runCommand, SetupError } from '#local/setup-error.ts';
+import type { AccessKeyListing } from '#store/access-keys/access-key-store.ts';
+import { createStore, type Store } from '#store/control-plane/store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import { createAccessKey } from '#use-cases/access-keys.ts';
 
 const USAGE =
   'usage: npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT] [--access-key AK] [--stage NAME [--region REGION]]';

@@ -10,14 +10,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
-import { lambdaContext } from '#lib/local/api-gateway-event.ts';
-import { loadFunction } from '#lib/local/functions.ts';
-import { prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
-import { readLocalSettings } from '#lib/local/local-settings.ts';
-import { runCommand, SetupError } from '#lib/local/setup-error.ts';
-import { FUNCTION_NAMES, type FunctionName } from '#lib/routes.ts';
+import { DEVELOPMENT_JWT_SECRET } from '#app/config.ts';
+import { signToken } from '#auth/token-issuer.ts';
+import { lambdaContext } from '#local/api-gateway-event.ts';
+import { loadFunction } from '#local/functions.ts';
+import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
+import { readLocalSettings } from '#local/local-settings.ts';
+import { runCommand, SetupError } from '#local/setup-error.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/routes.ts';
 
 const USAGE = `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`;
 

@@ -7,9 +7,9 @@
  * Safe to run twice and while traffic flows: each app moves in one transaction conditioned on
  * the app item being as read, and the deployed code moves any app it touches first by itself.
  */
-import { readConfig } from '#lib/config.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { migrateTable } from '#lib/store/migration-store.ts';
+import { readConfig } from '#app/config.ts';
+import { migrateTable } from '#store/migration/migration-store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
 
 const config = readConfig();
 const client = createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });

@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { describeDeployedStage } from '#lib/infra/deployed-stage.ts';
-import { parseStage } from '#lib/infra/stage.ts';
-import { openApiDocument } from '#lib/openapi/openapi-document.ts';
+import { describeDeployedStage } from '#infra/deployed-stage.ts';
+import { parseStage } from '#infra/stage.ts';
+import { openApiDocument } from '#openapi/openapi-document.ts';
 
 const USAGE = 'usage: npm run -s openapi -- [--out FILE] [--server URL | --stage NAME [--region REGION]]';
 

@@ -6,19 +6,19 @@
  */
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { sealingBox } from '#lib/auth/sealing.ts';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
-import { systemClock } from '#lib/domain/time.ts';
-import { ensurePortFree, listenError } from '#lib/local/listen.ts';
-import { type LocalDynamoDb, prepareLocalDynamoDb } from '#lib/local/local-dynamodb-env.ts';
-import { startLocalServer } from '#lib/local/local-server.ts';
-import { readLocalSettings } from '#lib/local/local-settings.ts';
-import { runCommand, SetupError } from '#lib/local/setup-error.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { createStore } from '#lib/store/store.ts';
-import type { CreatedAccessKey } from '#lib/use-cases/access-keys.ts';
-import { freshDemoAccessKey } from '#lib/use-cases/demo-access-key.ts';
+import { DEVELOPMENT_JWT_SECRET, readConfig } from '#app/config.ts';
+import { sealingBox } from '#auth/sealing.ts';
+import { signToken } from '#auth/token-issuer.ts';
+import { systemClock } from '#domain/time.ts';
+import { ensurePortFree, listenError } from '#local/listen.ts';
+import { type LocalDynamoDb, prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
+import { startLocalServer } from '#local/local-server.ts';
+import { readLocalSettings } from '#local/local-settings.ts';
+import { runCommand, SetupError } from '#local/setup-error.ts';
+import { createStore } from '#store/control-plane/store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { CreatedAccessKey } from '#use-cases/access-keys.ts';
+import { freshDemoAccessKey } from '#use-cases/demo-access-key.ts';
 
 const USAGE = 'usage: npm start [-- --in-memory]';
 

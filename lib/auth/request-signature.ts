@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { utcFromParts } from '../domain/time.ts';
+import { utcFromParts } from '#domain/time.ts';
 
 /** The scheme of the vendor SDKs' AK/SK signature, in `Authorization` and the string to sign. */
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';

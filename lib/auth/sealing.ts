@@ -1,5 +1,5 @@
-import type { AccessKeySealing } from '../config.ts';
-import { createSecretBox, type SecretBox } from '../domain/secret-box.ts';
+import type { AccessKeySealing } from '#app/config.ts';
+import { createSecretBox, type SecretBox } from '#domain/secret-box.ts';
 import { cachedSecretValue } from './secret-value.ts';
 
 /** The {@link SecretBox} of a deployment's sealing configuration, read (from Secrets Manager) once. */

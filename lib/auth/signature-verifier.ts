@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { invalidToken } from '../domain/errors.ts';
-import type { SecretBox } from '../domain/secret-box.ts';
-import { logger } from '../logger.ts';
-import type { StoredAccessKey } from '../store/access-key-store.ts';
+import { invalidToken } from '#domain/errors.ts';
+import type { SecretBox } from '#domain/secret-box.ts';
+import { logger } from '#observability/logger.ts';
+import type { StoredAccessKey } from '#store/access-keys/access-key-store.ts';
 import type { Principal } from './permissions.ts';
 import {
   parseSdkDate,

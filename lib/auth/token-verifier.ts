@@ -9,8 +9,8 @@ import {
   JWTClaimValidationFailed,
   JWTExpired,
 } from 'jose/errors';
-import { type AuthConfig, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../config.ts';
-import { invalidToken } from '../domain/errors.ts';
+import { type AuthConfig, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '#app/config.ts';
+import { invalidToken } from '#domain/errors.ts';
 import type { Principal } from './permissions.ts';
 import { cachedSecretValue } from './secret-value.ts';
 import { VerifiedTokens } from './verified-tokens.ts';

@@ -5,15 +5,15 @@
  * `@credential-quota/guard/cdk` grants them and sets `TABLE_NAME`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QuotaStateCache } from '../domain/quota-state-cache.ts';
-import { SubcounterCache } from '../domain/subcounter-cache.ts';
-import { type Clock, systemClock } from '../domain/time.ts';
-import { createDocumentClient } from '../store/client.ts';
-import { createConsumeStore } from '../store/consume-store.ts';
-import type { ConsumeDeps } from '../use-cases/consume.ts';
+import { type Clock, systemClock } from '#domain/time.ts';
+import { createConsumeStore } from '#store/data-plane/consume-store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 
-export type { Clock } from '../domain/time.ts';
-export type { ConsumeDeps, ConsumeOutcome, QuotaState } from '../use-cases/consume.ts';
+export type { Clock } from '#domain/time.ts';
+export type { ConsumeDeps, ConsumeOutcome, QuotaState } from '#use-cases/consume/consume.ts';
 export { DEFAULT_LEASE_UNITS, MAX_LEASE_UNITS, MIN_LEASE_UNITS } from './leases.ts';
 export { type GuardedResponse, type LeaseOptions, type QuotaGuardOptions, quotaGuard } from './quota-guard.ts';
 

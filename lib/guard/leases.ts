@@ -1,5 +1,5 @@
-import type { ConsumeDeps, ConsumeInput, ConsumeOutcome, QuotaState } from '../use-cases/consume.ts';
-import { consume } from '../use-cases/consume.ts';
+import type { ConsumeDeps, ConsumeInput, ConsumeOutcome, QuotaState } from '#use-cases/consume/consume.ts';
+import { consume } from '#use-cases/consume/consume.ts';
 
 /**
  * Units a lease takes by default. 10 cuts the DynamoDB writes of a busy credential tenfold

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
-import { isValidCost, isWellFormedAppKey } from '../domain/consume-rules.ts';
-import { ApiError, invalidParameter, unknownAppKey } from '../domain/errors.ts';
-import { consumptionResponse } from '../http/consumption-response.ts';
-import { errorResult } from '../http/responses.ts';
-import { type ConsumeDeps, consume } from '../use-cases/consume.ts';
+import { isValidCost, isWellFormedAppKey } from '#domain/consume-rules.ts';
+import { ApiError, invalidParameter, unknownAppKey } from '#domain/errors.ts';
+import { consumptionResponse } from '#http/consumption-response.ts';
+import { errorResult } from '#http/responses.ts';
+import { type ConsumeDeps, consume } from '#use-cases/consume/consume.ts';
 import { DEFAULT_LEASE_UNITS, LeaseBook } from './leases.ts';
 
 /** Leases: one write takes `units` (k) for the container, which admits up to k calls from memory. */

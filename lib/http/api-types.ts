@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { Principal } from '../auth/permissions.ts';
-import type { Route } from '../routes.ts';
+import type { Principal } from '#auth/permissions.ts';
+import type { Route } from '#routing/routes.ts';
 
 /** The API Gateway (HTTP API, payload 2.0) event every function receives. */
 export type ApiEvent = APIGatewayProxyEventV2;

@@ -1,9 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
-import { isActionGranted, type Principal } from '../auth/permissions.ts';
-import { isSignedRequest, type SignedRequest } from '../auth/request-signature.ts';
-import type { SignatureVerifier } from '../auth/signature-verifier.ts';
-import type { TokenVerifier } from '../auth/token-verifier.ts';
-import { forbidden } from '../domain/errors.ts';
+import { isActionGranted, type Principal } from '#auth/permissions.ts';
+import { isSignedRequest, type SignedRequest } from '#auth/request-signature.ts';
+import type { SignatureVerifier } from '#auth/signature-verifier.ts';
+import type { TokenVerifier } from '#auth/token-verifier.ts';
+import { forbidden } from '#domain/errors.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 /** How the service tells who is calling. */

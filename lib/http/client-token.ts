@@ -1,4 +1,4 @@
-import { invalidParameter } from '../domain/errors.ts';
+import { invalidParameter } from '#domain/errors.ts';
 import type { ApiRequest } from './api-types.ts';
 
 /** The header a client names a create request with, so that a repeat of it gets the same answer. */

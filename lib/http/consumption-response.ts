@@ -1,6 +1,6 @@
-import { quotaExhausted } from '../domain/errors.ts';
-import { formatTime } from '../domain/time.ts';
-import type { ConsumeOutcome, QuotaState } from '../use-cases/consume.ts';
+import { quotaExhausted } from '#domain/errors.ts';
+import { formatTime } from '#domain/time.ts';
+import type { ConsumeOutcome, QuotaState } from '#use-cases/consume/consume.ts';
 import type { ApiResponse } from './api-types.ts';
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
-import { ApiError, serviceBusy, systemError } from '../domain/errors.ts';
-import { logger } from '../logger.ts';
-import { isTransientFailure } from '../store/sdk-failures.ts';
+import { ApiError, serviceBusy, systemError } from '#domain/errors.ts';
+import { logger } from '#observability/logger.ts';
+import { isTransientFailure } from '#store/table/sdk-failures.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 import { errorResult } from './responses.ts';
 

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import type { FunctionDeps } from '../deps.ts';
-import { RouteTable } from '../route-table.ts';
-import type { FunctionName, OperationOf, Route } from '../routes.ts';
+import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import { RouteTable } from '#routing/route-table.ts';
+import type { FunctionName, OperationOf, Route } from '#routing/routes.ts';
 import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
 import { authenticate, type Verifiers } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';

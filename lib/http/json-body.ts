@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { invalidParameter } from '../domain/errors.ts';
+import { invalidParameter } from '#domain/errors.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 /** The largest body the service reads (SPEC §3). */

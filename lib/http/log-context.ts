@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { logger } from '../logger.ts';
+import { logger } from '#observability/logger.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 /** Tags every log line of the invocation with its Lambda context (request id, cold start). */

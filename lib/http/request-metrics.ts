@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { ServiceMetrics } from '../metrics.ts';
-import type { FunctionName } from '../routes.ts';
-import { isThrottlingFailure } from '../store/sdk-failures.ts';
+import type { ServiceMetrics } from '#observability/metrics.ts';
+import type { FunctionName } from '#routing/routes.ts';
+import { isThrottlingFailure } from '#store/table/sdk-failures.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 type ApiRequest = Request<ApiEvent, ApiResult, Error, ApiContext>;

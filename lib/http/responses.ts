@@ -1,4 +1,4 @@
-import type { ApiError } from '../domain/errors.ts';
+import type { ApiError } from '#domain/errors.ts';
 import type { ApiResponse, ApiResult } from './api-types.ts';
 
 /** Serializes a handler's answer as API Gateway expects it. */

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
-import { methodNotAllowed, routeNotFound } from '../domain/errors.ts';
-import { isProduct, type RouteMatch, type RouteTable, stripBasePath } from '../route-table.ts';
-import type { FunctionName } from '../routes.ts';
+import { methodNotAllowed, routeNotFound } from '#domain/errors.ts';
+import { isProduct, type RouteMatch, type RouteTable, stripBasePath } from '#routing/route-table.ts';
+import type { FunctionName } from '#routing/routes.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 /** Where a request goes, from what API Gateway matched, or from the path when it matched nothing. */

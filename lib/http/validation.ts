@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { invalidParameter } from '../domain/errors.ts';
-import { canonicalId, ID_PATTERN } from '../domain/ids.ts';
+import { invalidParameter } from '#domain/errors.ts';
+import { canonicalId, ID_PATTERN } from '#domain/ids.ts';
 
 /**
  * Parses a value with a schema or throws 400 `APIG.2012` naming the first offending field (its

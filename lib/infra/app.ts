@@ -1,5 +1,5 @@
 import type { App, Environment } from 'aws-cdk-lib';
-import { SERVICE_NAME } from '../config.ts';
+import { SERVICE_NAME } from '#app/config.ts';
 import { isProductionStage, parseStage, stackNames } from './stage.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { type AuthOptions, type CustomDomainOptions, StatelessStack } from './stateless-stack.ts';

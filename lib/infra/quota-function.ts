@@ -14,9 +14,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { BundledVerifier } from '../auth/token-verifier.ts';
-import { SERVICE_NAME } from '../config.ts';
-import type { FunctionName } from '../routes.ts';
+import { SERVICE_NAME } from '#app/config.ts';
+import type { BundledVerifier } from '#auth/token-verifier.ts';
+import type { FunctionName } from '#routing/routes.ts';
 import type { TableAccess } from './table-access.ts';
 
 /** The Lambda runtime of every function; the bundle targets the same Node.js version. */

@@ -2,8 +2,8 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'a
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '../config.ts';
-import { TABLE_DEFINITION } from '../store/table-definition.ts';
+import { SERVICE_NAME } from '#app/config.ts';
+import { TABLE_DEFINITION } from '#store/table/table-definition.ts';
 import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 
 /** One local index of TABLE_DEFINITION; without `projectedAttributes` it projects every attribute. */

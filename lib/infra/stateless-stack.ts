@@ -20,7 +20,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { SERVICE_NAME } from '../config.ts';
+import { SERVICE_NAME } from '#app/config.ts';
 import {
   FALLBACK_FUNCTION,
   FUNCTION_NAMES,
@@ -29,8 +29,8 @@ import {
   OPENAPI_PATH,
   ROUTES,
   routeKey,
-} from '../routes.ts';
-import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
+} from '#routing/routes.ts';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';

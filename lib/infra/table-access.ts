@@ -2,8 +2,8 @@
  * What each function may do with the table, in IAM terms. Kept free of `aws-cdk-lib` so that the
  * integration test that proves these sets by use can import it without loading the CDK.
  */
-import type { FunctionName } from '../routes.ts';
-import type { IndexName } from '../store/table-definition.ts';
+import type { FunctionName } from '#routing/routes.ts';
+import type { IndexName } from '#store/table/table-definition.ts';
 
 /**
  * A DynamoDB data-plane action a function may be granted. Scan, BatchWriteItem, PartiQL and every

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { ApiEvent } from '../http/api-types.ts';
-import { FALLBACK_FUNCTION, type FunctionName, matchRoute, routeKey } from '../routes.ts';
+import type { ApiEvent } from '#http/api-types.ts';
+import { FALLBACK_FUNCTION, type FunctionName, matchRoute, routeKey } from '#routing/routes.ts';
 
 /** An HTTP request as the local server or a test has it. */
 export interface HttpRequest {

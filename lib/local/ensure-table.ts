@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../store/table-definition.ts';
+import { createTableInput } from '#store/table/table-definition.ts';
 
 /**
  * Creates the table from the shared definition (the one the stateful stack deploys) unless it

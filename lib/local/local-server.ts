@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { invalidParameter } from '../domain/errors.ts';
-import type { ApiResult } from '../http/api-types.ts';
-import { REQUEST_ID_HEADER } from '../http/request-id.ts';
-import { errorResult } from '../http/responses.ts';
-import { FUNCTION_NAMES, type FunctionName } from '../routes.ts';
-import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
+import { invalidParameter } from '#domain/errors.ts';
+import type { ApiResult } from '#http/api-types.ts';
+import { REQUEST_ID_HEADER } from '#http/request-id.ts';
+import { errorResult } from '#http/responses.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/routes.ts';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { type FunctionHandler, loadAppQuotasFunction, loadFunction } from './functions.ts';
 import { scheduledEvent } from './scheduled-event.ts';

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { QUOTA_SWEEP_PERIOD_SECONDS } from '../use-cases/finish-quota-deletes.ts';
+import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { SetupError } from './setup-error.ts';
 
 /** The settings of a local run (`npm start`, `npm run invoke`), checked before anything starts. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { SCHEDULED_EVENT_TYPE } from '../handlers/quota-sweep-handler.ts';
+import { SCHEDULED_EVENT_TYPE } from '#adapters/quota-sweep-handler.ts';
 
 /** The event an EventBridge schedule sends its target, as the local runs and the tests send it. */
 export const scheduledEvent = (time: Date = new Date()): ScheduledEvent => ({

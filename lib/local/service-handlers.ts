@@ -1,10 +1,10 @@
-import type { FunctionDeps } from '../deps.ts';
-import { appQuotaHandlers } from '../handlers/app-quota-handlers.ts';
-import { consumptionHandlers } from '../handlers/consumption-handlers.ts';
-import { withQuotaSweep } from '../handlers/quota-sweep-handler.ts';
-import { registryHandlers } from '../handlers/registry-handlers.ts';
-import { createFunctionHandler } from '../http/function-handler.ts';
-import { CONSUME_ROUTE, FUNCTION_NAMES, type FunctionName, ROUTES } from '../routes.ts';
+import { appQuotaHandlers } from '#adapters/app-quota-handlers.ts';
+import { consumptionHandlers } from '#adapters/consumption-handlers.ts';
+import { withQuotaSweep } from '#adapters/quota-sweep-handler.ts';
+import { registryHandlers } from '#adapters/registry-handlers.ts';
+import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import { createFunctionHandler } from '#http/function-handler.ts';
+import { CONSUME_ROUTE, FUNCTION_NAMES, type FunctionName, ROUTES } from '#routing/routes.ts';
 import type { FunctionHandler } from './functions.ts';
 
 /**

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { MAX_COST } from '../domain/consume-rules.ts';
+import { MAX_COST } from '#domain/consume-rules.ts';
 
-export { isWellFormedAppKey, MAX_COST } from '../domain/consume-rules.ts';
+export { isWellFormedAppKey, MAX_COST } from '#domain/consume-rules.ts';
 
 /** Consume body. `app_key` is required; a badly formed one is answered like an unknown one. */
 export const consumeBody = z.object({

@@ -1,7 +1,7 @@
-import { isValidCost } from '../domain/consume-rules.ts';
-import { invalidParameter } from '../domain/errors.ts';
-import { canonicalId } from '../domain/ids.ts';
-import type { ApiRequest } from '../http/api-types.ts';
+import { isValidCost } from '#domain/consume-rules.ts';
+import { invalidParameter } from '#domain/errors.ts';
+import { canonicalId } from '#domain/ids.ts';
+import type { ApiRequest } from '#http/api-types.ts';
 
 /** A consume request as the data plane reads it. */
 export interface ConsumeRequest {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idSchema, limitSchema, nameFilterSchema, offsetSchema } from '../http/validation.ts';
+import { idSchema, limitSchema, nameFilterSchema, offsetSchema } from '#http/validation.ts';
 import { credentialSchema } from './registry-bodies.ts';
 
 /** Query of list routes filtered by `name` (instances, apps, quotas). */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ApiRequest } from '../http/api-types.ts';
-import { parseWith } from '../http/validation.ts';
-import type { Operation } from '../routes.ts';
+import type { ApiRequest } from '#http/api-types.ts';
+import { parseWith } from '#http/validation.ts';
+import type { Operation } from '#routing/routes.ts';
 import { consumeBody } from './consume-body.ts';
 import { appListQuery, appNameListQuery, nameListQuery } from './list-query.ts';
 import { appPath, instancePath, projectPath, quotaAppPath, quotaPath } from './path.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idSchema, projectIdSchema } from '../http/validation.ts';
+import { idSchema, projectIdSchema } from '#http/validation.ts';
 
 /** Path of the project-level routes. */
 export const projectPath = z.object({ project_id: projectIdSchema });

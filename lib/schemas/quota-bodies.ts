@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { parseResetTime, TIME_UNIT_MS, type TimeUnit } from '../domain/quota.ts';
-import { MAX_SUBCOUNTERS } from '../domain/subcounters.ts';
-import { idSchema, remarkSchema } from '../http/validation.ts';
+import { parseResetTime, TIME_UNIT_MS, type TimeUnit } from '#domain/quota.ts';
+import { MAX_SUBCOUNTERS } from '#domain/subcounters.ts';
+import { idSchema, remarkSchema } from '#http/validation.ts';
 
 /** The largest `call_limits` and `time_interval`: a 32-bit signed integer, as the vendor's. */
 export const MAX_INT32 = 2_147_483_647;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { remarkSchema } from '../http/validation.ts';
+import { remarkSchema } from '#http/validation.ts';
 
 /** Create instance body. */
 export const createInstanceBody = z.object({

@@ -1,8 +1,8 @@
-import { newCredential } from '../domain/ids.ts';
-import type { SecretBox } from '../domain/secret-box.ts';
-import type { Clock } from '../domain/time.ts';
-import type { AccessKeyListing } from '../store/access-key-store.ts';
-import type { Store } from '../store/store.ts';
+import { newCredential } from '#domain/ids.ts';
+import type { SecretBox } from '#domain/secret-box.ts';
+import type { Clock } from '#domain/time.ts';
+import type { AccessKeyListing } from '#store/access-keys/access-key-store.ts';
+import type { Store } from '#store/control-plane/store.ts';
 
 /** What creating an access key takes. */
 export interface CreateAccessKeyInput {

@@ -1,8 +1,8 @@
-import type { Deps } from '../deps.ts';
-import { appBoundElsewhere, appNotFound } from '../domain/errors.ts';
-import type { App } from '../domain/models.ts';
-import type { Binding } from '../domain/quota.ts';
-import type { AppBinding } from '../store/binding-store.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { appBoundElsewhere, appNotFound } from '#domain/errors.ts';
+import type { App } from '#domain/models.ts';
+import type { Binding } from '#domain/quota.ts';
+import type { AppBinding } from '#store/control-plane/binding-store.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 

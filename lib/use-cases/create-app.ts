@@ -1,16 +1,16 @@
-import type { Deps } from '../deps.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
 import {
   clientTokenReused,
   clientTokenSpent,
   instanceNotFound,
   outcomeUnknown,
   resourceLimitExceeded,
-} from '../domain/errors.ts';
-import { newCredential, newId } from '../domain/ids.ts';
-import type { App } from '../domain/models.ts';
-import type { SecretBox } from '../domain/secret-box.ts';
-import { hashSecret } from '../domain/secrets.ts';
-import type { ClientTokenRecord } from '../store/client-token-store.ts';
+} from '#domain/errors.ts';
+import { newCredential, newId } from '#domain/ids.ts';
+import type { App } from '#domain/models.ts';
+import type { SecretBox } from '#domain/secret-box.ts';
+import { hashSecret } from '#domain/secrets.ts';
+import type { ClientTokenRecord } from '#store/control-plane/client-token-store.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating an app takes. */

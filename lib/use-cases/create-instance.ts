@@ -1,8 +1,8 @@
-import { DEFAULT_INSTANCES_PER_PROJECT } from '../config.ts';
-import type { Deps } from '../deps.ts';
-import { creationUnknown } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import type { Instance } from '../domain/models.ts';
+import { DEFAULT_INSTANCES_PER_PROJECT } from '#app/config.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { creationUnknown } from '#domain/errors.ts';
+import { newId } from '#domain/ids.ts';
+import type { Instance } from '#domain/models.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating an instance takes. */

@@ -1,7 +1,7 @@
-import type { Deps } from '../deps.ts';
-import { ApiError, creationUnknown } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
-import type { Quota, QuotaConfig } from '../domain/quota.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { ApiError, creationUnknown } from '#domain/errors.ts';
+import { newId } from '#domain/ids.ts';
+import type { Quota, QuotaConfig } from '#domain/quota.ts';
 import { finishQuotaDeletes } from './finish-quota-deletes.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
 import { requireApp } from './require-app.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 

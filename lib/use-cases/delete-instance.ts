@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import { instanceNotEmpty, instanceNotFound } from '../domain/errors.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { instanceNotEmpty, instanceNotFound } from '#domain/errors.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
 /**

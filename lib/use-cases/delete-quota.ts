@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import { instanceNotFound, quotaNotFound } from '../domain/errors.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
 /** How a run of a quota's delete ended. */

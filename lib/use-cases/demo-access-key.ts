@@ -1,6 +1,6 @@
-import type { SecretBox } from '../domain/secret-box.ts';
-import type { Clock } from '../domain/time.ts';
-import type { Store } from '../store/store.ts';
+import type { SecretBox } from '#domain/secret-box.ts';
+import type { Clock } from '#domain/time.ts';
+import type { Store } from '#store/control-plane/store.ts';
 import { type CreatedAccessKey, createAccessKey } from './access-keys.ts';
 
 /** The description that marks the access key `npm start` makes for its banner. */

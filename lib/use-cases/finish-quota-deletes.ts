@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { logger } from '../logger.ts';
-import type { QuotaDeleteMarker } from '../store/quota-store.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { logger } from '#observability/logger.ts';
+import type { QuotaDeleteMarker } from '#store/control-plane/quota-store.ts';
 import { resumeQuotaDelete } from './delete-quota.ts';
 
 /**

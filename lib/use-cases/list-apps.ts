@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import type { Page } from '../domain/page.ts';
-import type { AppListQuery, ListedApp } from '../store/app-store.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import type { Page } from '#domain/page.ts';
+import type { AppListQuery, ListedApp } from '#store/control-plane/app-store.ts';
 import { requireInstance } from './require-app.ts';
 
 /**

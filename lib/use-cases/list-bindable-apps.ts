@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
-import type { AppBinding } from '../store/binding-store.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
+import type { AppBinding } from '#store/control-plane/binding-store.ts';
 import { requireQuota } from './require-quota.ts';
 
 /**

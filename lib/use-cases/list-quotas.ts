@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
-import type { Quota } from '../domain/quota.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
+import type { Quota } from '#domain/quota.ts';
 import { requireInstance } from './require-app.ts';
 
 /** List quotas. Primary course: one page of the instance's quotas, newest first; 404 for a missing instance. */

@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { appNotFound, instanceNotFound } from '../domain/errors.ts';
-import type { App } from '../domain/models.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { appNotFound, instanceNotFound } from '#domain/errors.ts';
+import type { App } from '#domain/models.ts';
 
 /**
  * The app, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3004`.

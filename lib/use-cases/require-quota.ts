@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { instanceNotFound, quotaNotFound } from '../domain/errors.ts';
-import type { VersionedQuota } from '../store/quota-store.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
+import type { VersionedQuota } from '#store/control-plane/quota-store.ts';
 
 /**
  * The quota, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3093`

@@ -1,4 +1,4 @@
-import { isTransientFailure } from '../store/sdk-failures.ts';
+import { isTransientFailure } from '#store/table/sdk-failures.ts';
 
 /** How often an operation reads again after a concurrent change overtook its transaction. */
 export const OVERTAKEN_ATTEMPTS = 25;

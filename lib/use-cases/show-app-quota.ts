@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { noBoundQuota } from '../domain/errors.ts';
-import type { Quota } from '../domain/quota.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { noBoundQuota } from '#domain/errors.ts';
+import type { Quota } from '#domain/quota.ts';
 import { requireApp } from './require-app.ts';
 import { requireQuota } from './require-quota.ts';
 

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import type { App } from '../domain/models.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import type { App } from '#domain/models.ts';
 import { requireApp } from './require-app.ts';
 
 /** Show app. Primary course: read the app of the instance; 404 for a missing instance or app. */

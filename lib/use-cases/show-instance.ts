@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { instanceNotFound } from '../domain/errors.ts';
-import type { Instance } from '../domain/models.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { instanceNotFound } from '#domain/errors.ts';
+import type { Instance } from '#domain/models.ts';
 
 /** Show instance. Primary course: read it within the project; 404 `APIG.3030` when absent. */
 export const showInstance = async ({ store }: Deps, projectId: string, instanceId: string): Promise<Instance> => {

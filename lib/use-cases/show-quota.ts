@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import type { Quota } from '../domain/quota.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import type { Quota } from '#domain/quota.ts';
 import { requireQuota } from './require-quota.ts';
 
 /** Show quota. Primary course: read it; 404 for a missing instance or quota. */

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.ts';
-import { windowAt } from '../domain/window.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { windowAt } from '#domain/window.ts';
 import { requireApp } from './require-app.ts';
 
 /** An app's usage of its quota now; every quota field is null when it is bound to none. */

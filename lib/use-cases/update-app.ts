@@ -1,8 +1,8 @@
-import type { Deps } from '../deps.ts';
-import { appNotFound, instanceNotFound } from '../domain/errors.ts';
-import { newCredential } from '../domain/ids.ts';
-import type { App } from '../domain/models.ts';
-import { hashSecret } from '../domain/secrets.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { appNotFound, instanceNotFound } from '#domain/errors.ts';
+import { newCredential } from '#domain/ids.ts';
+import type { App } from '#domain/models.ts';
+import { hashSecret } from '#domain/secrets.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
 /** The right 404 for an app that is not there: `APIG.3030` when its instance is missing too. */

@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.ts';
-import { invalidParameter, quotaNameExists } from '../domain/errors.ts';
-import type { Quota, QuotaConfig } from '../domain/quota.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { invalidParameter, quotaNameExists } from '#domain/errors.ts';
+import type { Quota, QuotaConfig } from '#domain/quota.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type TimeUnit, windowLengthMs } from '#lib/domain/quota.ts';
-import type { Db, TransactItem } from '#lib/store/db.ts';
+import { type TimeUnit, windowLengthMs } from '#domain/quota.ts';
+import type { Db, TransactItem } from '#store/table/db.ts';
 import {
   appKey,
   bindOperationKey,
@@ -20,7 +20,7 @@ import {
   quotaKey,
   quotaListKey,
   quotaNameKey,
-} from '#lib/store/keys.ts';
+} from '#store/table/keys.ts';
 
 /** Where the bench works. */
 export interface Scope {

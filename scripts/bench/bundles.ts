@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { build } from 'esbuild';
-import type { FunctionName } from '#lib/routes.ts';
+import type { FunctionName } from '#routing/routes.ts';
 import { median, round } from './stats.ts';
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ const entryOf = (name: string): string =>
  */
 export const bundleFunction = async (name: FunctionName | typeof FLOOR, outDir: string): Promise<string> => {
   // Loaded here, not at the top: it pulls in aws-cdk-lib, which the timed phases need not carry.
-  const { BUNDLE_TARGET, ESM_REQUIRE_BANNER, bundledVerifierDefine } = await import('#lib/infra/quota-function.ts');
+  const { BUNDLE_TARGET, ESM_REQUIRE_BANNER, bundledVerifierDefine } = await import('#infra/quota-function.ts');
   const outfile = join(outDir, name, 'index.mjs');
   await build({
     entryPoints: [entryOf(name)],

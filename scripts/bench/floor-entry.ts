@@ -5,7 +5,7 @@
  * Never deployed.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#lib/store/client.ts';
+import { createDocumentClient } from '#store/table/client.ts';
 
 const client = createDocumentClient({
   region: process.env.AWS_REGION ?? 'us-east-1',

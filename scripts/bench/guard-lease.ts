@@ -1,8 +1,8 @@
 import middy from '@middy/core';
-import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
-import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
-import { quotaGuard } from '#lib/guard/quota-guard.ts';
-import type { ConsumeDeps } from '#lib/use-cases/consume.ts';
+import { quotaGuard } from '#guard/quota-guard.ts';
+import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { type BenchEnv, pool } from './environment.ts';
 import { round } from './stats.ts';
 

@@ -1,6 +1,6 @@
-import { newId } from '#lib/domain/ids.ts';
-import type { App } from '#lib/domain/models.ts';
-import { MAX_INT32 } from '#lib/schemas/quota-bodies.ts';
+import { newId } from '#domain/ids.ts';
+import type { App } from '#domain/models.ts';
+import { MAX_INT32 } from '#schemas/quota-bodies.ts';
 import * as bare from './bare-calls.ts';
 import type { BenchEnv } from './environment.ts';
 import type { Call, OperationBench } from './interleave.ts';

@@ -1,4 +1,4 @@
-import { MAX_INT32 } from '#lib/schemas/quota-bodies.ts';
+import { MAX_INT32 } from '#schemas/quota-bodies.ts';
 import type { BenchEnv } from './environment.ts';
 import { runVirtualLoad, type VirtualLoadResult } from './partition-load.ts';
 

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDB, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { RateLimiterDynamo, RateLimiterRes } from 'rate-limiter-flexible';
-import { quotaGuard } from '#lib/guard/quota-guard.ts';
+import { quotaGuard } from '#guard/quota-guard.ts';
 import { type BenchEnv, LOCAL_CREDENTIALS, pool, REGION } from './environment.ts';
 import type { ConsumeFixture } from './operations.ts';
 import { countRequests } from './request-counter.ts';

@@ -5,10 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEVELOPMENT_JWT_SECRET, readConfig } from '#lib/config.ts';
-import { describeDeployedStage, readSecretString } from '#lib/infra/deployed-stage.ts';
-import { parseStage } from '#lib/infra/stage.ts';
+import { DEVELOPMENT_JWT_SECRET, readConfig } from '#app/config.ts';
+import { signToken } from '#auth/token-issuer.ts';
+import { describeDeployedStage, readSecretString } from '#infra/deployed-stage.ts';
+import { parseStage } from '#infra/stage.ts';
 
 /** The usage line printed on a wrong argument. */
 export const TOKEN_USAGE =

@@ -9,13 +9,13 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#lib/guard/cdk.ts';
-import { type AppOptions, buildApp, readAppContext, stackNames } from '#lib/infra/app.ts';
-import { QuotaFunction } from '#lib/infra/quota-function.ts';
-import { ALARM_PERIOD, ALARM_THRESHOLDS, QUOTA_SWEEP_FUNCTION } from '#lib/infra/stateless-stack.ts';
-import { FUNCTION_TABLE_ACTIONS } from '#lib/infra/table-access.ts';
-import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, ROUTES, routeKey, routesOf } from '#lib/routes.ts';
-import { createTableInput, TABLE_DEFINITION } from '#lib/store/table-definition.ts';
+import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#guard/cdk.ts';
+import { type AppOptions, buildApp, readAppContext, stackNames } from '#infra/app.ts';
+import { QuotaFunction } from '#infra/quota-function.ts';
+import { ALARM_PERIOD, ALARM_THRESHOLDS, QUOTA_SWEEP_FUNCTION } from '#infra/stateless-stack.ts';
+import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
+import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, ROUTES, routeKey, routesOf } from '#routing/routes.ts';
+import { createTableInput, TABLE_DEFINITION } from '#store/table/table-definition.ts';
 
 // The same feature flags as `cdk synth`, so the tests check the templates the CLI produces.
 const CDK_CONTEXT = (

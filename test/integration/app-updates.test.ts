@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { secretMatches } from '#lib/domain/secrets.ts';
-import { appKey } from '#lib/store/keys.ts';
+import { secretMatches } from '#domain/secrets.ts';
+import { appKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';

@@ -1,6 +1,6 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appKey } from '#lib/store/keys.ts';
+import { appKey } from '#store/table/keys.ts';
 import { createTestApi, freshProject, type TestApi } from '../support/api-client.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { tokenFor } from '../support/tokens.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { logger } from '#lib/logger.ts';
-import { ROUTES } from '#lib/routes.ts';
+import { logger } from '#observability/logger.ts';
+import { ROUTES } from '#routing/routes.ts';
 import { createTestApi, freshProject, type TestApi, testEvent, testResponse } from '../support/api-client.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { badTokens, tokenFor } from '../support/tokens.ts';

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEvent } from '#lib/http/api-types.ts';
-import { lambdaContext } from '#lib/local/api-gateway-event.ts';
-import { createServiceHandlers } from '#lib/local/service-handlers.ts';
-import { type FunctionName, type Operation, ROUTES } from '#lib/routes.ts';
-import { OPERATION_SCHEMAS } from '#lib/schemas/operations.ts';
+import type { ApiEvent } from '#http/api-types.ts';
+import { lambdaContext } from '#local/api-gateway-event.ts';
+import { createServiceHandlers } from '#local/service-handlers.ts';
+import { type FunctionName, type Operation, ROUTES } from '#routing/routes.ts';
+import { OPERATION_SCHEMAS } from '#schemas/operations.ts';
 import { createTestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 

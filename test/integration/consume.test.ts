@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appKey, counterKey } from '#lib/store/keys.ts';
+import { appKey, counterKey } from '#store/table/keys.ts';
 import { installPartitionModel, itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { type ManualClock, manualClock } from '../support/clocks.ts';

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SDK_SETTINGS } from '#lib/store/client.ts';
-import { projectKey } from '#lib/store/keys.ts';
+import { SDK_SETTINGS } from '#store/table/client.ts';
+import { projectKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '#lib/routes.ts';
+import { ROUTES } from '#routing/routes.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
-import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
-import { checkLeaseUnits, LeaseBook } from '#lib/guard/leases.ts';
-import type { ConsumeDeps } from '#lib/use-cases/consume.ts';
+import { checkLeaseUnits, LeaseBook } from '#guard/leases.ts';
+import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { createTestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';

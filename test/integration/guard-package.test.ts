@@ -68,7 +68,7 @@ const consumer = (args: string[], env: Record<string, string> = {}) =>
   });
 
 describe('@credential-quota/guard installed from its npm pack tarball', () => {
-  it('ships JS and types with no #lib/ alias, and the consumer typechecks against them', async () => {
+  it('ships JS and types with no repository alias, and the consumer typechecks against them', async () => {
     const installed = join(project, 'node_modules', '@credential-quota', 'guard');
     expect(readdirSync(join(installed, 'dist'))).toEqual(expect.arrayContaining(['index.js', 'cdk.js', 'types']));
     await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(project, 'tsconfig.json')], { cwd: project });

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '#lib/local/free-port.ts';
-import { ensurePortFree } from '#lib/local/listen.ts';
+import { freePort } from '#local/free-port.ts';
+import { ensurePortFree } from '#local/listen.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'credential-quota-setup-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiEvent } from '#lib/http/api-types.ts';
-import { lambdaContext } from '#lib/local/api-gateway-event.ts';
-import { createServiceHandlers } from '#lib/local/service-handlers.ts';
-import { METRICS_NAMESPACE, ServiceMetrics } from '#lib/metrics.ts';
-import type { FunctionName } from '#lib/routes.ts';
+import type { ApiEvent } from '#http/api-types.ts';
+import { lambdaContext } from '#local/api-gateway-event.ts';
+import { createServiceHandlers } from '#local/service-handlers.ts';
+import { METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
+import type { FunctionName } from '#routing/routes.ts';
 import { createTestApi, type TestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';

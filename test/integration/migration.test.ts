@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { newId } from '#lib/domain/ids.ts';
+import { newId } from '#domain/ids.ts';
+import { migrateTable } from '#store/migration/migration-store.ts';
 import {
   appKey,
   appKeyClaimKey,
@@ -15,8 +16,7 @@ import {
   quotaListKey,
   quotaNameKey,
   unboundAppKey,
-} from '#lib/store/keys.ts';
-import { migrateTable } from '#lib/store/migration-store.ts';
+} from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';

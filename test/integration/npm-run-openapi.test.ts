@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '#lib/openapi/openapi-document.ts';
+import { openApiDocument } from '#openapi/openapi-document.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'openapi-'));

@@ -1,6 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openApiDocument } from '#lib/openapi/openapi-document.ts';
+import { openApiDocument } from '#openapi/openapi-document.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 
 let api: TestApi;

@@ -1,6 +1,6 @@
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SDK_SETTINGS } from '#lib/store/client.ts';
+import { SDK_SETTINGS } from '#store/table/client.ts';
 import { runVirtualLoad } from '../../scripts/bench/partition-load.ts';
 import { itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { scheduledEvent } from '#lib/local/scheduled-event.ts';
-import { instanceKey, quotaDeleteMarkerKey, quotaKey } from '#lib/store/keys.ts';
-import type { QuotaSweepReport } from '#lib/use-cases/finish-quota-deletes.ts';
+import { scheduledEvent } from '#local/scheduled-event.ts';
+import { instanceKey, quotaDeleteMarkerKey, quotaKey } from '#store/table/keys.ts';
+import type { QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';

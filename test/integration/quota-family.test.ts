@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appKey, counterKey } from '#lib/store/keys.ts';
+import { appKey, counterKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { steppingClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { quotaGuard } from '#lib/guard/quota-guard.ts';
-import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
+import { quotaGuard } from '#guard/quota-guard.ts';
+import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 

@@ -3,7 +3,7 @@ import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#lib/local/free-port.ts';
+import { freePort } from '#local/free-port.ts';
 import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 
 interface ShellBlock {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSignatureVerifier } from '#lib/auth/signature-verifier.ts';
-import { createSecretBox } from '#lib/domain/secret-box.ts';
-import { signedRequestOf } from '#lib/http/authenticate.ts';
-import { logger } from '#lib/logger.ts';
-import { createAccessKey } from '#lib/use-cases/access-keys.ts';
+import { createSignatureVerifier } from '#auth/signature-verifier.ts';
+import { createSecretBox } from '#domain/secret-box.ts';
+import { signedRequestOf } from '#http/authenticate.ts';
+import { logger } from '#observability/logger.ts';
+import { createAccessKey } from '#use-cases/access-keys.ts';
 import { createTestApi, freshProject, type TestApi, testEvent } from '../support/api-client.ts';
 import { sdkSign } from '../support/sdk-signer.ts';
 import { newAccessKey, SIGNED_HOST, type SignedCall, signedCall } from '../support/signed-client.ts';

@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SPLIT_BIND_STALE_MS } from '#lib/store/binding-store.ts';
-import { counterKey } from '#lib/store/keys.ts';
+import { SPLIT_BIND_STALE_MS } from '#store/control-plane/binding-store.ts';
+import { counterKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';

@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { secretMatches } from '#lib/domain/secrets.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
-import { instancePartition } from '#lib/store/keys.ts';
+import { secretMatches } from '#domain/secrets.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
+import { instancePartition } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 

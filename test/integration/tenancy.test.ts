@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { ROUTES, type Route } from '#lib/routes.ts';
+import { signToken } from '#auth/token-issuer.ts';
+import { ROUTES, type Route } from '#routing/routes.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { newAccessKey, signedCall } from '../support/signed-client.ts';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#lib/local/free-port.ts';
+import { freePort } from '#local/free-port.ts';
 import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 
 // The vendor's own Node.js SDK core, unchanged: its client signs with AK/SK (AKSKSigner) and

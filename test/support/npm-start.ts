@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from '#lib/local/free-port.ts';
+import { freePort } from '#local/free-port.ts';
 
 /** A running `npm start`, with what its banner printed. */
 export interface StartedNpm {

@@ -1,5 +1,5 @@
-import { createSecretBox } from '#lib/domain/secret-box.ts';
-import { type CreatedAccessKey, createAccessKey } from '#lib/use-cases/access-keys.ts';
+import { createSecretBox } from '#domain/secret-box.ts';
+import { type CreatedAccessKey, createAccessKey } from '#use-cases/access-keys.ts';
 import type { TestApi, TestResponse } from './api-client.ts';
 import { type SdkRequest, sdkSign, wireQuery } from './sdk-signer.ts';
 import { TEST_SEALING_KEY } from './tokens.ts';

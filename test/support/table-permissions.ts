@@ -1,15 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { depsOver } from '#lib/deps.ts';
-import type { AppQuotasHandler } from '#lib/handlers/quota-sweep-handler.ts';
-import type { ApiEvent, ApiResult } from '#lib/http/api-types.ts';
-import type { TableAccess } from '#lib/infra/table-access.ts';
-import { lambdaContext } from '#lib/local/api-gateway-event.ts';
-import { scheduledEvent } from '#lib/local/scheduled-event.ts';
-import { FUNCTION_BUILDERS } from '#lib/local/service-handlers.ts';
-import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#lib/routes.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { createStore } from '#lib/store/store.ts';
-import type { QuotaSweepReport } from '#lib/use-cases/finish-quota-deletes.ts';
+import type { AppQuotasHandler } from '#adapters/quota-sweep-handler.ts';
+import { depsOver } from '#app/control-plane-deps.ts';
+import type { ApiEvent, ApiResult } from '#http/api-types.ts';
+import type { TableAccess } from '#infra/table-access.ts';
+import { lambdaContext } from '#local/api-gateway-event.ts';
+import { scheduledEvent } from '#local/scheduled-event.ts';
+import { FUNCTION_BUILDERS } from '#local/service-handlers.ts';
+import { FUNCTION_NAMES, type FunctionName, matchRoute } from '#routing/routes.ts';
+import { createStore } from '#store/control-plane/store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
 import { createTestTable, type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
 import { testDepsConfig } from './tokens.ts';
 

@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db } from '#lib/store/db.ts';
+import type { Db } from '#store/table/db.ts';
 
 /**
  * Every item of a test table, in a stable order: compared before and after rejected requests to

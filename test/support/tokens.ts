@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { signToken } from '#lib/auth/token-issuer.ts';
-import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, type ResourceLimits } from '#lib/config.ts';
-import type { DepsConfig } from '#lib/deps.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, type ResourceLimits } from '#app/config.ts';
+import type { DepsConfig } from '#app/control-plane-deps.ts';
+import { signToken } from '#auth/token-issuer.ts';
 
 /** The secret the tests' deployments verify with. */
 export const TEST_SECRET = 'test-secret-for-the-credential-quota-suite';

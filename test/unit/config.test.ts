@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, readConfig } from '#lib/config.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, readConfig } from '#app/config.ts';
 
 describe('configuration from the environment', () => {
   const jwks = { AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json' };

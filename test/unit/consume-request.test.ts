@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '#lib/domain/errors.ts';
-import { parseConsumeRequest } from '#lib/schemas/consume-request.ts';
-import { parseRequest } from '#lib/schemas/operations.ts';
+import { ApiError } from '#domain/errors.ts';
+import { parseConsumeRequest } from '#schemas/consume-request.ts';
+import { parseRequest } from '#schemas/operations.ts';
 
 const request = (pathParameters: Record<string, string>, body: unknown) => ({
   pathParameters,

@@ -1,18 +1,18 @@
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Deps } from '#lib/deps.ts';
-import { QuotaStateCache } from '#lib/domain/quota-state-cache.ts';
-import { createSecretBox } from '#lib/domain/secret-box.ts';
-import { SubcounterCache } from '#lib/domain/subcounter-cache.ts';
-import { systemClock } from '#lib/domain/time.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { createStore } from '#lib/store/store.ts';
-import { createApp } from '#lib/use-cases/create-app.ts';
+import type { Deps } from '#app/control-plane-deps.ts';
+import { createSecretBox } from '#domain/secret-box.ts';
+import { systemClock } from '#domain/time.ts';
+import { createStore } from '#store/control-plane/store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
+import { createApp } from '#use-cases/create-app.ts';
 
 // The hash is the expensive step (scrypt, ~50 ms of CPU): count when it runs.
 const hashSecret = vi.hoisted(() => vi.fn(async () => 'scrypt$c2FsdA==$aGFzaA=='));
-vi.mock('#lib/domain/secrets.ts', () => ({ hashSecret }));
+vi.mock('#domain/secrets.ts', () => ({ hashSecret }));
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const store = createStore({ client: createDocumentClient({ region: 'us-east-1' }), tableName: 'table' });

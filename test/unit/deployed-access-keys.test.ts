@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSecretBox } from '#lib/domain/secret-box.ts';
-import { describeDeployedAccessKeys } from '#lib/infra/deployed-stage.ts';
+import { createSecretBox } from '#domain/secret-box.ts';
+import { describeDeployedAccessKeys } from '#infra/deployed-stage.ts';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const secretsManager = mockClient(SecretsManagerClient);

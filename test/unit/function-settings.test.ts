@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '#lib/config.ts';
-import { createDeps } from '#lib/deps.ts';
-import { FUNCTION_SETTINGS } from '#lib/infra/stateless-stack.ts';
-import { ServiceMetrics } from '#lib/metrics.ts';
-import { WORST_CASE_MS } from '#lib/store/client.ts';
+import { readConfig } from '#app/config.ts';
+import { createDeps } from '#app/control-plane-deps.ts';
+import { FUNCTION_SETTINGS } from '#infra/stateless-stack.ts';
+import { ServiceMetrics } from '#observability/metrics.ts';
+import { WORST_CASE_MS } from '#store/table/client.ts';
 
 describe('configuration of a function', () => {
   it('writes metrics inside Lambda only, where the log stream carries EMF to CloudWatch', () => {

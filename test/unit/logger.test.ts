@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Logger, type LogLevel } from '#lib/logger.ts';
+import { Logger, type LogLevel } from '#observability/logger.ts';
 
 const capture = (level: LogLevel) => {
   const lines: string[] = [];

@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { invalidParameter } from '#lib/domain/errors.ts';
-import type { ApiContext, ApiEvent, ApiResult } from '#lib/http/api-types.ts';
-import { errorMapper } from '#lib/http/error-mapper.ts';
-import { jsonBody, MAX_BODY_BYTES } from '#lib/http/json-body.ts';
-import { lambdaContext, toApiGatewayEvent } from '#lib/local/api-gateway-event.ts';
-import { logger } from '#lib/logger.ts';
-import { ROUTES, type Route } from '#lib/routes.ts';
+import { invalidParameter } from '#domain/errors.ts';
+import type { ApiContext, ApiEvent, ApiResult } from '#http/api-types.ts';
+import { errorMapper } from '#http/error-mapper.ts';
+import { jsonBody, MAX_BODY_BYTES } from '#http/json-body.ts';
+import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
+import { logger } from '#observability/logger.ts';
+import { ROUTES, type Route } from '#routing/routes.ts';
 
 const createApp: Route | undefined = ROUTES.find((route) => route.operation === 'createApp');
 const showApp: Route | undefined = ROUTES.find((route) => route.operation === 'showApp');

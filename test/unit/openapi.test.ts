@@ -1,9 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { openApiDocument } from '#lib/openapi/openapi-document.ts';
-import { ROUTES } from '#lib/routes.ts';
-import { OPERATION_SCHEMAS } from '#lib/schemas/operations.ts';
+import { openApiDocument } from '#openapi/openapi-document.ts';
+import { ROUTES } from '#routing/routes.ts';
+import { OPERATION_SCHEMAS } from '#schemas/operations.ts';
 
 const document = openApiDocument();
 type Operation = {

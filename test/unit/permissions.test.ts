@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isActionGranted } from '#lib/auth/permissions.ts';
+import { isActionGranted } from '#auth/permissions.ts';
 
 describe('action grants', () => {
   it('grants an exactly named action', () => {

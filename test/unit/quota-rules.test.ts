@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '#lib/domain/errors.ts';
-import { formatResetTime, parseResetTime, windowLengthMs } from '#lib/domain/quota.ts';
-import { parseWith } from '#lib/http/validation.ts';
-import { bindAppsBody, quotaBody } from '#lib/schemas/quota-bodies.ts';
+import { ApiError } from '#domain/errors.ts';
+import { formatResetTime, parseResetTime, windowLengthMs } from '#domain/quota.ts';
+import { parseWith } from '#http/validation.ts';
+import { bindAppsBody, quotaBody } from '#schemas/quota-bodies.ts';
 
 const valid = { name: 'ClientQuota_demo', call_limits: 1000, time_unit: 'DAY', time_interval: 1 };
 

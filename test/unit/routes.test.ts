@@ -8,7 +8,7 @@ import {
   routeKey,
   routesOf,
   stripBasePath,
-} from '#lib/routes.ts';
+} from '#routing/routes.ts';
 
 describe('route table', () => {
   it('has one route per method and path', () => {

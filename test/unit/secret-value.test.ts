@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sealingBox } from '#lib/auth/sealing.ts';
-import { cachedSecretValue, readSecretThroughExtension } from '#lib/auth/secret-value.ts';
-import { createSecretBox } from '#lib/domain/secret-box.ts';
+import { sealingBox } from '#auth/sealing.ts';
+import { cachedSecretValue, readSecretThroughExtension } from '#auth/secret-value.ts';
+import { createSecretBox } from '#domain/secret-box.ts';
 import { type SecretsExtension, startSecretsExtension } from '../support/secrets-extension.ts';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:AccessKeySealingKey-AbCdEf';

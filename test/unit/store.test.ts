@@ -14,12 +14,12 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { App } from '#lib/domain/models.ts';
-import { createApp, deleteApp, listApps } from '#lib/store/app-store.ts';
-import { bindApps } from '#lib/store/binding-store.ts';
-import { createDocumentClient } from '#lib/store/client.ts';
-import { consumeInWindow } from '#lib/store/consumption-store.ts';
-import type { Db } from '#lib/store/db.ts';
+import type { App } from '#domain/models.ts';
+import { createApp, deleteApp, listApps } from '#store/control-plane/app-store.ts';
+import { bindApps } from '#store/control-plane/binding-store.ts';
+import { consumeInWindow } from '#store/data-plane/counter-store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { Db } from '#store/table/db.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const db: Db = { client: createDocumentClient({ region: 'us-east-1' }), tableName: 'table' };

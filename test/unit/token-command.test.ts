@@ -3,8 +3,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
-import { DEVELOPMENT_JWT_SECRET } from '#lib/config.ts';
+import { DEVELOPMENT_JWT_SECRET } from '#app/config.ts';
+import { createTokenVerifier } from '#auth/token-verifier.ts';
 import { runTokenCommand, TOKEN_USAGE, type TokenCommandClients } from '../../scripts/token/token-command.ts';
 import { startSecretsExtension } from '../support/secrets-extension.ts';
 

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTokenVerifier } from '#lib/auth/token-verifier.ts';
-import { VerifiedTokens } from '#lib/auth/verified-tokens.ts';
-import { ApiError } from '#lib/domain/errors.ts';
+import { createTokenVerifier } from '#auth/token-verifier.ts';
+import { VerifiedTokens } from '#auth/verified-tokens.ts';
+import { ApiError } from '#domain/errors.ts';
 import { badTokens, TEST_SECRET, tokenFor } from '../support/tokens.ts';
 
 const verify = createTokenVerifier({ kind: 'hs256-secret', secret: TEST_SECRET });

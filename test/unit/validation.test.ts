@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '#lib/domain/errors.ts';
-import { canonicalId } from '#lib/domain/ids.ts';
-import { parseWith } from '#lib/http/validation.ts';
-import { nameListQuery } from '#lib/schemas/list-query.ts';
-import { appPath } from '#lib/schemas/path.ts';
-import { createAppBody, createInstanceBody } from '#lib/schemas/registry-bodies.ts';
+import { ApiError } from '#domain/errors.ts';
+import { canonicalId } from '#domain/ids.ts';
+import { parseWith } from '#http/validation.ts';
+import { nameListQuery } from '#schemas/list-query.ts';
+import { appPath } from '#schemas/path.ts';
+import { createAppBody, createInstanceBody } from '#schemas/registry-bodies.ts';
 
 const rejectionOf = (run: () => unknown): string | undefined => {
   try {

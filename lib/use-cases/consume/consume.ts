@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { instanceNotFound, unknownAppKey } from '../domain/errors.ts';
-import type { QuotaStateCache } from '../domain/quota-state-cache.ts';
-import type { SubcounterCache } from '../domain/subcounter-cache.ts';
-import type { Clock } from '../domain/time.ts';
-import { type Window, windowAt } from '../domain/window.ts';
-import type { ConsumeStore } from '../store/consume-store.ts';
-import type { CounterItem, Credential } from '../store/consumption-store.ts';
+import { instanceNotFound, unknownAppKey } from '#domain/errors.ts';
+import type { Clock } from '#domain/time.ts';
+import { type Window, windowAt } from '#domain/window.ts';
+import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
+import type { CounterItem, Credential } from '#store/data-plane/counter-store.ts';
+import type { QuotaStateCache } from './quota-state-cache.ts';
+import type { SubcounterCache } from './subcounter-cache.ts';
 
 /** What consume works with: the whole service's `Deps` have it, and so does the packaged guard's. */
 export interface ConsumeDeps {

@@ -1,9 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { appKeyExists, appNameExists } from '../domain/errors.ts';
-import type { App } from '../domain/models.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
-import { type ClientTokenRecord, putClientTokenAction } from './client-token-store.ts';
-import { createCounterAction, deleteCounterActions } from './consumption-store.ts';
+import { appKeyExists, appNameExists } from '#domain/errors.ts';
+import type { App } from '#domain/models.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
+import { createCounterAction, deleteCounterActions } from '#store/data-plane/counter-store.ts';
 import {
   cancellationReasons,
   type Db,
@@ -12,8 +11,7 @@ import {
   queryPage,
   sendTransaction,
   transact,
-} from './db.ts';
-import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
+} from '#store/table/db.ts';
 import {
   appKey,
   appKeyClaimKey,
@@ -25,7 +23,9 @@ import {
   LIST_PREFIX,
   quotaKey,
   unboundAppKey,
-} from './keys.ts';
+} from '#store/table/keys.ts';
+import { type ClientTokenRecord, putClientTokenAction } from './client-token-store.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
 
 /** The stored form of an app. */
 export interface AppItem {

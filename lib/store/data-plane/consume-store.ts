@@ -1,8 +1,8 @@
-import * as consumption from './consumption-store.ts';
-import type { Db } from './db.ts';
-import { getInstance } from './instance-store.ts';
-import { migrateAppById } from './migration-store.ts';
-import { getQuotaState } from './quota-store.ts';
+import { getInstance } from '#store/control-plane/instance-store.ts';
+import { getQuotaState } from '#store/control-plane/quota-store.ts';
+import { migrateAppById } from '#store/migration/migration-store.ts';
+import type { Db } from '#store/table/db.ts';
+import * as consumption from './counter-store.ts';
 
 /**
  * The part of the store that consume calls, and nothing else: the data plane and the packaged

@@ -2,14 +2,14 @@ import { ConditionalCheckFailedException, TransactionConflictException } from '@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isThrottlingError } from '@smithy/core/retry';
-import type { App } from '../domain/models.ts';
-import { type Quota, windowLengthMs } from '../domain/quota.ts';
-import { subcounterShare } from '../domain/subcounters.ts';
-import type { Window } from '../domain/window.ts';
-import { appFromItem, getAppItem } from './app-store.ts';
-import { batchGet, type Db, type TransactItem } from './db.ts';
-import { appKeyClaimKey, counterKey, type Key } from './keys.ts';
-import { isLegacyApp, migrateApp } from './migration-store.ts';
+import type { App } from '#domain/models.ts';
+import { type Quota, windowLengthMs } from '#domain/quota.ts';
+import { subcounterShare } from '#domain/subcounters.ts';
+import type { Window } from '#domain/window.ts';
+import { appFromItem, getAppItem } from '#store/control-plane/app-store.ts';
+import { isLegacyApp, migrateApp } from '#store/migration/migration-store.ts';
+import { batchGet, type Db, type TransactItem } from '#store/table/db.ts';
+import { appKeyClaimKey, counterKey, type Key } from '#store/table/keys.ts';
 
 /**
  * The stored form of a counter: sub-counter `subcounter` of one credential, the only item consume

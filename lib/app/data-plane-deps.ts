@@ -1,16 +1,16 @@
-import { sealingBox } from './auth/sealing.ts';
-import { createSignatureVerifier } from './auth/signature-verifier.ts';
-import { createTokenVerifier } from './auth/token-verifier.ts';
+import { sealingBox } from '#auth/sealing.ts';
+import { createSignatureVerifier } from '#auth/signature-verifier.ts';
+import { createTokenVerifier } from '#auth/token-verifier.ts';
+import { type Clock, systemClock } from '#domain/time.ts';
+import type { HandlerDeps } from '#http/function-handler.ts';
+import { ServiceMetrics } from '#observability/metrics.ts';
+import { getAccessKey } from '#store/access-keys/access-key-store.ts';
+import { createConsumeStore } from '#store/data-plane/consume-store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { readSharedConfig, type SharedConfig } from './config.ts';
-import { QuotaStateCache } from './domain/quota-state-cache.ts';
-import { SubcounterCache } from './domain/subcounter-cache.ts';
-import { type Clock, systemClock } from './domain/time.ts';
-import type { HandlerDeps } from './http/function-handler.ts';
-import { ServiceMetrics } from './metrics.ts';
-import { getAccessKey } from './store/access-key-store.ts';
-import { createDocumentClient } from './store/client.ts';
-import { createConsumeStore } from './store/consume-store.ts';
-import type { ConsumeDeps } from './use-cases/consume.ts';
 
 /** What the data plane's function works with: consume's store and the verifiers, nothing of the control plane. */
 export type ConsumptionDeps = ConsumeDeps & HandlerDeps;

@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type AppItem, getAppItem } from './app-store.ts';
-import type { CounterItem } from './consumption-store.ts';
-import { type Db, transact } from './db.ts';
-import { counterKey } from './keys.ts';
+import { type AppItem, getAppItem } from '#store/control-plane/app-store.ts';
+import type { CounterItem } from '#store/data-plane/counter-store.ts';
+import { type Db, transact } from '#store/table/db.ts';
+import { counterKey } from '#store/table/keys.ts';
 
 /**
  * An app item as the layout before counters wrote it: the bound quota's settings and the usage

@@ -1,19 +1,19 @@
-import { CLIENT_TOKEN_HEADER, clientTokenOf } from '../http/client-token.ts';
-import type { HandlerSet } from '../http/function-handler.ts';
-import { openApiDocument } from '../openapi/openapi-document.ts';
-import { parseRequest } from '../schemas/operations.ts';
-import { createApp } from '../use-cases/create-app.ts';
-import { createInstance } from '../use-cases/create-instance.ts';
-import { deleteApp } from '../use-cases/delete-app.ts';
-import { deleteInstance } from '../use-cases/delete-instance.ts';
-import { listApps } from '../use-cases/list-apps.ts';
-import { listInstances } from '../use-cases/list-instances.ts';
-import { showApp } from '../use-cases/show-app.ts';
-import { showAppQuota } from '../use-cases/show-app-quota.ts';
-import { showInstance } from '../use-cases/show-instance.ts';
-import { showUsage } from '../use-cases/show-usage.ts';
-import { resetAppSecret, updateApp } from '../use-cases/update-app.ts';
-import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from './views.ts';
+import { CLIENT_TOKEN_HEADER, clientTokenOf } from '#http/client-token.ts';
+import type { HandlerSet } from '#http/function-handler.ts';
+import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from '#http/views.ts';
+import { openApiDocument } from '#openapi/openapi-document.ts';
+import { parseRequest } from '#schemas/operations.ts';
+import { createApp } from '#use-cases/create-app.ts';
+import { createInstance } from '#use-cases/create-instance.ts';
+import { deleteApp } from '#use-cases/delete-app.ts';
+import { deleteInstance } from '#use-cases/delete-instance.ts';
+import { listApps } from '#use-cases/list-apps.ts';
+import { listInstances } from '#use-cases/list-instances.ts';
+import { showApp } from '#use-cases/show-app.ts';
+import { showAppQuota } from '#use-cases/show-app-quota.ts';
+import { showInstance } from '#use-cases/show-instance.ts';
+import { showUsage } from '#use-cases/show-usage.ts';
+import { resetAppSecret, updateApp } from '#use-cases/update-app.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health, the OpenAPI document. */
 export const registryHandlers: HandlerSet<'registry'> = {

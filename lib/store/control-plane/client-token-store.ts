@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db, TransactItem } from './db.ts';
-import { appKey, clientTokenKey } from './keys.ts';
+import type { Db, TransactItem } from '#store/table/db.ts';
+import { appKey, clientTokenKey } from '#store/table/keys.ts';
 
 /**
  * What a create request left under its client token: which request it was (a keyed digest of the

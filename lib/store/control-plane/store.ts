@@ -1,12 +1,12 @@
-import * as accessKeys from './access-key-store.ts';
+import * as accessKeys from '#store/access-keys/access-key-store.ts';
+import * as consumption from '#store/data-plane/counter-store.ts';
+import * as migration from '#store/migration/migration-store.ts';
+import type { Db } from '#store/table/db.ts';
 import * as apps from './app-store.ts';
 import * as appUpdates from './app-update-store.ts';
 import * as bindings from './binding-store.ts';
 import * as clientTokens from './client-token-store.ts';
-import * as consumption from './consumption-store.ts';
-import type { Db } from './db.ts';
 import * as instances from './instance-store.ts';
-import * as migration from './migration-store.ts';
 import * as quotas from './quota-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type ApiError, instanceNotFound, resourceLimitExceeded } from '../domain/errors.ts';
-import type { Instance } from '../domain/models.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
+import { type ApiError, instanceNotFound, resourceLimitExceeded } from '#domain/errors.ts';
+import type { Instance } from '#domain/models.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
 import {
   type CancellationReason,
   cancellationReasons,
@@ -11,8 +11,8 @@ import {
   queryPage,
   sendTransaction,
   type TransactItem,
-} from './db.ts';
-import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX, projectKey } from './keys.ts';
+} from '#store/table/db.ts';
+import { instanceKey, instanceListKey, instancesPartition, LIST_PREFIX, projectKey } from '#store/table/keys.ts';
 
 /** The stored form of an instance. */
 export interface InstanceItem {

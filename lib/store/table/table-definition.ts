@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { TTL_ATTRIBUTE } from './client-token-store.ts';
+import { TTL_ATTRIBUTE } from '#store/control-plane/client-token-store.ts';
 
 const SHARED = ['project_id', 'instance_id', 'app_id', 'quota_id', 'name', 'name_lc', 'remark'] as const;
 const APP_FIELDS = ['status', 'app_key', 'register_time', 'update_time'] as const;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '../domain/models.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
-import type { Quota } from '../domain/quota.ts';
-import { type AppItem, appFromItem } from './app-store.ts';
-import { bindCounterActions, type CounterSettings, unbindCounterActions } from './consumption-store.ts';
+import type { App } from '#domain/models.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
+import type { Quota } from '#domain/quota.ts';
+import { bindCounterActions, type CounterSettings, unbindCounterActions } from '#store/data-plane/counter-store.ts';
+import { isLegacyApp, isLegacyBoundListing, type LegacyAppItem, migrateApp } from '#store/migration/migration-store.ts';
 import {
   batchGet,
   type Db,
@@ -12,7 +12,7 @@ import {
   queryPage,
   type TransactItem,
   transact,
-} from './db.ts';
+} from '#store/table/db.ts';
 import {
   appKey,
   BINDING_PREFIX,
@@ -23,8 +23,8 @@ import {
   type Key,
   quotaKey,
   unboundAppKey,
-} from './keys.ts';
-import { isLegacyApp, isLegacyBoundListing, type LegacyAppItem, migrateApp } from './migration-store.ts';
+} from '#store/table/keys.ts';
+import { type AppItem, appFromItem } from './app-store.ts';
 import type { VersionedQuota } from './quota-store.ts';
 
 /** An app with its binding, as the binding operations read it. */

@@ -1,17 +1,17 @@
 import type { z } from 'zod';
-import type { HandlerSet } from '../http/function-handler.ts';
-import { parseRequest } from '../schemas/operations.ts';
-import type { quotaBody } from '../schemas/quota-bodies.ts';
-import { bindApps } from '../use-cases/bind-apps.ts';
-import { createQuota } from '../use-cases/create-quota.ts';
-import { deleteQuota } from '../use-cases/delete-quota.ts';
-import { listBindableApps } from '../use-cases/list-bindable-apps.ts';
-import { listBoundApps } from '../use-cases/list-bound-apps.ts';
-import { listQuotas } from '../use-cases/list-quotas.ts';
-import { showQuota } from '../use-cases/show-quota.ts';
-import { unbindApp } from '../use-cases/unbind-app.ts';
-import { updateQuota } from '../use-cases/update-quota.ts';
-import { bindableAppView, bindingView, boundAppView, pageView, quotaView } from './views.ts';
+import type { HandlerSet } from '#http/function-handler.ts';
+import { bindableAppView, bindingView, boundAppView, pageView, quotaView } from '#http/views.ts';
+import { parseRequest } from '#schemas/operations.ts';
+import type { quotaBody } from '#schemas/quota-bodies.ts';
+import { bindApps } from '#use-cases/bind-apps.ts';
+import { createQuota } from '#use-cases/create-quota.ts';
+import { deleteQuota } from '#use-cases/delete-quota.ts';
+import { listBindableApps } from '#use-cases/list-bindable-apps.ts';
+import { listBoundApps } from '#use-cases/list-bound-apps.ts';
+import { listQuotas } from '#use-cases/list-quotas.ts';
+import { showQuota } from '#use-cases/show-quota.ts';
+import { unbindApp } from '#use-cases/unbind-app.ts';
+import { updateQuota } from '#use-cases/update-quota.ts';
 
 /** The quota fields of a create or update body, as the use cases take them. */
 const quotaFields = (body: z.output<typeof quotaBody>) => ({

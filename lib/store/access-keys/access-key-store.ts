@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type Db, queryAll, transact } from './db.ts';
-import { ACCESS_KEY_ENTRY_PREFIX, accessKeyEntryKey, accessKeyKey } from './keys.ts';
+import { type Db, queryAll, transact } from '#store/table/db.ts';
+import { ACCESS_KEY_ENTRY_PREFIX, accessKeyEntryKey, accessKeyKey } from '#store/table/keys.ts';
 
 /** An access key as stored: the project it acts in, its actions, and its secret key sealed. */
 export interface StoredAccessKey {

@@ -1,10 +1,10 @@
-import type { ConsumptionDeps } from '../consumption-deps.ts';
-import { isWellFormedAppKey } from '../domain/consume-rules.ts';
-import { unknownAppKey } from '../domain/errors.ts';
-import { consumptionResponse } from '../http/consumption-response.ts';
-import type { HandlerSet } from '../http/function-handler.ts';
-import { parseConsumeRequest } from '../schemas/consume-request.ts';
-import { consume } from '../use-cases/consume.ts';
+import type { ConsumptionDeps } from '#app/data-plane-deps.ts';
+import { isWellFormedAppKey } from '#domain/consume-rules.ts';
+import { unknownAppKey } from '#domain/errors.ts';
+import { consumptionResponse } from '#http/consumption-response.ts';
+import type { HandlerSet } from '#http/function-handler.ts';
+import { parseConsumeRequest } from '#schemas/consume-request.ts';
+import { consume } from '#use-cases/consume/consume.ts';
 
 /** The adapters of the quota-consumptions function: the data plane. */
 export const consumptionHandlers: HandlerSet<'quota-consumptions', ConsumptionDeps> = {

@@ -1,15 +1,15 @@
-import { sealingBox } from './auth/sealing.ts';
-import { createSignatureVerifier, type SignatureVerifier } from './auth/signature-verifier.ts';
-import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
+import { sealingBox } from '#auth/sealing.ts';
+import { createSignatureVerifier, type SignatureVerifier } from '#auth/signature-verifier.ts';
+import { createTokenVerifier, type TokenVerifier } from '#auth/token-verifier.ts';
+import type { SecretBox } from '#domain/secret-box.ts';
+import { type Clock, systemClock } from '#domain/time.ts';
+import { ServiceMetrics } from '#observability/metrics.ts';
+import { createStore, type Store } from '#store/control-plane/store.ts';
+import { createDocumentClient } from '#store/table/client.ts';
+import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
+import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { type Config, type ResourceLimits, readConfig } from './config.ts';
-import { QuotaStateCache } from './domain/quota-state-cache.ts';
-import type { SecretBox } from './domain/secret-box.ts';
-import { SubcounterCache } from './domain/subcounter-cache.ts';
-import { type Clock, systemClock } from './domain/time.ts';
-import { ServiceMetrics } from './metrics.ts';
-import { createDocumentClient } from './store/client.ts';
-import { createStore, type Store } from './store/store.ts';
-import type { ConsumeDeps } from './use-cases/consume.ts';
 
 /** What the use cases work with. */
 export interface Deps extends ConsumeDeps {

@@ -1,4 +1,4 @@
-import { SERVICE_NAME } from './config.ts';
+import { SERVICE_NAME } from '#app/config.ts';
 
 /** The levels, least to most severe; `SILENT` writes nothing (the tests set it). */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;

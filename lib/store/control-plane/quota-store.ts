@@ -1,11 +1,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { quotaNameExists } from '../domain/errors.ts';
-import type { ListQuery, Page } from '../domain/page.ts';
-import { type Quota, type TimeUnit, windowLengthMs } from '../domain/quota.ts';
-import { subcounterShare } from '../domain/subcounters.ts';
-import { type AppItem, appFromItem } from './app-store.ts';
-import { migrateListedApps } from './binding-store.ts';
-import { type CounterItem, counterKeys, getCounters } from './consumption-store.ts';
+import { quotaNameExists } from '#domain/errors.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
+import { type Quota, type TimeUnit, windowLengthMs } from '#domain/quota.ts';
+import { subcounterShare } from '#domain/subcounters.ts';
+import { type CounterItem, counterKeys, getCounters } from '#store/data-plane/counter-store.ts';
 import {
   cancellationReasons,
   chunks,
@@ -18,8 +16,7 @@ import {
   sendTransaction,
   type TransactItem,
   transact,
-} from './db.ts';
-import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
+} from '#store/table/db.ts';
 import {
   boundToQuotaPrefix,
   instancePartition,
@@ -30,8 +27,11 @@ import {
   quotaKey,
   quotaListKey,
   quotaNameKey,
-} from './keys.ts';
-import { moveNameClaimActions } from './name-claims.ts';
+} from '#store/table/keys.ts';
+import { moveNameClaimActions } from '#store/table/name-claims.ts';
+import { type AppItem, appFromItem } from './app-store.ts';
+import { migrateListedApps } from './binding-store.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
 
 /** The stored form of a quota. */
 export interface QuotaItem {

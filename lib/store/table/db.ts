@@ -9,7 +9,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ListQuery, Page } from '../domain/page.ts';
+import type { ListQuery, Page } from '#domain/page.ts';
 
 /** The table a store works on. */
 export interface Db {
