@@ -1,10 +1,10 @@
 import { appQuotaHandlers } from '#adapters/app-quota-handlers.ts';
 import { withQuotaSweep } from '#adapters/quota-sweep-handler.ts';
-import { createDeps } from '#app/control-plane-deps.ts';
+import { createControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { createFunctionHandler } from '#http/function-handler.ts';
 import { ROUTES } from '#routing/routes.ts';
 
-const deps = createDeps();
+const deps = createControlPlaneDeps();
 
 /**
  * Everything under `{P}/app-quotas`: create, show, list, update, delete, bind, unbind, lists; and,

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LEASE_UNITS } from '#guard/leases.ts';
-import { FUNCTION_NAMES } from '#routing/routes.ts';
+import { FUNCTION_NAMES } from '#routing/route-types.ts';
 import { type BundleResult, type FirstCall, measureBundles } from './bench/bundles.ts';
 import { BENCH_SECRET, type BenchEnv, startBenchEnv } from './bench/environment.ts';
 import { type GuardLeaseResult, type GuardLeaseSizes, runGuardLease } from './bench/guard-lease.ts';

@@ -17,7 +17,7 @@ import { loadFunction } from '#local/functions.ts';
 import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
 import { readLocalSettings } from '#local/local-settings.ts';
 import { runCommand, SetupError } from '#local/setup-error.ts';
-import { FUNCTION_NAMES, type FunctionName } from '#routing/routes.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 
 const USAGE = `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`;
 

@@ -9,6 +9,7 @@ import { deleteQuota } from '#use-cases/delete-quota.ts';
 import { listBindableApps } from '#use-cases/list-bindable-apps.ts';
 import { listBoundApps } from '#use-cases/list-bound-apps.ts';
 import { listQuotas } from '#use-cases/list-quotas.ts';
+import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { showQuota } from '#use-cases/show-quota.ts';
 import { unbindApp } from '#use-cases/unbind-app.ts';
 import { updateQuota } from '#use-cases/update-quota.ts';
@@ -25,7 +26,7 @@ const quotaFields = (body: z.output<typeof quotaBody>) => ({
 });
 
 /** The adapters of the app-quotas function: everything under `{P}/app-quotas`. */
-export const appQuotaHandlers: HandlerSet<'app-quotas'> = {
+export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
   createQuota: async (request, deps) => {
     const { path, body } = parseRequest('createQuota', request);
     const quota = await createQuota(deps, {

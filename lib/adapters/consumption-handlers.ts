@@ -1,13 +1,12 @@
-import type { ConsumptionDeps } from '#app/data-plane-deps.ts';
 import { isWellFormedAppKey } from '#domain/consume-rules.ts';
 import { unknownAppKey } from '#domain/errors.ts';
 import { consumptionResponse } from '#http/consumption-response.ts';
-import type { HandlerSet } from '#http/function-handler.ts';
+import type { HandlerDeps, HandlerSet } from '#http/function-handler.ts';
 import { parseConsumeRequest } from '#schemas/consume-request.ts';
-import { consume } from '#use-cases/consume/consume.ts';
+import { type ConsumeDeps, consume } from '#use-cases/consume/consume.ts';
 
 /** The adapters of the quota-consumptions function: the data plane. */
-export const consumptionHandlers: HandlerSet<'quota-consumptions', ConsumptionDeps> = {
+export const consumptionHandlers: HandlerSet<'quota-consumptions', ConsumeDeps & Pick<HandlerDeps, 'metrics'>> = {
   consume: async (request, deps) => {
     const { projectId, instanceId, appKey, cost } = parseConsumeRequest(request);
     if (!isWellFormedAppKey(appKey)) throw unknownAppKey();

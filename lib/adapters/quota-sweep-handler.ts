@@ -1,8 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { Deps } from '#app/control-plane-deps.ts';
 import type { ApiEvent, ApiResult } from '#http/api-types.ts';
 import { logger } from '#observability/logger.ts';
 import { finishQuotaDeletes, type QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
+import type { UseCaseDeps } from '#use-cases/ports.ts';
 
 /** The `detail-type` of the events an EventBridge schedule sends. */
 export const SCHEDULED_EVENT_TYPE = 'Scheduled Event';
@@ -30,7 +30,7 @@ export interface AppQuotasHandler {
  */
 export const withQuotaSweep = (
   http: (event: ApiEvent, context: Context) => Promise<ApiResult>,
-  deps: Deps,
+  deps: UseCaseDeps,
 ): AppQuotasHandler =>
   (async (event: ApiEvent | ScheduledEvent, context: Context) => {
     if (!isScheduledEvent(event)) return http(event, context);

@@ -1,5 +1,5 @@
 import { CLIENT_TOKEN_HEADER, clientTokenOf } from '#http/client-token.ts';
-import type { HandlerSet } from '#http/function-handler.ts';
+import type { HandlerDeps, HandlerSet } from '#http/function-handler.ts';
 import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from '#http/views.ts';
 import { openApiDocument } from '#openapi/openapi-document.ts';
 import { parseRequest } from '#schemas/operations.ts';
@@ -9,6 +9,7 @@ import { deleteApp } from '#use-cases/delete-app.ts';
 import { deleteInstance } from '#use-cases/delete-instance.ts';
 import { listApps } from '#use-cases/list-apps.ts';
 import { listInstances } from '#use-cases/list-instances.ts';
+import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { showApp } from '#use-cases/show-app.ts';
 import { showAppQuota } from '#use-cases/show-app-quota.ts';
 import { showInstance } from '#use-cases/show-instance.ts';
@@ -16,7 +17,7 @@ import { showUsage } from '#use-cases/show-usage.ts';
 import { resetAppSecret, updateApp } from '#use-cases/update-app.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health, the OpenAPI document. */
-export const registryHandlers: HandlerSet<'registry'> = {
+export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<HandlerDeps, 'basePath'>> = {
   createInstance: async (request, deps) => {
     const { path, body } = parseRequest('createInstance', request);
     const instance = await createInstance(deps, {

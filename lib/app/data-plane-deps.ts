@@ -13,16 +13,16 @@ import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { readSharedConfig, type SharedConfig } from './config.ts';
 
 /** What the data plane's function works with: consume's store and the verifiers, nothing of the control plane. */
-export type ConsumptionDeps = ConsumeDeps & HandlerDeps;
+export type DataPlaneDeps = ConsumeDeps & HandlerDeps;
 
 /**
  * The quota-consumptions function's dependencies: one document client, the consume store over it
  * (not the whole store: its bundle carries only what consume runs), one verifier of each kind.
  */
-export const createConsumptionDeps = (
+export const createDataPlaneDeps = (
   config: SharedConfig = readSharedConfig(),
   clock: Clock = systemClock,
-): ConsumptionDeps => {
+): DataPlaneDeps => {
   const db = {
     client: createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint }),
     tableName: config.tableName,

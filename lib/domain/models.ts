@@ -22,3 +22,14 @@ export interface App {
   readonly registerTime: Date;
   readonly updateTime: Date;
 }
+
+/** An app with its binding, as the binding operations read it. */
+export interface AppBinding {
+  readonly app: App;
+  readonly quotaId: string | undefined;
+  readonly boundTime: Date | undefined;
+  /** How many sub-counters its credential has now. */
+  readonly subcounters: number;
+  /** The bind that bound it. */
+  readonly bindId: string | undefined;
+}

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
-import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import type { ServiceMetrics } from '#observability/metrics.ts';
 import { RouteTable } from '#routing/route-table.ts';
-import type { FunctionName, OperationOf, Route } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
+import type { OperationOf, Route } from '#routing/routes.ts';
 import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
 import { authenticate, type Verifiers } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
@@ -13,13 +14,15 @@ import { toResult } from './responses.ts';
 import { routeResolver } from './route-resolver.ts';
 
 /** What the middleware stack itself needs: the verifiers, the base path, the metrics. */
-export type HandlerDeps = Verifiers & Pick<FunctionDeps, 'basePath' | 'metrics'>;
+export interface HandlerDeps extends Verifiers {
+  /** The custom domain's API mapping key, if the API is served under one. */
+  readonly basePath?: string | undefined;
+  /** Where the functions' metrics go; none outside Lambda, where nothing reads EMF from stdout. */
+  readonly metrics?: ServiceMetrics | undefined;
+}
 
 /** The adapters of one function, one per operation the route table gives it, over dependencies `D`. */
-export type HandlerSet<F extends FunctionName, D extends HandlerDeps = FunctionDeps> = Record<
-  OperationOf<F>,
-  OperationHandler<D>
->;
+export type HandlerSet<F extends FunctionName, D> = Record<OperationOf<F>, OperationHandler<D>>;
 
 /**
  * Composes a function's Middy stack once: the `X-Request-Id` header, logging context, metrics, error

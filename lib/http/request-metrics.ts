@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { ServiceMetrics } from '#observability/metrics.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import { isThrottlingFailure } from '#store/table/sdk-failures.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 

@@ -1,11 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import { methodNotAllowed, routeNotFound } from '#domain/errors.ts';
 import { isProduct, type RouteMatch, type RouteTable, stripBasePath } from '#routing/route-table.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
+import type { Route } from '#routing/routes.ts';
 import type { ApiContext, ApiEvent, ApiResult } from './api-types.ts';
 
 /** Where a request goes, from what API Gateway matched, or from the path when it matched nothing. */
-const resolve = (table: RouteTable, event: ApiEvent, basePath: string | undefined): RouteMatch => {
+const resolve = (table: RouteTable<Route>, event: ApiEvent, basePath: string | undefined): RouteMatch<Route> => {
   if (event.routeKey !== '$default') {
     // API Gateway matched a route of the table: trust its match, not `rawPath`, which behind a
     // custom domain's API mapping still carries the mapping's base path.
@@ -30,7 +31,7 @@ const resolve = (table: RouteTable, event: ApiEvent, basePath: string | undefine
  */
 export const routeResolver = (
   fn: FunctionName,
-  table: RouteTable,
+  table: RouteTable<Route>,
   basePath?: string,
 ): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   name: 'route-resolver',

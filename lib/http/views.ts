@@ -1,8 +1,7 @@
-import type { App, Instance } from '#domain/models.ts';
+import type { App, AppBinding, Instance } from '#domain/models.ts';
 import type { Page } from '#domain/page.ts';
 import { type Binding, formatResetTime, type Quota } from '#domain/quota.ts';
 import { formatTime } from '#domain/time.ts';
-import type { AppBinding } from '#store/control-plane/binding-store.ts';
 import type { Usage } from '#use-cases/show-usage.ts';
 
 /** An instance as the API shows it. */

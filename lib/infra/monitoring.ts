@@ -18,7 +18,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
 import { METRIC, METRICS_NAMESPACE } from '#observability/metrics.ts';
-import { FUNCTION_NAMES, type FunctionName } from '#routing/routes.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import type { QuotaFunction } from './quota-function.ts';
 
 /** The period of the dashboard's graphs: fine enough to see a burst, coarse enough to be cheap. */

@@ -16,7 +16,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
 import type { BundledVerifier } from '#auth/token-verifier.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import type { TableAccess } from './table-access.ts';
 
 /** The Lambda runtime of every function; the bundle targets the same Node.js version. */

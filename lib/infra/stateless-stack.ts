@@ -21,15 +21,9 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
-import {
-  FALLBACK_FUNCTION,
-  FUNCTION_NAMES,
-  type FunctionName,
-  type Method,
-  OPENAPI_PATH,
-  ROUTES,
-  routeKey,
-} from '#routing/routes.ts';
+import { routeKey } from '#routing/route-table.ts';
+import { FUNCTION_NAMES, type FunctionName, type Method } from '#routing/route-types.ts';
+import { FALLBACK_FUNCTION, OPENAPI_PATH, ROUTES } from '#routing/routes.ts';
 import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';

@@ -2,7 +2,7 @@
  * What each function may do with the table, in IAM terms. Kept free of `aws-cdk-lib` so that the
  * integration test that proves these sets by use can import it without loading the CDK.
  */
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import type { IndexName } from '#store/table/table-definition.ts';
 
 /**

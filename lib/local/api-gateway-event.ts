@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { ApiEvent } from '#http/api-types.ts';
-import { FALLBACK_FUNCTION, type FunctionName, matchRoute, routeKey } from '#routing/routes.ts';
+import { routeKey } from '#routing/route-table.ts';
+import type { FunctionName } from '#routing/route-types.ts';
+import { FALLBACK_FUNCTION, matchRoute } from '#routing/routes.ts';
 
 /** An HTTP request as the local server or a test has it. */
 export interface HttpRequest {

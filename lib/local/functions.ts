@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { AppQuotasHandler } from '#adapters/quota-sweep-handler.ts';
 import type { ApiEvent, ApiResult } from '#http/api-types.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 
 /** A deployed function's entry point. */
 export type FunctionHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;

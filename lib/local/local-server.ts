@@ -4,7 +4,7 @@ import { invalidParameter } from '#domain/errors.ts';
 import type { ApiResult } from '#http/api-types.ts';
 import { REQUEST_ID_HEADER } from '#http/request-id.ts';
 import { errorResult } from '#http/responses.ts';
-import { FUNCTION_NAMES, type FunctionName } from '#routing/routes.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { type FunctionHandler, loadAppQuotasFunction, loadFunction } from './functions.ts';

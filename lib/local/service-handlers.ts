@@ -2,9 +2,11 @@ import { appQuotaHandlers } from '#adapters/app-quota-handlers.ts';
 import { consumptionHandlers } from '#adapters/consumption-handlers.ts';
 import { withQuotaSweep } from '#adapters/quota-sweep-handler.ts';
 import { registryHandlers } from '#adapters/registry-handlers.ts';
-import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import type { ControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { createFunctionHandler } from '#http/function-handler.ts';
-import { CONSUME_ROUTE, FUNCTION_NAMES, type FunctionName, ROUTES } from '#routing/routes.ts';
+import { CONSUME_ROUTE } from '#routing/consume-route.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
+import { ROUTES } from '#routing/routes.ts';
 import type { FunctionHandler } from './functions.ts';
 
 /**
@@ -12,7 +14,7 @@ import type { FunctionHandler } from './functions.ts';
  * it, for in-process runs (tests, the bench). The entry points import only their own handler set,
  * so a bundle carries one function's code.
  */
-export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: FunctionDeps) => FunctionHandler>> = {
+export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: ControlPlaneDeps) => FunctionHandler>> = {
   registry: (deps) => createFunctionHandler('registry', registryHandlers, deps, ROUTES),
   'app-quotas': (deps) => withQuotaSweep(createFunctionHandler('app-quotas', appQuotaHandlers, deps, ROUTES), deps),
   'quota-consumptions': (deps) =>
@@ -20,7 +22,7 @@ export const FUNCTION_BUILDERS: Readonly<Record<FunctionName, (deps: FunctionDep
 };
 
 /** The three functions' handlers over the same dependencies. */
-export const createServiceHandlers = (deps: FunctionDeps): Record<FunctionName, FunctionHandler> =>
+export const createServiceHandlers = (deps: ControlPlaneDeps): Record<FunctionName, FunctionHandler> =>
   Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, FUNCTION_BUILDERS[fn](deps)])) as Record<
     FunctionName,
     FunctionHandler

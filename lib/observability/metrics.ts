@@ -1,5 +1,5 @@
 import { SERVICE_NAME } from '#app/config.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 
 /** The CloudWatch namespace of the service's own metrics. */
 export const METRICS_NAMESPACE = 'CredentialQuota';

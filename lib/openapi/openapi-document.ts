@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CLIENT_TOKEN_HEADER } from '#http/client-token.ts';
-import { PRODUCTS, ROUTES } from '#routing/routes.ts';
+import { PRODUCTS } from '#routing/route-table.ts';
+import { ROUTES } from '#routing/routes.ts';
 import { OPERATION_SCHEMAS, type OperationSchemas } from '#schemas/operations.ts';
 
 type JsonSchema = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { INSTANCE_PATH } from './route-paths.ts';
-import type { RouteDefinition } from './routes.ts';
+import type { RouteDefinition } from './route-types.ts';
 
 /**
  * The data plane's one route, in a module of its own so that the data plane's bundle carries it

@@ -1,4 +1,4 @@
-import type { Method, Route } from './routes.ts';
+import type { Method, RouteDefinition } from './route-types.ts';
 
 /** The product segments under which every route exists. */
 export const PRODUCTS = ['apigw', 'apic'] as const;
@@ -8,8 +8,8 @@ export const routeKey = (route: { readonly method: Method; readonly path: string
   `${route.method} ${route.path}`;
 
 /** The outcome of matching a request against the table. */
-export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: Route; readonly pathParameters: Record<string, string> }
+export type RouteMatch<R extends RouteDefinition = RouteDefinition> =
+  | { readonly kind: 'found'; readonly route: R; readonly pathParameters: Record<string, string> }
   | { readonly kind: 'method-not-allowed'; readonly allowed: readonly Method[] }
   | { readonly kind: 'not-found' };
 
@@ -60,17 +60,17 @@ const matchPath = (segments: readonly string[], template: readonly string[]): Re
  * answers unmatched requests, or one function's rows (the data plane carries only its own, so its
  * bundle holds one route, not the table).
  */
-export class RouteTable {
-  readonly #templates: readonly { readonly route: Route; readonly segments: readonly string[] }[];
-  readonly #byKey: ReadonlyMap<string, Route>;
+export class RouteTable<R extends RouteDefinition = RouteDefinition> {
+  readonly #templates: readonly { readonly route: R; readonly segments: readonly string[] }[];
+  readonly #byKey: ReadonlyMap<string, R>;
 
-  constructor(routes: readonly Route[]) {
+  constructor(routes: readonly R[]) {
     this.#templates = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
     this.#byKey = new Map(routes.map((route) => [routeKey(route), route]));
   }
 
   /** The row of a route key API Gateway matched (`event.routeKey`), if the table has it. */
-  byKey(key: string): Route | undefined {
+  byKey(key: string): R | undefined {
     return this.#byKey.get(key);
   }
 
@@ -79,7 +79,7 @@ export class RouteTable {
    * limited to {@link PRODUCTS}. An unknown path is `not-found`; a known path with another method
    * is `method-not-allowed`.
    */
-  match(method: string, rawPath: string): RouteMatch {
+  match(method: string, rawPath: string): RouteMatch<R> {
     const segments = rawPath.split('/').slice(1);
     const allowed: Method[] = [];
     for (const { route, segments: template } of this.#templates) {

@@ -4,19 +4,10 @@
  * Paths use API Gateway's template syntax; `{product}` is `apigw` or `apic`.
  */
 
-/** The three Lambda functions of the deployment (SPEC §8). */
-export const FUNCTION_NAMES = ['registry', 'app-quotas', 'quota-consumptions'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
-/** HTTP methods the API uses. */
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
 import { CONSUME_ROUTE } from './consume-route.ts';
 import { INSTANCES_PATH as INSTANCES, INSTANCE_PATH as P } from './route-paths.ts';
 import { type RouteMatch, RouteTable } from './route-table.ts';
-
-export { CONSUME_ROUTE } from './consume-route.ts';
-export { isProduct, PRODUCTS, type RouteMatch, RouteTable, routeKey, stripBasePath } from './route-table.ts';
+import type { FunctionName, RouteDefinition } from './route-types.ts';
 
 /** Where the API serves its OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -127,15 +118,6 @@ export const ROUTES = [
   { operation: 'openapi', method: 'GET', path: OPENAPI_PATH, action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];
 
-/** One row of the route table. `action` is null for the routes that need no token (health, OpenAPI). */
-export interface RouteDefinition {
-  readonly operation: string;
-  readonly method: Method;
-  readonly path: string;
-  readonly action: string | null;
-  readonly fn: FunctionName;
-}
-
 /** A route's row, typed by the operation names the table holds. */
 export type Route = (typeof ROUTES)[number];
 /** The operation names of the route table. */
@@ -149,8 +131,8 @@ export const FALLBACK_FUNCTION: FunctionName = 'registry';
 /** The routes one function serves. */
 export const routesOf = (fn: FunctionName): readonly Route[] => ROUTES.filter((route) => route.fn === fn);
 
-let whole: RouteTable | undefined;
-const wholeTable = (): RouteTable => (whole ??= new RouteTable(ROUTES));
+let whole: RouteTable<Route> | undefined;
+const wholeTable = (): RouteTable<Route> => (whole ??= new RouteTable<Route>(ROUTES));
 
 /** The row of a route key API Gateway matched (`event.routeKey`), if the table has it. */
 export const routeByKey = (key: string): Route | undefined => wholeTable().byKey(key);
@@ -159,4 +141,4 @@ export const routeByKey = (key: string): Route | undefined => wholeTable().byKey
  * Matches a method and raw path (no query string) against the whole route table, the way API
  * Gateway does (see {@link RouteTable.match}).
  */
-export const matchRoute = (method: string, rawPath: string): RouteMatch => wholeTable().match(method, rawPath);
+export const matchRoute = (method: string, rawPath: string): RouteMatch<Route> => wholeTable().match(method, rawPath);

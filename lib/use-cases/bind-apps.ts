@@ -1,8 +1,7 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { appBoundElsewhere, appNotFound } from '#domain/errors.ts';
-import type { App } from '#domain/models.ts';
+import type { App, AppBinding } from '#domain/models.ts';
 import type { Binding } from '#domain/quota.ts';
-import type { AppBinding } from '#store/control-plane/binding-store.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -27,7 +26,7 @@ export interface BindAppsInput {
  * from that quota first (each run conditioned on the quota being marked deleting), then it reads
  * again and binds. So a delete its client left half done never holds an app against a bind.
  */
-export const bindApps = (deps: Deps, input: BindAppsInput): Promise<Binding[]> => {
+export const bindApps = (deps: UseCaseDeps, input: BindAppsInput): Promise<Binding[]> => {
   const { projectId, instanceId, quotaId, appIds } = input;
   return retryOvertaken(`bind to quota ${quotaId}`, async () => {
     const [quota, found] = await Promise.all([

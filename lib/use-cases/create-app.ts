@@ -1,4 +1,3 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import {
   clientTokenReused,
   clientTokenSpent,
@@ -10,7 +9,8 @@ import { newCredential, newId } from '#domain/ids.ts';
 import type { App } from '#domain/models.ts';
 import type { SecretBox } from '#domain/secret-box.ts';
 import { hashSecret } from '#domain/secrets.ts';
-import type { ClientTokenRecord } from '#store/control-plane/client-token-store.ts';
+import type { ClientTokenRecord } from '#store/items/client-token-item.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating an app takes. */
@@ -48,7 +48,7 @@ const recordContext = (projectId: string, token: string) => `client-token:${proj
  * still holds the token (else 409: deleted or given a new secret since; one read, on repeats only).
  */
 const replay = async (
-  { store }: Deps,
+  { store }: UseCaseDeps,
   box: SecretBox,
   record: ClientTokenRecord,
   fingerprint: string,
@@ -86,7 +86,7 @@ const replay = async (
  * transaction times out past the SDK's retries it may have landed all the same: the answer is 503
  * `CQ.5031` with the token, never a lost secret.
  */
-export const createApp = async (deps: Deps, input: CreateAppInput): Promise<CreatedApp> => {
+export const createApp = async (deps: UseCaseDeps, input: CreateAppInput): Promise<CreatedApp> => {
   const { store, clock, limits } = deps;
   const { projectId, instanceId } = input;
   const box = await deps.secretBox();

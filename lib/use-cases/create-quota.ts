@@ -1,8 +1,8 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { ApiError, creationUnknown } from '#domain/errors.ts';
 import { newId } from '#domain/ids.ts';
 import type { Quota, QuotaConfig } from '#domain/quota.ts';
 import { finishQuotaDeletes } from './finish-quota-deletes.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken, unknownIfTimedOut } from './retry-overtaken.ts';
 
 /** What creating a quota takes. */
@@ -23,7 +23,7 @@ const isLimitRefusal = (error: unknown): error is ApiError => error instanceof A
  * one transaction. Refused by the limit (403 `APIG.3100`), it first finishes the instance's quota
  * deletes under way, whose quotas no list shows but which count until removed, and tries once more.
  */
-export const createQuota = async (deps: Deps, input: CreateQuotaInput): Promise<Quota> => {
+export const createQuota = async (deps: UseCaseDeps, input: CreateQuotaInput): Promise<Quota> => {
   const { store, clock, limits } = deps;
   const quota: Quota = {
     ...input,

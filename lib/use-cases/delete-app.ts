@@ -1,4 +1,4 @@
-import type { Deps } from '#app/control-plane-deps.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireApp } from './require-app.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -7,7 +7,12 @@ import { retryOvertaken } from './retry-overtaken.ts';
  * binding (with its quota's count) in one transaction conditioned on what was read; overtaken by
  * a concurrent bind or unbind, read again. When there is nothing to delete, answer the right 404.
  */
-export const deleteApp = async (deps: Deps, projectId: string, instanceId: string, appId: string): Promise<void> => {
+export const deleteApp = async (
+  deps: UseCaseDeps,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+): Promise<void> => {
   const outcome = await retryOvertaken(`delete of app ${appId}`, async () => {
     const attempt = await deps.store.deleteApp(projectId, instanceId, appId);
     return attempt === 'conflict' ? undefined : attempt;

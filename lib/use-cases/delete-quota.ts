@@ -1,5 +1,5 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
 /** How a run of a quota's delete ended. */
@@ -10,7 +10,7 @@ type DeleteRun = 'deleted' | 'gone' | 'not-deleting';
  * a delete already begun: a quota not marked deleting is left as it is ('not-deleting').
  */
 const runDelete = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,
@@ -55,7 +55,7 @@ const runDelete = async (
  * create refused by the instance's limit finish what they need at once.
  */
 export const deleteQuota = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,
@@ -70,7 +70,7 @@ export const deleteQuota = async (
  * for a quota whose delete has not begun (left alone).
  */
 export const resumeQuotaDelete = (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,

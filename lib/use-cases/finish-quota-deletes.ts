@@ -1,7 +1,7 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { logger } from '#observability/logger.ts';
 import type { QuotaDeleteMarker } from '#store/control-plane/quota-store.ts';
 import { resumeQuotaDelete } from './delete-quota.ts';
+import type { UseCaseDeps } from './ports.ts';
 
 /**
  * How often the sweep runs, in AWS (an EventBridge schedule on the app-quotas function) and under
@@ -38,7 +38,7 @@ export interface QuotaSweepScope {
   readonly budgetMs?: number;
 }
 
-const finishOne = async (deps: Deps, marker: QuotaDeleteMarker): Promise<'finished' | 'stale' | 'left'> => {
+const finishOne = async (deps: UseCaseDeps, marker: QuotaDeleteMarker): Promise<'finished' | 'stale' | 'left'> => {
   const outcome = await resumeQuotaDelete(deps, marker.projectId, marker.instanceId, marker.quotaId);
   if (outcome === 'deleted') return 'finished';
   if (outcome === 'gone') {
@@ -58,7 +58,7 @@ const finishOne = async (deps: Deps, marker: QuotaDeleteMarker): Promise<'finish
  * two DELETEs. One failing delete does not stop the others; the sweep throws at the end when any
  * failed, so the function's error alarm sees it.
  */
-export const finishQuotaDeletes = async (deps: Deps, scope: QuotaSweepScope = {}): Promise<QuotaSweepReport> => {
+export const finishQuotaDeletes = async (deps: UseCaseDeps, scope: QuotaSweepScope = {}): Promise<QuotaSweepReport> => {
   const startedAt = Date.now();
   const budgetMs = scope.budgetMs ?? QUOTA_SWEEP_BUDGET_MS;
   let finished = 0;

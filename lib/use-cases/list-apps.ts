@@ -1,6 +1,6 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import type { Page } from '#domain/page.ts';
 import type { AppListQuery, ListedApp } from '#store/control-plane/app-store.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireInstance } from './require-app.ts';
 
 /**
@@ -9,7 +9,7 @@ import { requireInstance } from './require-app.ts';
  * instance is 404 `APIG.3030`; a non-empty one proves the instance exists without another read.
  */
 export const listApps = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   query: AppListQuery,

@@ -1,6 +1,6 @@
-import type { Deps } from '#app/control-plane-deps.ts';
+import type { AppBinding } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
-import type { AppBinding } from '#store/control-plane/binding-store.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 
 /**
@@ -8,7 +8,7 @@ import { requireQuota } from './require-quota.ts';
  * instance's apps bound to no quota, by name, at the same time.
  */
 export const listBindableApps = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,

@@ -1,7 +1,7 @@
-import type { Deps } from '#app/control-plane-deps.ts';
+import type { AppBinding } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import type { Quota } from '#domain/quota.ts';
-import type { AppBinding } from '#store/control-plane/binding-store.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 
 /** A page of bound apps with the quota they are bound to. */
@@ -15,7 +15,7 @@ export interface BoundAppsPage {
  * apps, newest binding first, at the same time; both reads are strongly consistent.
  */
 export const listBoundApps = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,

@@ -1,7 +1,7 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import type { Instance } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
+import type { UseCaseDeps } from './ports.ts';
 
 /** List instances. Primary course: one page of the project's instances by name. */
-export const listInstances = ({ store }: Deps, projectId: string, query: ListQuery): Promise<Page<Instance>> =>
+export const listInstances = ({ store }: UseCaseDeps, projectId: string, query: ListQuery): Promise<Page<Instance>> =>
   store.listInstances(projectId, query);

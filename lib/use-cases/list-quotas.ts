@@ -1,11 +1,11 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import type { Quota } from '#domain/quota.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireInstance } from './require-app.ts';
 
 /** List quotas. Primary course: one page of the instance's quotas, newest first; 404 for a missing instance. */
 export const listQuotas = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   query: ListQuery,

@@ -1,13 +1,13 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { appNotFound, instanceNotFound } from '#domain/errors.ts';
 import type { App } from '#domain/models.ts';
+import type { UseCaseDeps } from './ports.ts';
 
 /**
  * The app, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3004`.
  * The instance is read only when the app is missing, so the found path is one read.
  */
 export const requireApp = async (
-  { store }: Deps,
+  { store }: UseCaseDeps,
   projectId: string,
   instanceId: string,
   appId: string,
@@ -18,6 +18,6 @@ export const requireApp = async (
 };
 
 /** Throws 404 `APIG.3030` unless the instance exists in the project. */
-export const requireInstance = async ({ store }: Deps, projectId: string, instanceId: string): Promise<void> => {
+export const requireInstance = async ({ store }: UseCaseDeps, projectId: string, instanceId: string): Promise<void> => {
   if (!(await store.getInstance(projectId, instanceId))) throw instanceNotFound(instanceId);
 };

@@ -1,6 +1,6 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
-import type { VersionedQuota } from '#store/control-plane/quota-store.ts';
+import type { VersionedQuota } from '#store/items/quota-item.ts';
+import type { UseCaseDeps } from './ports.ts';
 
 /**
  * The quota, or the right 404: `APIG.3030` when the instance itself is missing, else `APIG.3093`
@@ -9,7 +9,7 @@ import type { VersionedQuota } from '#store/control-plane/quota-store.ts';
  * with split binds in progress first has the crashed ones among them undone.
  */
 export const requireQuota = async (
-  { store, clock }: Deps,
+  { store, clock }: UseCaseDeps,
   projectId: string,
   instanceId: string,
   quotaId: string,

@@ -1,6 +1,6 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { noBoundQuota } from '#domain/errors.ts';
 import type { Quota } from '#domain/quota.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireApp } from './require-app.ts';
 import { requireQuota } from './require-quota.ts';
 
@@ -9,7 +9,7 @@ import { requireQuota } from './require-quota.ts';
  * app), then its quota; 404 `APIG.3093` when it is bound to none.
  */
 export const showAppQuota = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   appId: string,

@@ -1,5 +1,5 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { windowAt } from '#domain/window.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireApp } from './require-app.ts';
 
 /** An app's usage of its quota now; every quota field is null when it is bound to none. */
@@ -20,7 +20,12 @@ export interface Usage {
  * sub-counters count in the same window); with none open nothing is used, and an anchored quota
  * shows the window now current.
  */
-export const showUsage = async (deps: Deps, projectId: string, instanceId: string, appId: string): Promise<Usage> => {
+export const showUsage = async (
+  deps: UseCaseDeps,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+): Promise<Usage> => {
   const counters = await deps.store.getUsageCounters(projectId, instanceId, appId);
   if (!counters) await requireApp(deps, projectId, instanceId, appId);
   const none = { appId, quotaId: null, limit: null, used: null, remaining: null, windowStart: null, resetAt: null };

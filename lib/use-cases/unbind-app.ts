@@ -1,5 +1,5 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { appNotFound } from '#domain/errors.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -8,7 +8,7 @@ import { retryOvertaken } from './retry-overtaken.ts';
  * bound to this quota (404 `APIG.3004`), unbind it with the quota's count in one transaction,
  * which removes its usage too.
  */
-export const unbindApp = (deps: Deps, projectId: string, instanceId: string, quotaId: string, appId: string) =>
+export const unbindApp = (deps: UseCaseDeps, projectId: string, instanceId: string, quotaId: string, appId: string) =>
   retryOvertaken(`unbind of app ${appId}`, async () => {
     const [, bindings] = await Promise.all([
       requireQuota(deps, projectId, instanceId, quotaId),

@@ -1,12 +1,17 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { appNotFound, instanceNotFound } from '#domain/errors.ts';
 import { newCredential } from '#domain/ids.ts';
 import type { App } from '#domain/models.ts';
 import { hashSecret } from '#domain/secrets.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
 /** The right 404 for an app that is not there: `APIG.3030` when its instance is missing too. */
-const missing = async ({ store }: Deps, projectId: string, instanceId: string, appId: string): Promise<never> => {
+const missing = async (
+  { store }: UseCaseDeps,
+  projectId: string,
+  instanceId: string,
+  appId: string,
+): Promise<never> => {
   throw (await store.getInstance(projectId, instanceId)) ? appNotFound(appId) : instanceNotFound(instanceId);
 };
 
@@ -16,7 +21,7 @@ const missing = async ({ store }: Deps, projectId: string, instanceId: string, a
  * read; a concurrent change makes it read again.
  */
 export const updateApp = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   appId: string,
@@ -37,7 +42,7 @@ export const updateApp = async (
  * hash, and hand it back this once; the old secret no longer matches anything stored.
  */
 export const resetAppSecret = async (
-  deps: Deps,
+  deps: UseCaseDeps,
   projectId: string,
   instanceId: string,
   appId: string,

@@ -1,6 +1,6 @@
-import type { Deps } from '#app/control-plane-deps.ts';
 import { invalidParameter, quotaNameExists } from '#domain/errors.ts';
 import type { Quota, QuotaConfig } from '#domain/quota.ts';
+import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -23,7 +23,7 @@ const sameTime = (a: Date | undefined, b: Date | undefined) => a?.getTime() === 
  * starts a fresh window for each of them; a new limit alone keeps the units they have used.
  * Overtaken by a concurrent change, it reads again and retries.
  */
-export const updateQuota = (deps: Deps, input: UpdateQuotaInput): Promise<Quota> =>
+export const updateQuota = (deps: UseCaseDeps, input: UpdateQuotaInput): Promise<Quota> =>
   retryOvertaken(`update of quota ${input.quotaId}`, async () => {
     const current = await requireQuota(deps, input.projectId, input.instanceId, input.quotaId);
     const { quota } = current;

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { build } from 'esbuild';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import { median, round } from './stats.ts';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 export interface BundleResult {
   readonly bytes: number;
   readonly map_bytes: number;
-  /** Median time to import it in a fresh Node process (its module graph and top-level code: createDeps). */
+  /** Median time to import it in a fresh Node process (its module graph and top-level code: createControlPlaneDeps). */
   readonly import_ms: number;
   /** The same with `--enable-source-maps`, which the stack sets in the functions' NODE_OPTIONS. */
   readonly import_ms_source_maps: number;

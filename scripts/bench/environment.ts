@@ -4,7 +4,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Context } from 'aws-lambda';
 import type { ResourceLimits } from '#app/config.ts';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEVELOPMENT_ACCESS_KEY_SEALING_KEY } from '#app/config.ts';
-import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import type { ControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { depsOver } from '#app/control-plane-deps.ts';
 import { signToken } from '#auth/token-issuer.ts';
 import { newCredential, newId } from '#domain/ids.ts';
@@ -15,7 +15,7 @@ import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { ensureTable } from '#local/ensure-table.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient, SDK_SETTINGS } from '#store/table/client.ts';
 import type { Db } from '#store/table/db.ts';
@@ -49,7 +49,7 @@ export interface CallResult {
 export interface BenchEnv {
   readonly endpoint: string;
   readonly db: Db;
-  readonly deps: FunctionDeps;
+  readonly deps: ControlPlaneDeps;
   /** Counts what the functions' document client sends (and the bare calls, which share it). */
   readonly counter: RequestCounter;
   readonly projectId: string;

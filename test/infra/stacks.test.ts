@@ -14,7 +14,9 @@ import { type AppOptions, buildApp, readAppContext, stackNames } from '#infra/ap
 import { QuotaFunction } from '#infra/quota-function.ts';
 import { ALARM_PERIOD, ALARM_THRESHOLDS, QUOTA_SWEEP_FUNCTION } from '#infra/stateless-stack.ts';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
-import { FALLBACK_FUNCTION, FUNCTION_NAMES, type FunctionName, ROUTES, routeKey, routesOf } from '#routing/routes.ts';
+import { routeKey } from '#routing/route-table.ts';
+import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
+import { FALLBACK_FUNCTION, ROUTES, routesOf } from '#routing/routes.ts';
 import { createTableInput, TABLE_DEFINITION } from '#store/table/table-definition.ts';
 
 // The same feature flags as `cdk synth`, so the tests check the templates the CLI produces.

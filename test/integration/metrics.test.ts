@@ -3,7 +3,7 @@ import type { ApiEvent } from '#http/api-types.ts';
 import { lambdaContext } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import { METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import { createTestApi, type TestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
-import { FUNCTION_NAMES, routesOf } from '#routing/routes.ts';
+import { FUNCTION_NAMES } from '#routing/route-types.ts';
+import { routesOf } from '#routing/routes.ts';
 import { freshProject, type TestResponse } from '../support/api-client.ts';
 import { createRecordedService, grantedPermissions, type RecordedService } from '../support/table-permissions.ts';
 import { tokenFor } from '../support/tokens.ts';

@@ -3,13 +3,13 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { inject } from 'vitest';
 import type { ResourceLimits } from '#app/config.ts';
-import type { FunctionDeps } from '#app/control-plane-deps.ts';
+import type { ControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { depsOver } from '#app/control-plane-deps.ts';
 import { type Clock, systemClock } from '#domain/time.ts';
 import type { ApiEvent, ApiResult } from '#http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
-import type { FunctionName } from '#routing/routes.ts';
+import type { FunctionName } from '#routing/route-types.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { type ClientOptions, createDocumentClient } from '#store/table/client.ts';
 import type { Db } from '#store/table/db.ts';
@@ -35,7 +35,7 @@ export interface TestRequest {
 /** The three deployed functions over one fresh table on DynamoDB Local, called in-process with API Gateway events. */
 export interface TestApi {
   readonly db: Db;
-  readonly deps: FunctionDeps;
+  readonly deps: ControlPlaneDeps;
   call(method: string, url: string, request?: TestRequest): Promise<TestResponse>;
   /** Invokes the function the route table names for an already-built event. */
   invoke(fn: FunctionName, event: ApiEvent, context?: Context): Promise<ApiResult>;

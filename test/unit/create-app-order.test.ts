@@ -1,7 +1,6 @@
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Deps } from '#app/control-plane-deps.ts';
 import { createSecretBox } from '#domain/secret-box.ts';
 import { systemClock } from '#domain/time.ts';
 import { createStore } from '#store/control-plane/store.ts';
@@ -9,6 +8,7 @@ import { createDocumentClient } from '#store/table/client.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { createApp } from '#use-cases/create-app.ts';
+import type { UseCaseDeps } from '#use-cases/ports.ts';
 
 // The hash is the expensive step (scrypt, ~50 ms of CPU): count when it runs.
 const hashSecret = vi.hoisted(() => vi.fn(async () => 'scrypt$c2FsdA==$aGFzaA=='));
@@ -16,7 +16,7 @@ vi.mock('#domain/secrets.ts', () => ({ hashSecret }));
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const store = createStore({ client: createDocumentClient({ region: 'us-east-1' }), tableName: 'table' });
-const deps: Deps = {
+const deps: UseCaseDeps = {
   store,
   clock: systemClock,
   limits: { appsPerInstance: 2, quotasPerInstance: 2 },

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isScheduledEvent } from '#adapters/quota-sweep-handler.ts';
 import type { ApiEvent } from '#http/api-types.ts';
-import { matchRoute, routeKey } from '#routing/routes.ts';
+import { routeKey } from '#routing/route-table.ts';
+import { matchRoute } from '#routing/routes.ts';
 
 const ID = 'c900c5612dbe451bb43cbcc49cfaf2f3';
 const all = readdirSync('events').filter((name) => name.endsWith('.json'));

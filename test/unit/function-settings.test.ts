@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '#app/config.ts';
-import { createDeps } from '#app/control-plane-deps.ts';
+import { createControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { FUNCTION_SETTINGS } from '#infra/stateless-stack.ts';
 import { ServiceMetrics } from '#observability/metrics.ts';
 import { WORST_CASE_MS } from '#store/table/client.ts';
@@ -9,15 +9,15 @@ describe('configuration of a function', () => {
   it('writes metrics inside Lambda only, where the log stream carries EMF to CloudWatch', () => {
     const inLambda = readConfig({ AWS_LAMBDA_FUNCTION_NAME: 'credential-quota-registry' });
     expect(inLambda.emitMetrics).toBe(true);
-    expect(createDeps(inLambda).metrics).toBeInstanceOf(ServiceMetrics);
+    expect(createControlPlaneDeps(inLambda).metrics).toBeInstanceOf(ServiceMetrics);
     const local = readConfig({});
     expect(local.emitMetrics).toBe(false);
-    expect(createDeps(local).metrics).toBeUndefined();
+    expect(createControlPlaneDeps(local).metrics).toBeUndefined();
   });
 
   it("takes the custom domain's base path from API_BASE_PATH", () => {
     expect(readConfig({ API_BASE_PATH: 'quota' }).basePath).toBe('quota');
-    expect(createDeps(readConfig({ API_BASE_PATH: 'quota' })).basePath).toBe('quota');
+    expect(createControlPlaneDeps(readConfig({ API_BASE_PATH: 'quota' })).basePath).toBe('quota');
     expect(readConfig({}).basePath).toBeUndefined();
   });
 });

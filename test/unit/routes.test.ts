@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FUNCTION_NAMES,
-  matchRoute,
-  PRODUCTS,
-  ROUTES,
-  routeByKey,
-  routeKey,
-  routesOf,
-  stripBasePath,
-} from '#routing/routes.ts';
+import { PRODUCTS, routeKey, stripBasePath } from '#routing/route-table.ts';
+import { FUNCTION_NAMES } from '#routing/route-types.ts';
+import { matchRoute, ROUTES, routeByKey, routesOf } from '#routing/routes.ts';
 
 describe('route table', () => {
   it('has one route per method and path', () => {

@@ -1,12 +1,15 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { appKeyExists, appNameExists } from '#domain/errors.ts';
 import type { App } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
-import { createCounterAction, deleteCounterActions } from '#store/data-plane/counter-store.ts';
+import { type AppItem, appFromItem, appItemOf } from '#store/items/app-item.ts';
+import { type ClientTokenRecord, putClientTokenAction } from '#store/items/client-token-item.ts';
+import { createCounterAction, deleteCounterActions } from '#store/items/counter-item.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from '#store/items/instance-item.ts';
 import {
   cancellationReasons,
   type Db,
   failedCondition,
+  getItem,
   onlyConflicts,
   queryPage,
   sendTransaction,
@@ -15,86 +18,13 @@ import {
 import {
   appKey,
   appKeyClaimKey,
-  appListKey,
   appNameKey,
   clientTokenKey,
   instancePartition,
   type Key,
   LIST_PREFIX,
   quotaKey,
-  unboundAppKey,
 } from '#store/table/keys.ts';
-import { type ClientTokenRecord, putClientTokenAction } from './client-token-store.ts';
-import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
-
-/** The stored form of an app. */
-export interface AppItem {
-  readonly pk: string;
-  readonly sk: string;
-  readonly type: 'app';
-  readonly lsi1sk: string;
-  /** Present while the app is bound to no quota (the bindable-apps order) or bound (bound-apps order). */
-  readonly lsi2sk?: string;
-  readonly project_id: string;
-  readonly instance_id: string;
-  readonly app_id: string;
-  readonly name: string;
-  readonly name_lc: string;
-  readonly remark: string;
-  readonly status: 1 | 2;
-  readonly app_key: string;
-  /** Only on the base item: no list projects it. */
-  readonly secret_hash?: string;
-  readonly register_time: string;
-  readonly update_time: string;
-  /** The quota the app is bound to, and since when; absent while unbound. */
-  readonly quota_id?: string;
-  readonly bound_time?: string;
-  /**
-   * How many sub-counters the app's credential has (1 unbound, the quota's count while bound), so
-   * that an unbind or a delete reaches each of them. Every item written by this layout has it; an
-   * app item without it is of the layout before counters, which `migrateApp` moves.
-   */
-  readonly subcounters?: number;
-  /**
-   * The client token its create's answer is recorded under, while that answer holds its secret:
-   * a delete removes the record with the app, a secret reset drops it (see `replaceAppSecret`).
-   */
-  readonly client_token?: string;
-}
-
-const toItem = (app: App, secretHash: string, clientToken?: string): AppItem => ({
-  ...appKey(app.projectId, app.instanceId, app.appId),
-  type: 'app',
-  lsi1sk: appListKey(app.name, app.appId),
-  lsi2sk: unboundAppKey(app.name, app.appId),
-  project_id: app.projectId,
-  instance_id: app.instanceId,
-  app_id: app.appId,
-  name: app.name,
-  name_lc: app.name.toLowerCase(),
-  remark: app.remark,
-  status: app.status,
-  app_key: app.appKey,
-  secret_hash: secretHash,
-  register_time: app.registerTime.toISOString(),
-  update_time: app.updateTime.toISOString(),
-  subcounters: 1,
-  ...(clientToken === undefined ? {} : { client_token: clientToken }),
-});
-
-/** The domain form of a stored app. */
-export const appFromItem = (item: AppItem): App => ({
-  projectId: item.project_id,
-  instanceId: item.instance_id,
-  appId: item.app_id,
-  name: item.name,
-  remark: item.remark,
-  status: item.status,
-  appKey: item.app_key,
-  registerTime: new Date(item.register_time),
-  updateTime: new Date(item.update_time),
-});
 
 /** How a create of an app ended, short of a refusal (which is thrown). */
 export type CreateAppResult = 'created' | 'overtaken' | 'token-taken';
@@ -130,7 +60,7 @@ export const createApp = async (
       {
         Put: {
           TableName: db.tableName,
-          Item: toItem(app, secretHash, answer?.record.token),
+          Item: appItemOf(app, secretHash, answer?.record.token),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -153,12 +83,8 @@ export const createApp = async (
 };
 
 /** An app item as stored (strongly consistent), undefined when absent. */
-export const getAppItem = async (db: Db, projectId: string, instanceId: string, appId: string) => {
-  const { Item } = await db.client.send(
-    new GetCommand({ TableName: db.tableName, Key: appKey(projectId, instanceId, appId), ConsistentRead: true }),
-  );
-  return Item as AppItem | undefined;
-};
+export const getAppItem = (db: Db, projectId: string, instanceId: string, appId: string) =>
+  getItem<AppItem>(db, appKey(projectId, instanceId, appId));
 
 /** The app, if it exists in this instance. */
 export const getApp = async (

@@ -2,10 +2,11 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { appNameExists } from '#domain/errors.ts';
 import type { App } from '#domain/models.ts';
+import { type AppItem, appFromItem } from '#store/items/app-item.ts';
 import { cancellationReasons, type Db, failedCondition, onlyConflicts, sendTransaction } from '#store/table/db.ts';
 import { appKey, appListKey, appNameKey, clientTokenKey, unboundAppKey } from '#store/table/keys.ts';
 import { moveNameClaimActions } from '#store/table/name-claims.ts';
-import { type AppItem, appFromItem, getAppItem } from './app-store.ts';
+import { getAppItem } from './app-store.ts';
 
 /** How an app update ended: the app as it now is, no such app, or overtaken by a concurrent change. */
 export type UpdateOutcome = App | 'missing' | 'conflict';

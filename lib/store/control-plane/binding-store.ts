@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '#domain/models.ts';
+import type { App, AppBinding } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import type { Quota } from '#domain/quota.ts';
-import { bindCounterActions, type CounterSettings, unbindCounterActions } from '#store/data-plane/counter-store.ts';
-import { isLegacyApp, isLegacyBoundListing, type LegacyAppItem, migrateApp } from '#store/migration/migration-store.ts';
+import { type AppItem, appFromItem } from '#store/items/app-item.ts';
+import { bindCounterActions, type CounterSettings, unbindCounterActions } from '#store/items/counter-item.ts';
+import type { VersionedQuota } from '#store/items/quota-item.ts';
+import { migrateListedApps, readMigratedApps } from '#store/migration/migration-store.ts';
 import {
   batchGet,
   type Db,
@@ -20,23 +22,9 @@ import {
   boundAppKey,
   boundToQuotaPrefix,
   instancePartition,
-  type Key,
   quotaKey,
   unboundAppKey,
 } from '#store/table/keys.ts';
-import { type AppItem, appFromItem } from './app-store.ts';
-import type { VersionedQuota } from './quota-store.ts';
-
-/** An app with its binding, as the binding operations read it. */
-export interface AppBinding {
-  readonly app: App;
-  readonly quotaId: string | undefined;
-  readonly boundTime: Date | undefined;
-  /** How many sub-counters its credential has now. */
-  readonly subcounters: number;
-  /** The bind that bound it. */
-  readonly bindId: string | undefined;
-}
 
 const bindingFromItem = (item: AppItem & { readonly bind_id?: string }): AppBinding => ({
   app: appFromItem(item),
@@ -45,37 +33,6 @@ const bindingFromItem = (item: AppItem & { readonly bind_id?: string }): AppBind
   subcounters: item.subcounters ?? 1,
   bindId: item.bind_id,
 });
-
-/** How many times first-touch migration reads an app again before giving up. */
-const MIGRATION_PASSES = 10;
-
-/**
- * Reads app items, moving any of the old layout to this one first (its first touch since the
- * deployment), so every caller works on apps with counters.
- */
-const readMigratedApps = async (db: Db, keys: readonly Key[]): Promise<AppItem[]> => {
-  for (let pass = 0; pass < MIGRATION_PASSES; pass += 1) {
-    const items = await batchGet<AppItem>(db, keys);
-    const legacy = items.filter(isLegacyApp);
-    if (legacy.length === 0) return items;
-    await Promise.all(legacy.map((item) => migrateApp(db, item as LegacyAppItem)));
-  }
-  throw new Error('apps of the old layout could not be migrated');
-};
-
-/**
- * Moves the bound apps of the old layout among `listed` (as the binding index shows them) to this
- * layout; true when there were any, so the caller reads its list again.
- */
-export const migrateListedApps = async (db: Db, listed: readonly AppItem[]): Promise<boolean> => {
-  const legacy = listed.filter((item) => isLegacyBoundListing(item as LegacyAppItem));
-  if (legacy.length === 0) return false;
-  await readMigratedApps(
-    db,
-    legacy.map((item) => ({ pk: item.pk, sk: item.sk })),
-  );
-  return true;
-};
 
 /** The apps with these ids that exist in the instance, with their bindings (strongly consistent). */
 export const getAppBindings = async (

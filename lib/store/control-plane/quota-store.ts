@@ -1,9 +1,13 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { quotaNameExists } from '#domain/errors.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
-import { type Quota, type TimeUnit, windowLengthMs } from '#domain/quota.ts';
+import { type Quota, windowLengthMs } from '#domain/quota.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
-import { type CounterItem, counterKeys, getCounters } from '#store/data-plane/counter-store.ts';
+import { type AppItem, appFromItem } from '#store/items/app-item.ts';
+import { type CounterItem, counterKeys } from '#store/items/counter-item.ts';
+import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from '#store/items/instance-item.ts';
+import { type QuotaItem, quotaFromItem, quotaItemOf, type VersionedQuota } from '#store/items/quota-item.ts';
+import { migrateListedApps } from '#store/migration/migration-store.ts';
 import {
   cancellationReasons,
   chunks,
@@ -25,90 +29,10 @@ import {
   quotaDeleteMarkerKey,
   quotaDeletesOfInstancePrefix,
   quotaKey,
-  quotaListKey,
   quotaNameKey,
 } from '#store/table/keys.ts';
 import { moveNameClaimActions } from '#store/table/name-claims.ts';
-import { type AppItem, appFromItem } from './app-store.ts';
-import { migrateListedApps } from './binding-store.ts';
-import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from './instance-store.ts';
-
-/** The stored form of a quota. */
-export interface QuotaItem {
-  readonly pk: string;
-  readonly sk: string;
-  readonly type: 'quota';
-  readonly lsi1sk: string;
-  readonly project_id: string;
-  readonly instance_id: string;
-  readonly quota_id: string;
-  readonly name: string;
-  readonly name_lc: string;
-  readonly call_limits: number;
-  readonly time_unit: TimeUnit;
-  readonly time_interval: number;
-  /** ISO 8601; absent when windows open at a credential's first call. */
-  readonly reset_time?: string;
-  readonly remark: string;
-  readonly create_time: string;
-  readonly bound_app_num: number;
-  /**
-   * Bumped by every change of the limit or window. Bindings copy the quota's settings onto their
-   * apps and are conditioned on this version, so a copy is never of a superseded version.
-   */
-  readonly config_version: number;
-  /** Set when a delete has begun: the quota is gone for every reader while its bindings go. */
-  readonly deleting?: boolean;
-  /** Sub-counters per bound credential; absent on quotas of the layout before counters (1). */
-  readonly subcounters?: number;
-  /** The split binds to this quota in progress (see `bindApps`); absent when none. */
-  readonly pending_binds?: ReadonlySet<string>;
-}
-
-const toItem = (quota: Quota): QuotaItem => ({
-  ...quotaKey(quota.projectId, quota.instanceId, quota.quotaId),
-  type: 'quota',
-  lsi1sk: quotaListKey(quota.createTime, quota.quotaId),
-  project_id: quota.projectId,
-  instance_id: quota.instanceId,
-  quota_id: quota.quotaId,
-  name: quota.name,
-  name_lc: quota.name.toLowerCase(),
-  call_limits: quota.callLimits,
-  time_unit: quota.timeUnit,
-  time_interval: quota.timeInterval,
-  ...(quota.resetTime ? { reset_time: quota.resetTime.toISOString() } : {}),
-  remark: quota.remark,
-  create_time: quota.createTime.toISOString(),
-  bound_app_num: quota.boundAppNum,
-  config_version: 1,
-  subcounters: quota.subcounters,
-});
-
-/** A quota as read, with the version its settings are at and whether a delete has begun. */
-export interface VersionedQuota {
-  readonly quota: Quota;
-  readonly configVersion: number;
-  readonly deleting: boolean;
-  /** Split binds in progress (usually none). */
-  readonly pendingBinds: readonly string[];
-}
-
-/** The domain form of a stored quota. */
-export const quotaFromItem = (item: QuotaItem): Quota => ({
-  projectId: item.project_id,
-  instanceId: item.instance_id,
-  quotaId: item.quota_id,
-  name: item.name,
-  callLimits: item.call_limits,
-  timeUnit: item.time_unit,
-  timeInterval: item.time_interval,
-  resetTime: item.reset_time ? new Date(item.reset_time) : undefined,
-  remark: item.remark,
-  createTime: new Date(item.create_time),
-  boundAppNum: item.bound_app_num,
-  subcounters: item.subcounters ?? 1,
-});
+import { getCounters } from './usage-store.ts';
 
 /**
  * Stores a new quota in one transaction: counts it on its instance (which must exist and be under
@@ -120,7 +44,7 @@ export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Prom
   try {
     await sendTransaction(db, [
       countOnInstanceAction(db, projectId, instanceId, 'quota_num', maxQuotas),
-      { Put: { TableName: db.tableName, Item: toItem(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: db.tableName, Item: quotaItemOf(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Put: {
           TableName: db.tableName,
@@ -513,25 +437,3 @@ export const removeStaleQuotaDeleteMarker = async (db: Db, marker: QuotaDeleteMa
       },
     },
   ]);
-
-/**
- * Whether a quota is marked deleting, missing or live, from one small strongly consistent read:
- * what a refused consume asks of the quota that refused it.
- */
-export const getQuotaState = async (
-  db: Db,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
-): Promise<'live' | 'deleting' | 'missing'> => {
-  const { Item } = await db.client.send(
-    new GetCommand({
-      TableName: db.tableName,
-      Key: quotaKey(projectId, instanceId, quotaId),
-      ConsistentRead: true,
-      ProjectionExpression: 'quota_id, deleting',
-    }),
-  );
-  if (!Item) return 'missing';
-  return Item.deleting === true ? 'deleting' : 'live';
-};

@@ -1,5 +1,7 @@
 import * as accessKeys from '#store/access-keys/access-key-store.ts';
 import * as consumption from '#store/data-plane/counter-store.ts';
+import { getInstance } from '#store/data-plane/instance-read.ts';
+import { getQuotaState } from '#store/data-plane/quota-state-store.ts';
 import * as migration from '#store/migration/migration-store.ts';
 import type { Db } from '#store/table/db.ts';
 import * as apps from './app-store.ts';
@@ -8,11 +10,12 @@ import * as bindings from './binding-store.ts';
 import * as clientTokens from './client-token-store.ts';
 import * as instances from './instance-store.ts';
 import * as quotas from './quota-store.ts';
+import * as usage from './usage-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */
 export const createStore = (db: Db) => ({
   putInstance: (...args: Tail<typeof instances.putInstance>) => instances.putInstance(db, ...args),
-  getInstance: (...args: Tail<typeof instances.getInstance>) => instances.getInstance(db, ...args),
+  getInstance: (...args: Tail<typeof getInstance>) => getInstance(db, ...args),
   getInstanceCounts: (...args: Tail<typeof instances.getInstanceCounts>) => instances.getInstanceCounts(db, ...args),
   listInstances: (...args: Tail<typeof instances.listInstances>) => instances.listInstances(db, ...args),
   deleteInstance: (...args: Tail<typeof instances.deleteInstance>) => instances.deleteInstance(db, ...args),
@@ -37,7 +40,7 @@ export const createStore = (db: Db) => ({
   consumeInWindow: (...args: Tail<typeof consumption.consumeInWindow>) => consumption.consumeInWindow(db, ...args),
   openWindow: (...args: Tail<typeof consumption.openWindow>) => consumption.openWindow(db, ...args),
   getCounter: (...args: Tail<typeof consumption.getCounter>) => consumption.getCounter(db, ...args),
-  getUsageCounters: (...args: Tail<typeof consumption.getUsageCounters>) => consumption.getUsageCounters(db, ...args),
+  getUsageCounters: (...args: Tail<typeof usage.getUsageCounters>) => usage.getUsageCounters(db, ...args),
   migrateAppById: (...args: Tail<typeof migration.migrateAppById>) => migration.migrateAppById(db, ...args),
   recoverSplitBinds: (...args: Tail<typeof bindings.recoverSplitBinds>) => bindings.recoverSplitBinds(db, ...args),
   listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),
@@ -47,7 +50,7 @@ export const createStore = (db: Db) => ({
   listQuotaDeletes: (...args: Tail<typeof quotas.listQuotaDeletes>) => quotas.listQuotaDeletes(db, ...args),
   removeStaleQuotaDeleteMarker: (...args: Tail<typeof quotas.removeStaleQuotaDeleteMarker>) =>
     quotas.removeStaleQuotaDeleteMarker(db, ...args),
-  getQuotaState: (...args: Tail<typeof quotas.getQuotaState>) => quotas.getQuotaState(db, ...args),
+  getQuotaState: (...args: Tail<typeof getQuotaState>) => getQuotaState(db, ...args),
   releaseFromDeletedQuota: (...args: Tail<typeof bindings.releaseFromDeletedQuota>) =>
     bindings.releaseFromDeletedQuota(db, ...args),
   createAccessKey: (...args: Tail<typeof accessKeys.createAccessKey>) => accessKeys.createAccessKey(db, ...args),

@@ -1,8 +1,8 @@
-import { getInstance } from '#store/control-plane/instance-store.ts';
-import { getQuotaState } from '#store/control-plane/quota-store.ts';
 import { migrateAppById } from '#store/migration/migration-store.ts';
 import type { Db } from '#store/table/db.ts';
 import * as consumption from './counter-store.ts';
+import { getInstance } from './instance-read.ts';
+import { getQuotaState } from './quota-state-store.ts';
 
 /**
  * The part of the store that consume calls, and nothing else: the data plane and the packaged

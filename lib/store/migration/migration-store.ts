@@ -1,53 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type AppItem, getAppItem } from '#store/control-plane/app-store.ts';
-import type { CounterItem } from '#store/data-plane/counter-store.ts';
-import { type Db, transact } from '#store/table/db.ts';
-import { counterKey } from '#store/table/keys.ts';
-
-/**
- * An app item as the layout before counters wrote it: the bound quota's settings and the usage
- * were attributes of the app item itself, in the instance's partition.
- */
-export interface LegacyAppItem
-  extends AppItem,
-    Pick<
-      CounterItem,
-      'limit_units' | 'window_ms' | 'anchor_ms' | 'config_version' | 'window_end_ms' | 'remaining' | 'last_consume'
-    > {}
-
-/** Whether an app item is of the layout before counters (this layout always writes `subcounters`). */
-export const isLegacyApp = (item: AppItem): boolean => item.type === 'app' && item.subcounters === undefined;
-
-/**
- * Whether a bound app as the binding index (`lsi2`) shows it is of the old layout: that layout
- * kept the settings copy (`config_version`) on the app, this one keeps it on the counters.
- */
-export const isLegacyBoundListing = (item: { readonly config_version?: number }): boolean =>
-  item.config_version !== undefined;
-
-const counterOf = (item: LegacyAppItem): CounterItem => {
-  const bound = item.quota_id !== undefined && item.limit_units !== undefined && item.window_ms !== undefined;
-  return {
-    ...counterKey(item.project_id, item.instance_id, item.app_key),
-    type: 'counter',
-    app_id: item.app_id,
-    subcounter: 0,
-    ...(bound
-      ? {
-          subcounters: 1,
-          quota_id: item.quota_id,
-          call_limits: item.limit_units,
-          limit_units: item.limit_units,
-          window_ms: item.window_ms,
-          ...(item.anchor_ms === undefined ? {} : { anchor_ms: item.anchor_ms }),
-          config_version: item.config_version ?? 1,
-          ...(item.window_end_ms === undefined ? {} : { window_end_ms: item.window_end_ms }),
-          ...(item.remaining === undefined ? {} : { remaining: item.remaining }),
-          ...(item.last_consume === undefined ? {} : { last_consume: item.last_consume }),
-        }
-      : {}),
-  };
-};
+import type { AppItem } from '#store/items/app-item.ts';
+import type { CounterItem } from '#store/items/counter-item.ts';
+import { batchGet, type Db, getItem, transact } from '#store/table/db.ts';
+import { appKey, type Key } from '#store/table/keys.ts';
+import { isLegacyApp, isLegacyBoundListing, type LegacyAppItem, legacyCounterOf } from './legacy-app.ts';
 
 /** An UpdateItem's key and expressions that create `item` where no item is. */
 const creatingUpdate = ({ pk, sk, ...attributes }: CounterItem) => {
@@ -74,7 +30,7 @@ export const migrateApp = (db: Db, item: LegacyAppItem): Promise<boolean> =>
   transact(db, [
     // An Update that creates the counter, not a Put: the data plane, which moves an app on its
     // first consume, is granted UpdateItem and GetItem only.
-    { Update: { TableName: db.tableName, ...creatingUpdate(counterOf(item)) } },
+    { Update: { TableName: db.tableName, ...creatingUpdate(legacyCounterOf(item)) } },
     {
       Update: {
         TableName: db.tableName,
@@ -145,6 +101,37 @@ export const migrateTable = async (db: Db): Promise<MigrationReport> => {
  * attempt; a cancelled one means someone else changed or moved it, and the caller reads again).
  */
 export const migrateAppById = async (db: Db, projectId: string, instanceId: string, appId: string): Promise<void> => {
-  const item = (await getAppItem(db, projectId, instanceId, appId)) as LegacyAppItem | undefined;
+  const item = await getItem<LegacyAppItem>(db, appKey(projectId, instanceId, appId));
   if (item && isLegacyApp(item)) await migrateApp(db, item);
+};
+
+/** How many times first-touch migration reads an app again before giving up. */
+const MIGRATION_PASSES = 10;
+
+/**
+ * Reads app items, moving any of the old layout to this one first (its first touch since the
+ * deployment), so every caller works on apps with counters.
+ */
+export const readMigratedApps = async (db: Db, keys: readonly Key[]): Promise<AppItem[]> => {
+  for (let pass = 0; pass < MIGRATION_PASSES; pass += 1) {
+    const items = await batchGet<AppItem>(db, keys);
+    const legacy = items.filter(isLegacyApp);
+    if (legacy.length === 0) return items;
+    await Promise.all(legacy.map((item) => migrateApp(db, item as LegacyAppItem)));
+  }
+  throw new Error('apps of the old layout could not be migrated');
+};
+
+/**
+ * Moves the bound apps of the old layout among `listed` (as the binding index shows them) to this
+ * layout; true when there were any, so the caller reads its list again.
+ */
+export const migrateListedApps = async (db: Db, listed: readonly AppItem[]): Promise<boolean> => {
+  const legacy = listed.filter((item) => isLegacyBoundListing(item as LegacyAppItem));
+  if (legacy.length === 0) return false;
+  await readMigratedApps(
+    db,
+    legacy.map((item) => ({ pk: item.pk, sk: item.sk })),
+  );
+  return true;
 };

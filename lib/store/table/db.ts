@@ -3,6 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -10,12 +11,19 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ListQuery, Page } from '#domain/page.ts';
+import type { Key } from './keys.ts';
 
 /** The table a store works on. */
 export interface Db {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
 }
+
+/** One item as stored (strongly consistent), undefined when absent. */
+export const getItem = async <T>(db: Db, key: Key): Promise<T | undefined> => {
+  const { Item } = await db.client.send(new GetCommand({ TableName: db.tableName, Key: key, ConsistentRead: true }));
+  return Item as T | undefined;
+};
 
 /** Why one action of a cancelled transaction failed, with the item as it was (when asked for). */
 export interface CancellationReason {

@@ -1,8 +1,13 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { TTL_ATTRIBUTE } from '#store/control-plane/client-token-store.ts';
 
 const SHARED = ['project_id', 'instance_id', 'app_id', 'quota_id', 'name', 'name_lc', 'remark'] as const;
 const APP_FIELDS = ['status', 'app_key', 'register_time', 'update_time'] as const;
+
+/**
+ * The attribute DynamoDB's TTL reads (epoch seconds), the table's `timeToLiveAttribute`: only
+ * client-token records carry it.
+ */
+export const TTL_ATTRIBUTE = 'expires_at';
 
 /**
  * What the lists read from `lsi1`: instances, apps and quotas as listed (19 attributes;

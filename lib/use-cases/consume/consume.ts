@@ -3,7 +3,7 @@ import { instanceNotFound, unknownAppKey } from '#domain/errors.ts';
 import type { Clock } from '#domain/time.ts';
 import { type Window, windowAt } from '#domain/window.ts';
 import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
-import type { CounterItem, Credential } from '#store/data-plane/counter-store.ts';
+import type { CounterItem, Credential } from '#store/items/counter-item.ts';
 import type { QuotaStateCache } from './quota-state-cache.ts';
 import type { SubcounterCache } from './subcounter-cache.ts';
 
