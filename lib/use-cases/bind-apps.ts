@@ -1,5 +1,6 @@
 import { appBoundElsewhere, appNotFound } from '#domain/errors.ts';
 import type { App, AppBinding } from '#domain/models.ts';
+import { OVERTAKEN } from '#domain/overtaken.ts';
 import type { Binding } from '#domain/quota.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
@@ -68,10 +69,10 @@ export const bindApps = (deps: UseCaseDeps, input: BindAppsInput): Promise<Bindi
     if (held.size > 0) {
       for (const [deletedId, bindings] of held) await deps.store.releaseFromDeletedQuota(deletedId, bindings);
       // Read again: the apps released are bindable now, or something changed meanwhile.
-      return undefined;
+      return OVERTAKEN;
     }
     if (toBind.length === 0) return applies;
     const outcome = await deps.store.bindApps(quota, toBind, alreadyBound, boundTime, boundTime.getTime());
-    return outcome === 'bound' ? applies : undefined;
+    return outcome === 'bound' ? applies : OVERTAKEN;
   });
 };

@@ -7,6 +7,7 @@ import {
 } from '#domain/errors.ts';
 import { newCredential, newId } from '#domain/ids.ts';
 import type { App } from '#domain/models.ts';
+import { OVERTAKEN } from '#domain/overtaken.ts';
 import type { SecretBox } from '#domain/secret-box.ts';
 import { hashSecret } from '#domain/secrets.ts';
 import type { ClientTokenRecord } from '#store/items/client-token-item.ts';
@@ -134,11 +135,11 @@ export const createApp = async (deps: UseCaseDeps, input: CreateAppInput): Promi
     retryOvertaken(`create of app ${app.name}`, async () => {
       const result = await store.createApp(app, secretHash, limits.appsPerInstance, { record, nowSeconds });
       if (result === 'created') return { app, appSecret, clientToken };
-      if (result === 'overtaken') return undefined;
+      if (result === OVERTAKEN) return OVERTAKEN;
       // An earlier attempt of this request landed (the SDK retried a timeout), or a concurrent
       // request under the same token did: its record is the answer.
       const landed = await store.getClientToken(projectId, clientToken, nowSeconds);
-      return landed ? replay(deps, box, landed, fingerprint, instanceId) : undefined;
+      return landed ? replay(deps, box, landed, fingerprint, instanceId) : OVERTAKEN;
     }),
   );
 };

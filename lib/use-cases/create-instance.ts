@@ -25,9 +25,7 @@ export const createInstance = async (
   const instance: Instance = { ...input, instanceId: newId(), createTime: clock.now() };
   const max = limits.instancesPerProject ?? DEFAULT_INSTANCES_PER_PROJECT;
   await unknownIfTimedOut(creationUnknown('instance', instance.name), () =>
-    retryOvertaken(`create of instance ${instance.name}`, async () =>
-      (await store.putInstance(instance, max)) ? true : undefined,
-    ),
+    retryOvertaken(`create of instance ${instance.name}`, () => store.putInstance(instance, max)),
   );
   return instance;
 };

@@ -35,9 +35,7 @@ export const createQuota = async (deps: UseCaseDeps, input: CreateQuotaInput): P
   // A create whose write may have landed unseen says its outcome is unknown (CQ.5032).
   const create = () =>
     unknownIfTimedOut(creationUnknown('app quota', quota.name), () =>
-      retryOvertaken(`create of quota ${quota.name}`, async () =>
-        (await store.createQuota(quota, limits.quotasPerInstance)) ? true : undefined,
-      ),
+      retryOvertaken(`create of quota ${quota.name}`, () => store.createQuota(quota, limits.quotasPerInstance)),
     );
   try {
     await create();

@@ -13,9 +13,8 @@ export const deleteApp = async (
   instanceId: string,
   appId: string,
 ): Promise<void> => {
-  const outcome = await retryOvertaken(`delete of app ${appId}`, async () => {
-    const attempt = await deps.store.deleteApp(projectId, instanceId, appId);
-    return attempt === 'conflict' ? undefined : attempt;
-  });
+  const outcome = await retryOvertaken(`delete of app ${appId}`, () =>
+    deps.store.deleteApp(projectId, instanceId, appId),
+  );
   if (outcome === 'missing') await requireApp(deps, projectId, instanceId, appId);
 };

@@ -1,4 +1,5 @@
 import { instanceNotEmpty, instanceNotFound } from '#domain/errors.ts';
+import { OVERTAKEN } from '#domain/overtaken.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -11,7 +12,7 @@ import { retryOvertaken } from './retry-overtaken.ts';
 export const deleteInstance = async ({ store }: UseCaseDeps, projectId: string, instanceId: string): Promise<void> => {
   const outcome = await retryOvertaken(`delete of instance ${instanceId}`, async () => {
     const result = await store.deleteInstance(projectId, instanceId);
-    return result.kind === 'conflict' ? undefined : result;
+    return result.kind === OVERTAKEN ? OVERTAKEN : result;
   });
   if (outcome.kind === 'missing') throw instanceNotFound(instanceId);
   if (outcome.kind === 'not-empty') throw instanceNotEmpty(instanceId, outcome.apps, outcome.quotas);

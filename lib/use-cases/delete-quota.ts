@@ -1,4 +1,5 @@
 import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -18,7 +19,7 @@ const runDelete = async (
 ): Promise<DeleteRun> => {
   const { store, clock } = deps;
   let seen = false;
-  return retryOvertaken(`delete of quota ${quotaId}`, async (): Promise<DeleteRun | undefined> => {
+  return retryOvertaken(`delete of quota ${quotaId}`, async (): Promise<DeleteRun | Overtaken> => {
     const found = await store.getQuota(projectId, instanceId, quotaId);
     if (!found) {
       // Gone after we saw it: a concurrent delete finished the job.
@@ -27,17 +28,17 @@ const runDelete = async (
     if (resumeOnly && !found.deleting) return 'not-deleting';
     seen = true;
     // A rename or a bind racing the mark cancels it: read the quota again and mark it as it is now.
-    if (!found.deleting && !(await store.markQuotaDeleting(found.quota, clock.now()))) return undefined;
+    if (!found.deleting && (await store.markQuotaDeleting(found.quota, clock.now())) === OVERTAKEN) return OVERTAKEN;
     // Marked deleting, no run of a split bind can commit any more: undo those in progress now.
     if (found.pendingBinds.length > 0) {
       await store.recoverSplitBinds(found.quota, found.pendingBinds, Number.POSITIVE_INFINITY);
     }
     for (;;) {
       const unbound = await store.unbindNextBatch(projectId, instanceId, quotaId, found.quota.subcounters);
-      if (unbound === -1) return undefined;
+      if (unbound === OVERTAKEN) return OVERTAKEN;
       if (unbound === 0) break;
     }
-    return (await store.removeDeletedQuota(found.quota)) ? 'deleted' : undefined;
+    return (await store.removeDeletedQuota(found.quota)) === OVERTAKEN ? OVERTAKEN : 'deleted';
   });
 };
 

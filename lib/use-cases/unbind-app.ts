@@ -16,5 +16,5 @@ export const unbindApp = (deps: UseCaseDeps, projectId: string, instanceId: stri
     ]);
     const binding = bindings.get(appId);
     if (!binding || binding.quotaId !== quotaId) throw appNotFound(appId);
-    return (await deps.store.unbindApp(binding, quotaId)) ? true : undefined;
+    return deps.store.unbindApp(binding, quotaId);
   });

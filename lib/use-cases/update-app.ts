@@ -32,7 +32,7 @@ export const updateApp = async (
       ...changes,
       updateTime: deps.clock.now(),
     });
-    return result === 'conflict' ? undefined : result;
+    return result;
   });
   return outcome === 'missing' ? missing(deps, projectId, instanceId, appId) : outcome;
 };

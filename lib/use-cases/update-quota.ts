@@ -1,4 +1,5 @@
 import { invalidParameter, quotaNameExists } from '#domain/errors.ts';
+import { OVERTAKEN } from '#domain/overtaken.ts';
 import type { Quota, QuotaConfig } from '#domain/quota.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
@@ -46,6 +47,6 @@ export const updateQuota = (deps: UseCaseDeps, input: UpdateQuotaInput): Promise
     const settingsChanged = freshWindow || next.callLimits !== quota.callLimits;
     const outcome = await deps.store.updateQuota({ current, next, settingsChanged, freshWindow });
     if (outcome === 'name-taken') throw quotaNameExists();
-    if (outcome === 'conflict') return undefined;
+    if (outcome === OVERTAKEN) return OVERTAKEN;
     return (await requireQuota(deps, input.projectId, input.instanceId, input.quotaId)).quota;
   });

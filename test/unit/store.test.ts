@@ -200,10 +200,10 @@ describe('app store: delete', () => {
     expect(items[4]?.Delete?.Key).toEqual({ pk: 'PROJECT#demo#INSTANCE#i1#APPKEY#key-0001#0', sk: 'COUNTER' });
   });
 
-  it('answers conflict when a concurrent change cancelled the transaction, and lets other errors through', async () => {
+  it('answers overtaken when a concurrent change cancelled the transaction, and lets other errors through', async () => {
     ddb.on(GetCommand).resolves({ Item: stored });
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled(failed, none, none, none));
-    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('conflict');
+    expect(await deleteApp(db, 'demo', 'i1', 'a1')).toBe('overtaken');
     const timeout = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     ddb.on(TransactWriteCommand).rejects(timeout);
     await expect(deleteApp(db, 'demo', 'i1', 'a1')).rejects.toBe(timeout);
@@ -326,7 +326,7 @@ describe('binding store: split binds', () => {
   it('undoes the first run when the second is cancelled: marks the record, then unbinds', async () => {
     ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(cancelled(failed)).resolves({});
     ddb.on(BatchGetCommand).resolves({ Responses: { table: [] } });
-    expect(await bindApps(db, quotaOf(1), appsOf(60), [], new Date(), 0)).toBe('conflict');
+    expect(await bindApps(db, quotaOf(1), appsOf(60), [], new Date(), 0)).toBe('overtaken');
     const runs = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
     expect(runs[2]?.[0]?.Update?.UpdateExpression).toBe('SET undoing = :yes');
     // Nothing left bound (the read found none): the record goes, with its entry on the quota.

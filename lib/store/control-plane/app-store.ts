@@ -1,20 +1,12 @@
 import { appKeyExists, appNameExists } from '#domain/errors.ts';
 import type { App } from '#domain/models.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import { type AppItem, appFromItem, appItemOf } from '#store/items/app-item.ts';
 import { type ClientTokenRecord, putClientTokenAction } from '#store/items/client-token-item.ts';
 import { createCounterAction, deleteCounterActions } from '#store/items/counter-item.ts';
 import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from '#store/items/instance-item.ts';
-import {
-  cancellationReasons,
-  type Db,
-  failedCondition,
-  getItem,
-  onlyConflicts,
-  queryPage,
-  sendTransaction,
-  transact,
-} from '#store/table/db.ts';
+import { type Db, getItem, queryPage, sendNamedTransaction, transact } from '#store/table/db.ts';
 import {
   appKey,
   appKeyClaimKey,
@@ -27,7 +19,7 @@ import {
 } from '#store/table/keys.ts';
 
 /** How a create of an app ended, short of a refusal (which is thrown). */
-export type CreateAppResult = 'created' | 'overtaken' | 'token-taken';
+export type CreateAppResult = 'created' | Overtaken | 'token-taken';
 
 /**
  * Stores a new app in one transaction: counts it on its instance (which must exist and be under
@@ -53,33 +45,27 @@ export const createApp = async (
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   });
-  const TOKEN = 5;
-  try {
-    await sendTransaction(db, [
-      countOnInstanceAction(db, projectId, instanceId, 'app_num', maxApps),
-      {
-        Put: {
-          TableName: db.tableName,
-          Item: appItemOf(app, secretHash, answer?.record.token),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+  const cancelled = await sendNamedTransaction(db, {
+    instanceCount: countOnInstanceAction(db, projectId, instanceId, 'app_num', maxApps),
+    app: {
+      Put: {
+        TableName: db.tableName,
+        Item: appItemOf(app, secretHash, answer?.record.token),
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
-      claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
-      createCounterAction(db, app),
-      ...(answer ? [putClientTokenAction(db, answer.record, answer.nowSeconds)] : []),
-    ]);
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (answer && failedCondition(reasons, TOKEN)) return 'token-taken';
-    if (failedCondition(reasons, 0)) throw countRefusal(reasons[0], instanceId);
-    if (failedCondition(reasons, 2)) throw appNameExists(app.name, instanceId);
-    if (failedCondition(reasons, 3)) throw appKeyExists(instanceId);
-    if (onlyConflicts(reasons)) return 'overtaken';
-    throw error;
-  }
-  return 'created';
+    },
+    nameClaim: claim(appNameKey(projectId, instanceId, app.name), { type: 'app-name' }),
+    keyClaim: claim(appKeyClaimKey(projectId, instanceId, app.appKey), { type: 'app-key' }),
+    counter: createCounterAction(db, app),
+    ...(answer ? { clientToken: putClientTokenAction(db, answer.record, answer.nowSeconds) } : {}),
+  });
+  if (!cancelled) return 'created';
+  if (cancelled.failed('clientToken')) return 'token-taken';
+  if (cancelled.failed('instanceCount')) throw countRefusal(cancelled.itemOf('instanceCount'), instanceId);
+  if (cancelled.failed('nameClaim')) throw appNameExists(app.name, instanceId);
+  if (cancelled.failed('keyClaim')) throw appKeyExists(instanceId);
+  if (cancelled.overtaken) return OVERTAKEN;
+  throw cancelled.error;
 };
 
 /** An app item as stored (strongly consistent), undefined when absent. */
@@ -150,7 +136,7 @@ export const listApps = async (
 };
 
 /** How an app delete ended: done, nothing to delete, or overtaken by a concurrent change. */
-export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
+export type DeleteOutcome = 'deleted' | 'missing' | Overtaken;
 
 /**
  * Deletes an app with its name and key claims and its counters, and uncounts it from its instance and from the
@@ -196,5 +182,5 @@ export const deleteApp = async (
         ]
       : []),
   ]);
-  return done ? 'deleted' : 'conflict';
+  return done ? 'deleted' : OVERTAKEN;
 };

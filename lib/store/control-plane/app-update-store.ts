@@ -2,14 +2,15 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { appNameExists } from '#domain/errors.ts';
 import type { App } from '#domain/models.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import { type AppItem, appFromItem } from '#store/items/app-item.ts';
-import { cancellationReasons, type Db, failedCondition, onlyConflicts, sendTransaction } from '#store/table/db.ts';
+import { type Db, sendNamedTransaction } from '#store/table/db.ts';
 import { appKey, appListKey, appNameKey, clientTokenKey, unboundAppKey } from '#store/table/keys.ts';
 import { moveNameClaimActions } from '#store/table/name-claims.ts';
 import { getAppItem } from './app-store.ts';
 
 /** How an app update ended: the app as it now is, no such app, or overtaken by a concurrent change. */
-export type UpdateOutcome = App | 'missing' | 'conflict';
+export type UpdateOutcome = App | 'missing' | Overtaken;
 
 /** What an app update changes. */
 export interface AppChanges {
@@ -59,30 +60,29 @@ export const updateApp = async (
     remark: changes.remark,
     updateTime: changes.updateTime,
   };
-  try {
-    if (!renamed) {
+  if (!renamed) {
+    try {
       await db.client.send(new UpdateCommand(update));
       return updated;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return OVERTAKEN;
+      throw error;
     }
-    await sendTransaction(db, [
-      { Update: update },
-      ...moveNameClaimActions(
-        db.tableName,
-        appNameKey(projectId, instanceId, item.name),
-        appNameKey(projectId, instanceId, changes.name),
-        'app-name',
-        { attribute: 'app_id', id: appId },
-      ),
-    ]);
-    return updated;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return 'conflict';
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (failedCondition(reasons, 2)) throw appNameExists(changes.name, instanceId);
-    if (failedCondition(reasons, 0) || failedCondition(reasons, 1) || onlyConflicts(reasons)) return 'conflict';
-    throw error;
   }
+  const cancelled = await sendNamedTransaction(db, {
+    app: { Update: update },
+    ...moveNameClaimActions(
+      db.tableName,
+      appNameKey(projectId, instanceId, item.name),
+      appNameKey(projectId, instanceId, changes.name),
+      'app-name',
+      { attribute: 'app_id', id: appId },
+    ),
+  });
+  if (!cancelled) return updated;
+  if (cancelled.failed('newNameClaim')) throw appNameExists(changes.name, instanceId);
+  if (cancelled.failed('app') || cancelled.failed('oldNameClaim') || cancelled.overtaken) return OVERTAKEN;
+  throw cancelled.error;
 };
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { App, AppBinding } from '#domain/models.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import type { Quota } from '#domain/quota.ts';
 import { type AppItem, appFromItem } from '#store/items/app-item.ts';
@@ -141,7 +142,7 @@ export const unbindActions = (db: Db, binding: AppBinding, quotaId: string, bind
 };
 
 /** What a bind attempt came to: done, or overtaken by a concurrent change (read again and retry). */
-export type BindOutcome = 'bound' | 'conflict';
+export type BindOutcome = 'bound' | Overtaken;
 
 /**
  * How long a split bind may run before another operation on its quota takes it for crashed and
@@ -202,7 +203,7 @@ export const bindApps = async (
   if (1 + binds.length * perApp + checks.length <= MAX_TRANSACTION_ACTIONS) {
     return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds.flat(), ...checks]))
       ? 'bound'
-      : 'conflict';
+      : OVERTAKEN;
   }
   const { projectId, instanceId } = quota.quota;
   const recordKey = bindOperationKey(projectId, instanceId, bindId);
@@ -229,7 +230,7 @@ export const bindApps = async (
     const pending = first ? { add: bindId } : last ? { remove: bindId } : undefined;
     if (!(await transact(db, [quotaCountAction(db, quota, run.length, pending), recordAction, ...run.flat()]))) {
       if (!first) await undoBind(db, record);
-      return 'conflict';
+      return OVERTAKEN;
     }
   }
   return 'bound';
@@ -383,25 +384,27 @@ const quotaUncountAction = (db: Db, app: App, quotaId: string, count: number): T
 
 /**
  * Unbinds one app from a quota, as it was read (bound at `boundTime`), with the quota's count, in
- * one transaction. False when a concurrent change overtook it.
+ * one transaction, or overtaken by a concurrent change.
  */
-export const unbindApp = (db: Db, binding: AppBinding, quotaId: string): Promise<boolean> =>
-  transact(db, [
+export const unbindApp = async (db: Db, binding: AppBinding, quotaId: string): Promise<'unbound' | Overtaken> =>
+  (await transact(db, [
     quotaUncountAction(db, binding.app, quotaId, 1),
     ...unbindActions(db, binding, quotaId, binding.bindId),
-  ]);
+  ]))
+    ? 'unbound'
+    : OVERTAKEN;
 
 /**
  * Unbinds apps from a quota whose delete has begun, a run at a time with its count: what a bind
  * of an app its delete has not reached yet does first. Each run is conditioned on the quota being
  * marked deleting and each app still being bound to it (by the bind read), so a live quota never
- * loses an app this way. False when a run was overtaken: the caller reads again.
+ * loses an app this way. Overtaken when a run was: the caller reads again.
  */
 export const releaseFromDeletedQuota = async (
   db: Db,
   quotaId: string,
   bindings: readonly AppBinding[],
-): Promise<boolean> => {
+): Promise<'released' | Overtaken> => {
   for (const run of appRuns(bindings, 1 + Math.max(1, ...bindings.map((binding) => binding.subcounters)))) {
     const [first] = run;
     if (!first) continue;
@@ -418,15 +421,15 @@ export const releaseFromDeletedQuota = async (
       },
       ...run.flatMap((binding) => unbindActions(db, binding, quotaId, binding.bindId)),
     ]);
-    if (!done) return false;
+    if (!done) return OVERTAKEN;
   }
-  return true;
+  return 'released';
 };
 
 /**
  * Unbinds the next run of apps of a quota being deleted, with its count, in one transaction (each
  * app 1 + `subcounters` actions). Reads the run itself; returns how many it unbound (0: none
- * left), or -1 when overtaken.
+ * left), or overtaken.
  */
 export const unbindNextBatch = async (
   db: Db,
@@ -434,7 +437,7 @@ export const unbindNextBatch = async (
   instanceId: string,
   quotaId: string,
   subcounters: number,
-): Promise<number> => {
+): Promise<number | Overtaken> => {
   // Only the run is read: a delete reads each bound app once, not the whole rest per run.
   const size = Math.floor((MAX_TRANSACTION_ACTIONS - 1) / (1 + subcounters));
   const listed = await queryFirst<AppItem>(
@@ -442,7 +445,7 @@ export const unbindNextBatch = async (
     bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)),
     size,
   );
-  if (await migrateListedApps(db, listed)) return -1;
+  if (await migrateListedApps(db, listed)) return OVERTAKEN;
   const batch = listed.map(bindingFromItem);
   const [first] = batch;
   if (!first) return 0;
@@ -450,5 +453,5 @@ export const unbindNextBatch = async (
     quotaUncountAction(db, first.app, quotaId, batch.length),
     ...batch.flatMap((binding) => unbindActions(db, { ...binding, subcounters }, quotaId)),
   ]);
-  return done ? batch.length : -1;
+  return done ? batch.length : OVERTAKEN;
 };

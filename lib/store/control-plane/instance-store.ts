@@ -1,52 +1,42 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { resourceLimitExceeded } from '#domain/errors.ts';
 import type { Instance } from '#domain/models.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import { type InstanceItem, instanceFromItem, instanceItemOf } from '#store/items/instance-item.ts';
-import {
-  cancellationReasons,
-  type Db,
-  failedCondition,
-  onlyConflicts,
-  queryPage,
-  sendTransaction,
-} from '#store/table/db.ts';
+import { type Db, queryPage, sendNamedTransaction } from '#store/table/db.ts';
 import { instanceKey, instancesPartition, LIST_PREFIX, projectKey } from '#store/table/keys.ts';
 
 /**
  * Stores a new instance and counts it on its project, in one transaction: the count must stay
  * within `maxInstances` (403 `APIG.3100`). The id is fresh, so the instance's own condition never
  * fails; a retry of a transaction whose answer was lost is recognised by its idempotency token.
- * False when a concurrent create or delete in the project overtook it: the caller tries again.
+ * Overtaken when a concurrent create or delete in the project cancelled it: the caller tries again.
  */
-export const putInstance = async (db: Db, instance: Instance, maxInstances: number): Promise<boolean> => {
-  try {
-    await sendTransaction(db, [
-      {
-        Update: {
-          TableName: db.tableName,
-          Key: projectKey(instance.projectId),
-          UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :zero) + :one, #type = :project',
-          ConditionExpression: 'attribute_not_exists(instance_num) OR instance_num < :max',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxInstances, ':project': 'project' },
-        },
+export const putInstance = async (db: Db, instance: Instance, maxInstances: number): Promise<'created' | Overtaken> => {
+  const cancelled = await sendNamedTransaction(db, {
+    projectCount: {
+      Update: {
+        TableName: db.tableName,
+        Key: projectKey(instance.projectId),
+        UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :zero) + :one, #type = :project',
+        ConditionExpression: 'attribute_not_exists(instance_num) OR instance_num < :max',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': maxInstances, ':project': 'project' },
       },
-      {
-        Put: {
-          TableName: db.tableName,
-          Item: instanceItemOf(instance),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+    },
+    instance: {
+      Put: {
+        TableName: db.tableName,
+        Item: instanceItemOf(instance),
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-    ]);
-    return true;
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (reasons && failedCondition(reasons, 0)) throw resourceLimitExceeded();
-    if (reasons && onlyConflicts(reasons)) return false;
-    throw error;
-  }
+    },
+  });
+  if (!cancelled) return 'created';
+  if (cancelled.failed('projectCount')) throw resourceLimitExceeded();
+  if (cancelled.overtaken) return OVERTAKEN;
+  throw cancelled.error;
 };
 
 /** How many apps and quotas an instance holds, if it exists in this project (one small read). */
@@ -84,7 +74,7 @@ export const listInstances = async (db: Db, projectId: string, query: ListQuery)
 export type InstanceDeletion =
   | { readonly kind: 'deleted' }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'conflict' }
+  | { readonly kind: Overtaken }
   | { readonly kind: 'not-empty'; readonly apps: number; readonly quotas: number };
 
 /**
@@ -94,38 +84,34 @@ export type InstanceDeletion =
  * binding is left in its partition, and none can be added after: nothing is ever orphaned.
  */
 export const deleteInstance = async (db: Db, projectId: string, instanceId: string): Promise<InstanceDeletion> => {
-  try {
-    await sendTransaction(db, [
-      {
-        Delete: {
-          TableName: db.tableName,
-          Key: instanceKey(projectId, instanceId),
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num = :zero) AND ' +
-            '(attribute_not_exists(quota_num) OR quota_num = :zero)',
-          ExpressionAttributeValues: { ':zero': 0 },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+  const cancelled = await sendNamedTransaction(db, {
+    instance: {
+      Delete: {
+        TableName: db.tableName,
+        Key: instanceKey(projectId, instanceId),
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(app_num) OR app_num = :zero) AND ' +
+          '(attribute_not_exists(quota_num) OR quota_num = :zero)',
+        ExpressionAttributeValues: { ':zero': 0 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-      {
-        // A project from before instances were counted has no count yet: it starts from 1 here,
-        // so deleting its older instances can free at most as many places as it had instances.
-        Update: {
-          TableName: db.tableName,
-          Key: projectKey(projectId),
-          UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :one) - :one, #type = :project',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':one': 1, ':project': 'project' },
-        },
+    },
+    projectCount: {
+      // A project from before instances were counted has no count yet: it starts from 1 here,
+      // so deleting its older instances can free at most as many places as it had instances.
+      Update: {
+        TableName: db.tableName,
+        Key: projectKey(projectId),
+        UpdateExpression: 'SET instance_num = if_not_exists(instance_num, :one) - :one, #type = :project',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':one': 1, ':project': 'project' },
       },
-    ]);
-    return { kind: 'deleted' };
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (reasons && onlyConflicts(reasons)) return { kind: 'conflict' };
-    if (!reasons || !failedCondition(reasons, 0)) throw error;
-    const item = reasons[0]?.item as InstanceItem | undefined;
-    if (!item) return { kind: 'missing' };
-    return { kind: 'not-empty', apps: item.app_num ?? 0, quotas: item.quota_num ?? 0 };
-  }
+    },
+  });
+  if (!cancelled) return { kind: 'deleted' };
+  if (cancelled.overtaken) return { kind: OVERTAKEN };
+  if (!cancelled.failed('instance')) throw cancelled.error;
+  const item = cancelled.itemOf('instance') as InstanceItem | undefined;
+  if (!item) return { kind: 'missing' };
+  return { kind: 'not-empty', apps: item.app_num ?? 0, quotas: item.quota_num ?? 0 };
 };

@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { quotaNameExists } from '#domain/errors.ts';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import { type Quota, windowLengthMs } from '#domain/quota.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
@@ -9,15 +10,13 @@ import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from '#s
 import { type QuotaItem, quotaFromItem, quotaItemOf, type VersionedQuota } from '#store/items/quota-item.ts';
 import { migrateListedApps } from '#store/migration/migration-store.ts';
 import {
-  cancellationReasons,
   chunks,
   type Db,
-  failedCondition,
   MAX_TRANSACTION_ACTIONS,
-  onlyConflicts,
+  type NamedActions,
   queryAll,
   queryPage,
-  sendTransaction,
+  sendNamedTransaction,
   type TransactItem,
   transact,
 } from '#store/table/db.ts';
@@ -39,29 +38,26 @@ import { getCounters } from './usage-store.ts';
  * `maxQuotas`) and claims its name within the instance. False when a concurrent transaction on the
  * instance cancelled it without any condition failing: the caller tries again.
  */
-export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<boolean> => {
+export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<'created' | Overtaken> => {
   const { projectId, instanceId } = quota;
-  try {
-    await sendTransaction(db, [
-      countOnInstanceAction(db, projectId, instanceId, 'quota_num', maxQuotas),
-      { Put: { TableName: db.tableName, Item: quotaItemOf(quota), ConditionExpression: 'attribute_not_exists(pk)' } },
-      {
-        Put: {
-          TableName: db.tableName,
-          Item: { ...quotaNameKey(projectId, instanceId, quota.name), type: 'quota-name', quota_id: quota.quotaId },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+  const cancelled = await sendNamedTransaction(db, {
+    instanceCount: countOnInstanceAction(db, projectId, instanceId, 'quota_num', maxQuotas),
+    quota: {
+      Put: { TableName: db.tableName, Item: quotaItemOf(quota), ConditionExpression: 'attribute_not_exists(pk)' },
+    },
+    nameClaim: {
+      Put: {
+        TableName: db.tableName,
+        Item: { ...quotaNameKey(projectId, instanceId, quota.name), type: 'quota-name', quota_id: quota.quotaId },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-    ]);
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    if (failedCondition(reasons, 0)) throw countRefusal(reasons[0], instanceId);
-    if (failedCondition(reasons, 2)) throw quotaNameExists();
-    if (onlyConflicts(reasons)) return false;
-    throw error;
-  }
-  return true;
+    },
+  });
+  if (!cancelled) return 'created';
+  if (cancelled.failed('instanceCount')) throw countRefusal(cancelled.itemOf('instanceCount'), instanceId);
+  if (cancelled.failed('nameClaim')) throw quotaNameExists();
+  if (cancelled.overtaken) return OVERTAKEN;
+  throw cancelled.error;
 };
 
 /** The quota with its settings' version, if it exists in this instance. */
@@ -190,12 +186,12 @@ const quotaUpdateActions = (
   db: Db,
   { current, next, settingsChanged }: QuotaUpdate,
   boundCount?: number,
-): TransactItem[] => {
+): NamedActions<'quota' | 'oldNameClaim' | 'newNameClaim'> => {
   const { projectId, instanceId, quotaId } = next;
   const version = current.configVersion + (settingsChanged ? 1 : 0);
   const renamed = next.name !== current.quota.name;
-  const actions: TransactItem[] = [
-    {
+  return {
+    quota: {
       Update: {
         TableName: db.tableName,
         Key: quotaKey(projectId, instanceId, quotaId),
@@ -220,26 +216,30 @@ const quotaUpdateActions = (
         },
       },
     },
-  ];
-  if (renamed) {
-    actions.push(
-      ...moveNameClaimActions(
-        db.tableName,
-        quotaNameKey(projectId, instanceId, current.quota.name),
-        quotaNameKey(projectId, instanceId, next.name),
-        'quota-name',
-        { attribute: 'quota_id', id: quotaId },
-      ),
-    );
-  }
-  return actions;
+    ...(renamed
+      ? moveNameClaimActions(
+          db.tableName,
+          quotaNameKey(projectId, instanceId, current.quota.name),
+          quotaNameKey(projectId, instanceId, next.name),
+          'quota-name',
+          { attribute: 'quota_id', id: quotaId },
+        )
+      : {}),
+  };
 };
 
 /** How an update attempt ended: done, the new name is taken, or overtaken by a concurrent change. */
-export type UpdateOutcome = 'updated' | 'name-taken' | 'conflict';
+export type UpdateOutcome = 'updated' | 'name-taken' | Overtaken;
 
-const nameTaken = (reasons: ReturnType<typeof cancellationReasons>, renamed: boolean): boolean =>
-  renamed && reasons !== undefined && failedCondition(reasons, 2);
+/** The update's quota actions and, in one transaction with them, `counters`: what its cancellation means. */
+const sendQuotaUpdate = async (
+  db: Db,
+  actions: NamedActions<'quota' | 'oldNameClaim' | 'newNameClaim' | 'counters'>,
+): Promise<'updated' | 'name-taken' | Overtaken> => {
+  const cancelled = await sendNamedTransaction(db, actions);
+  if (!cancelled) return 'updated';
+  return cancelled.failed('newNameClaim') ? 'name-taken' : OVERTAKEN;
+};
 
 /**
  * Updates a quota and copies its settings onto its bound apps' counters. When the quota, its name
@@ -254,28 +254,16 @@ export const updateQuota = async (db: Db, update: QuotaUpdate): Promise<UpdateOu
   const version = update.current.configVersion + (update.settingsChanged ? 1 : 0);
   const bound = await boundCounters(db, update.current.quota);
   const stale = bound.counters.filter((counter) => update.settingsChanged || (counter.config_version ?? 0) < version);
-  const quotaActions = quotaUpdateActions(db, update, bound.apps.length);
-  if (quotaActions.length + stale.length <= MAX_TRANSACTION_ACTIONS) {
-    const items = [
-      ...quotaActions,
-      ...stale.map((counter) => settingsAction(db, update.next, version, counter, update.freshWindow)),
-    ];
-    try {
-      await sendTransaction(db, items);
-      return 'updated';
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      return nameTaken(reasons, renamed) ? 'name-taken' : 'conflict';
-    }
+  // The quota's own update, and the name claims' move when it is renamed.
+  const quotaActionCount = renamed ? 3 : 1;
+  if (quotaActionCount + stale.length <= MAX_TRANSACTION_ACTIONS) {
+    return sendQuotaUpdate(db, {
+      ...quotaUpdateActions(db, update, bound.apps.length),
+      counters: stale.map((counter) => settingsAction(db, update.next, version, counter, update.freshWindow)),
+    });
   }
-  try {
-    await sendTransaction(db, quotaUpdateActions(db, update));
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
-    return nameTaken(reasons, renamed) ? 'name-taken' : 'conflict';
-  }
+  const outcome = await sendQuotaUpdate(db, quotaUpdateActions(db, update));
+  if (outcome !== 'updated') return outcome;
   await catchUpBoundApps(db, update.next, version, update.freshWindow);
   return 'updated';
 };
@@ -324,7 +312,7 @@ export interface QuotaDeleteMarker {
  * the sweep finds the delete if nobody finishes it. Only one mark can succeed (the quota's
  * condition), so there is never a second marker to put.
  */
-export const markQuotaDeleting = async (db: Db, quota: Quota, markTime: Date): Promise<boolean> => {
+export const markQuotaDeleting = async (db: Db, quota: Quota, markTime: Date): Promise<'marked' | Overtaken> => {
   const { projectId, instanceId, quotaId } = quota;
   const marker: QuotaDeleteMarkerItem = {
     ...quotaDeleteMarkerKey(projectId, instanceId, quotaId),
@@ -334,7 +322,7 @@ export const markQuotaDeleting = async (db: Db, quota: Quota, markTime: Date): P
     quota_id: quotaId,
     mark_time: markTime.toISOString(),
   };
-  return transact(db, [
+  const marked = await transact(db, [
     {
       Update: {
         TableName: db.tableName,
@@ -354,14 +342,15 @@ export const markQuotaDeleting = async (db: Db, quota: Quota, markTime: Date): P
     },
     { Put: { TableName: db.tableName, Item: marker } },
   ]);
+  return marked ? 'marked' : OVERTAKEN;
 };
 
 /**
  * Last step of deleting a quota: once no app is bound to it, delete it, uncount it from its
  * instance and delete its marker, in one transaction.
  */
-export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean> =>
-  transact(db, [
+export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<'removed' | Overtaken> =>
+  (await transact(db, [
     {
       Delete: {
         TableName: db.tableName,
@@ -374,7 +363,9 @@ export const removeDeletedQuota = async (db: Db, quota: Quota): Promise<boolean>
     {
       Delete: { TableName: db.tableName, Key: quotaDeleteMarkerKey(quota.projectId, quota.instanceId, quota.quotaId) },
     },
-  ]);
+  ]))
+    ? 'removed'
+    : OVERTAKEN;
 
 /** A page of quota deletes under way: where to go on from, when there is more. */
 export interface QuotaDeletesPage {

@@ -1,6 +1,6 @@
 import { type ApiError, instanceNotFound, resourceLimitExceeded } from '#domain/errors.ts';
 import type { Instance } from '#domain/models.ts';
-import type { CancellationReason, Db, TransactItem } from '#store/table/db.ts';
+import type { Db, TransactItem } from '#store/table/db.ts';
 import { instanceKey, instanceListKey } from '#store/table/keys.ts';
 
 /** The stored form of an instance. */
@@ -86,5 +86,5 @@ export const uncountOnInstanceAction = (
 });
 
 /** Why a {@link countOnInstanceAction} failed: no instance (404 `APIG.3030`) or the limit (403 `APIG.3100`). */
-export const countRefusal = (reason: CancellationReason | undefined, instanceId: string): ApiError =>
-  reason?.item ? resourceLimitExceeded() : instanceNotFound(instanceId);
+export const countRefusal = (instance: Record<string, unknown> | undefined, instanceId: string): ApiError =>
+  instance ? resourceLimitExceeded() : instanceNotFound(instanceId);

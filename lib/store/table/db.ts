@@ -44,13 +44,61 @@ export const cancellationReasons = (error: unknown): readonly CancellationReason
 };
 
 /** Whether a cancellation came from concurrency alone (no condition failed): trying again may succeed. */
-export const onlyConflicts = (reasons: readonly CancellationReason[]): boolean =>
+const onlyConflicts = (reasons: readonly CancellationReason[]): boolean =>
   reasons.some((reason) => reason.code === 'TransactionConflict') &&
   !reasons.some((reason) => reason.code === 'ConditionalCheckFailed');
 
-/** Whether the action at `index` failed its condition. */
-export const failedCondition = (reasons: readonly CancellationReason[], index: number): boolean =>
-  reasons[index]?.code === 'ConditionalCheckFailed';
+/**
+ * A transaction's actions by name, in the order they are sent (an object's insertion order); a
+ * name may stand for several actions. Absent names send nothing, so optional actions read as
+ * `...(cond ? { name: action } : {})`.
+ */
+export type NamedActions<N extends string> = { readonly [K in N]?: TransactItem | readonly TransactItem[] };
+
+/** A cancelled transaction, read by the names of its actions rather than by their positions. */
+export interface Cancellation<N extends string> {
+  /** Whether the action named `name` (any of them, for several) failed its condition. */
+  failed(name: N): boolean;
+  /** The item as it was where `name`'s condition failed, for actions that ask DynamoDB for it. */
+  itemOf(name: N): Record<string, unknown> | undefined;
+  /** Concurrent changes alone cancelled it (no condition failed): reading again may succeed. */
+  readonly overtaken: boolean;
+  /** DynamoDB's own error, for a cancellation no rule of the caller explains (rethrown as it came). */
+  readonly error: unknown;
+}
+
+/**
+ * Sends one transaction of named actions: `undefined` when it committed, its {@link Cancellation}
+ * when DynamoDB cancelled it; any other failure (throttling, a timeout) is thrown as it came.
+ */
+export const sendNamedTransaction = async <N extends string>(
+  db: Db,
+  actions: NamedActions<N>,
+): Promise<Cancellation<N> | undefined> => {
+  const names: string[] = [];
+  const items: TransactItem[] = [];
+  for (const [name, value] of Object.entries<TransactItem | readonly TransactItem[] | undefined>(actions)) {
+    for (const item of value === undefined ? [] : Array.isArray(value) ? value : [value as TransactItem]) {
+      names.push(name);
+      items.push(item);
+    }
+  }
+  try {
+    await sendTransaction(db, items);
+    return undefined;
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (!reasons) throw error;
+    const failing = (name: N) =>
+      reasons.filter((reason, index) => names[index] === name && reason.code === 'ConditionalCheckFailed');
+    return {
+      failed: (name) => failing(name).length > 0,
+      itemOf: (name) => failing(name)[0]?.item,
+      overtaken: onlyConflicts(reasons),
+      error,
+    };
+  }
+};
 
 /**
  * Serves one page of a Query: reads the whole result (the total must count every match), keeps

@@ -10,7 +10,8 @@ export interface ClaimOwner {
 /**
  * The two transaction actions that move a name claim: the old claim deleted on condition that it
  * is still the owner's, the new one put `attribute_not_exists` (its failure means the name is
- * taken). Used by the renames of apps and quotas, so names stay unique within an instance.
+ * taken). Used by the renames of apps and quotas, so names stay unique within an instance; named
+ * so that a transaction carrying them reads a cancellation by name.
  */
 export const moveNameClaimActions = (
   tableName: string,
@@ -18,8 +19,8 @@ export const moveNameClaimActions = (
   to: Key,
   type: string,
   owner: ClaimOwner,
-): [TransactItem, TransactItem] => [
-  {
+): { readonly oldNameClaim: TransactItem; readonly newNameClaim: TransactItem } => ({
+  oldNameClaim: {
     Delete: {
       TableName: tableName,
       Key: from,
@@ -28,11 +29,11 @@ export const moveNameClaimActions = (
       ExpressionAttributeValues: { ':owner': owner.id },
     },
   },
-  {
+  newNameClaim: {
     Put: {
       TableName: tableName,
       Item: { ...to, type, [owner.attribute]: owner.id },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   },
-];
+});
