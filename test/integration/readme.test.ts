@@ -1,34 +1,32 @@
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#local/free-port.ts';
+import { brokenLinks, headingAnchors, shellBlocks } from '../support/markdown.ts';
 import { type StartedNpm, startNpm } from '../support/npm-start.ts';
 
-interface ShellBlock {
-  readonly line: number;
-  readonly marker: string | undefined;
-  readonly code: string;
-}
-
-/** Every ```sh block of the README, with the `<!-- readme-test: ... -->` marker above it. */
-const shellBlocks = (markdown: string): ShellBlock[] => {
-  const lines = markdown.split('\n');
-  const blocks: ShellBlock[] = [];
-  for (let i = 0; i < lines.length; i += 1) {
-    if (lines[i] !== '```sh') continue;
-    const end = lines.indexOf('```', i + 1);
-    let above = i - 1;
-    while (above >= 0 && lines[above]?.trim() === '') above -= 1;
-    const marker = /^<!-- readme-test: (.+) -->$/.exec(lines[above] ?? '')?.[1];
-    blocks.push({ line: i + 1, marker, code: lines.slice(i + 1, end).join('\n') });
-    i = end;
-  }
-  return blocks;
-};
-
-const blocks = shellBlocks(readFileSync('README.md', 'utf8'));
+/** The pages a reader is sent to: the README and every page of docs/, each as a path from the repository root. */
+const PAGES = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+const texts = PAGES.map((file) => ({ file, markdown: readFileSync(file, 'utf8') }));
+const parsed = texts.map(({ file, markdown }) => shellBlocks(file, markdown));
+const blocks = parsed.flatMap((page) => page.blocks);
 const runnable = blocks.filter((block) => block.marker === 'run');
 
 /** The environment of a user's shell: none of the npm_* variables that npm gives this test run. */
@@ -55,9 +53,6 @@ const runBash = (code: string, env: Record<string, string>): Promise<{ code: num
     child.once('exit', (exit) => done({ code: exit, output }));
   });
 
-let server: StartedNpm | undefined;
-const env: Record<string, string> = {};
-
 /**
  * A `curl` first on PATH that runs the real one with --fail-with-body: the output is the same, but
  * an HTTP error fails the command, and so the block (bash -e, pipefail), even inside `$(...)`.
@@ -80,41 +75,97 @@ const strictCurl = (): string => {
   chmodSync(join(dir, 'curl'), 0o755);
   return dir;
 };
-const curlDir = strictCurl();
-afterAll(() => rmSync(curlDir, { recursive: true, force: true }));
 
-beforeAll(async () => {
-  Object.assign(env, {
-    PORT: String(await freePort()),
-    DYNAMODB_LOCAL_PORT: String(await freePort()),
-    TABLE_NAME: 'readme-test',
+describe('the README and docs/*.md', () => {
+  it('mark every shell block as run by this test or skipped with a reason', () => {
+    expect(PAGES.length).toBeGreaterThan(1);
+    expect(parsed.flatMap((page) => page.problems)).toEqual([]);
+    const unmarked = blocks
+      .filter((block) => !/^(run|skip \(.+\))$/.test(block.marker ?? ''))
+      .map((block) => `${block.file} line ${block.line}: ${block.marker ?? 'no <!-- readme-test: ... --> marker'}`);
+    expect(unmarked).toEqual([]);
+    // The newcomer's walkthrough is run: it goes as far as consume.
+    expect(runnable.some((block) => block.file === 'README.md' && block.code.includes('/quota-consumptions'))).toBe(
+      true,
+    );
   });
-  server = await startNpm(userShell(env), ['--', '--in-memory']);
-  env.TOKEN = server.token;
-}, 90_000);
 
-afterAll(async () => {
-  await server?.stop();
+  it('link only to files, and headings, that exist', () => {
+    expect(texts.flatMap(({ file, markdown }) => brokenLinks(file, markdown))).toEqual([]);
+  });
+
+  it('would catch a block without a marker, an unclosed fence, a missing file and a missing heading', () => {
+    const page = [
+      '# Page',
+      '## Two words: here',
+      '<!-- readme-test: run -->',
+      '```sh',
+      'echo [not](a-link.md)',
+      '```',
+      '- in a list:',
+      '  ```bash',
+      '  echo unmarked',
+      '  ```',
+      'See [one](#two-words-here), [two](#nowhere), [three](no-such-file.md), [four](README.md#contents),',
+      '`[code](no-such-file.md)`, [five](https://example.com/x.md), [six](../../outside.md).',
+      '```sh',
+    ].join('\n');
+    const { blocks: found, problems } = shellBlocks('docs/page.md', page);
+    expect(found.map(({ line, marker, code }) => ({ line, marker, code }))).toEqual([
+      { line: 4, marker: 'run', code: 'echo [not](a-link.md)' },
+      { line: 8, marker: undefined, code: 'echo unmarked' },
+    ]);
+    expect(problems).toEqual(['docs/page.md line 13: the fence is never closed']);
+    expect(brokenLinks('docs/page.md', page)).toEqual([
+      'docs/page.md line 11: #nowhere (no heading docs/page.md#nowhere)',
+      'docs/page.md line 11: no-such-file.md (no such file)',
+      'docs/page.md line 11: README.md#contents (no such file)',
+      'docs/page.md line 12: ../../outside.md (outside the repository)',
+    ]);
+    expect(headingAnchors('# A\n## A\n## `npm start` in detail\n```sh\n# a comment\n```')).toEqual(
+      new Set(['a', 'a-1', 'npm-start-in-detail']),
+    );
+  });
 });
 
-describe('the README', () => {
-  it('marks every shell block as run by this test or skipped with a reason', () => {
-    expect(blocks.length).toBeGreaterThan(0);
-    for (const block of blocks) expect(block.marker, `README.md line ${block.line}`).toMatch(/^(run|skip \(.+\))$/);
-    expect(runnable.length).toBeGreaterThanOrEqual(3);
+describe('the blocks marked run', () => {
+  let server: StartedNpm | undefined;
+  const env: Record<string, string> = {};
+  const curlDir = strictCurl();
+
+  beforeAll(async () => {
+    Object.assign(env, {
+      PORT: String(await freePort()),
+      DYNAMODB_LOCAL_PORT: String(await freePort()),
+      TABLE_NAME: 'readme-test',
+    });
+    server = await startNpm(userShell(env), ['--', '--in-memory']);
+    // npm start moves to another free port when the one given was taken meanwhile: use its own.
+    env.PORT = new URL(server.base).port;
+    // The blocks' npm run commands find npm start's DynamoDB Local on this port; on a wrong one they
+    // would start their own and pass without it.
+    const storage = /DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())?.[1];
+    if (!storage) throw new Error(`npm start's banner names no DynamoDB Local port:\n${server.output()}`);
+    env.DYNAMODB_LOCAL_PORT = storage;
+    env.TOKEN = server.token;
+  }, 90_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(curlDir, { recursive: true, force: true });
   });
 
-  it('runs every block marked run, as written, against npm start (only its port told apart)', async () => {
-    for (const block of runnable) {
+  for (const block of runnable) {
+    it(`${block.file} line ${block.line} runs, as written, against npm start (only its port told apart)`, async () => {
       // The blocks say 127.0.0.1:3000, npm start's default; this run's npm start has a free port.
       const code = block.code.replaceAll('127.0.0.1:3000', `127.0.0.1:${env.PORT}`);
       const { code: exit, output } = await runBash(code, { ...env, PATH: `${curlDir}${delimiter}${process.env.PATH}` });
-      const where = `README.md line ${block.line}:\n${output}`;
+      const where = `${block.file} line ${block.line}:\n${output}`;
       expect(exit, where).toBe(0);
       expect(output, where).not.toContain('error_code');
       expect(output, where).not.toMatch(/HTTP\/1\.1 [45]\d\d/);
       expect(output, where).not.toMatch(/"statusCode": [45]\d\d/);
       expect(output, where).not.toContain(': null');
-    }
-  });
+    });
+  }
 });
