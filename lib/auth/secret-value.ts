@@ -17,7 +17,7 @@ export type SecretReader = (secretArn: string) => Promise<string>;
 /**
  * Reads a Secrets Manager secret through the Parameters and Secrets Lambda Extension, which runs
  * beside the function and answers on localhost with GetSecretValue's JSON. The data plane then
- * carries no Secrets Manager client (14 KB of its bundle, README "A lean data plane"); the
+ * carries no Secrets Manager client (14 KB of its bundle, docs/design.md, "A lean data plane"); the
  * extension signs the call with the function's role. The session token proves the caller is
  * the function (the extension refuses requests without it).
  */

@@ -101,7 +101,7 @@ export const methodNotAllowed = (allowed: readonly string[]): ApiError =>
 /**
  * 503 `CQ.5030` (no vendor code): DynamoDB throttled or timed out even after the SDK's retries.
  * Nothing was half written (every change is one request or one transaction), but a write that
- * timed out may still land: a create answers {@link outcomeUnknown} instead, and README "Retries"
+ * timed out may still land: a create answers {@link outcomeUnknown} instead, and docs/design.md "Retries and faults"
  * says what a retry of each operation answers.
  */
 export const serviceBusy = (): ApiError =>

@@ -39,7 +39,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * malformed JSON, a missing body, a `__proto__` key, a body over {@link MAX_BODY_BYTES} and a body
  * that is not a JSON object are all 400 `APIG.2012` naming `body`. Other methods' bodies are
  * ignored. `JSON.parse` does the parsing; Middy's JSON parser did this and no more, for 1 KB of
- * the data plane's bundle (README "A lean data plane").
+ * the data plane's bundle (docs/design.md, "A lean data plane").
  */
 export const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   name: 'json-body',

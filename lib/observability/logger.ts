@@ -40,7 +40,7 @@ const serializable = (_key: string, value: unknown): unknown =>
  * keys Powertools Logger writes, so queries and alarms read the same fields. Written with
  * `process.stdout.write` (WARN and ERROR to stderr), not `console`, which Lambda patches to prefix
  * each line with text. Its level comes from `LOG_LEVEL` (default INFO). Why not Powertools
- * itself: README, "A lean data plane".
+ * itself: docs/design.md, "A lean data plane".
  */
 export class Logger {
   readonly #threshold: number;

@@ -57,7 +57,7 @@ type Metric = readonly [name: string, unit: Unit, value: number];
 /**
  * One EMF document (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
  * the metrics' values and the dimensions' values at the top level, and the `_aws` directive that
- * names them. `service` is in every dimension set, as the README's table says.
+ * names them. `service` is in every dimension set, as the table in docs/operations.md says.
  */
 const emfLine = (
   dimensions: Readonly<Record<string, string>>,

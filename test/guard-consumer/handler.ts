@@ -1,6 +1,6 @@
 /**
- * Another project's Lambda function, guarded by the packaged quota guard: what the README's
- * "Gateway integration" shows, installed from the tarball `npm pack` makes.
+ * Another project's Lambda function, guarded by the packaged quota guard: what docs/gateway-integration.md
+ * shows, installed from the tarball `npm pack` makes.
  */
 import { createGuardDeps, quotaGuard } from '@credential-quota/guard';
 import middy from '@middy/core';
