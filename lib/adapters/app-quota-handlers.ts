@@ -13,6 +13,7 @@ import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { showQuota } from '#use-cases/show-quota.ts';
 import { unbindApp } from '#use-cases/unbind-app.ts';
 import { updateQuota } from '#use-cases/update-quota.ts';
+import { bindingRefOf, instanceRefOf, quotaRefOf } from './path-refs.ts';
 
 /** The quota fields of a create or update body, as the use cases take them. */
 const quotaFields = (body: z.output<typeof quotaBody>) => ({
@@ -41,7 +42,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
     const { path } = parseRequest('showQuota', request);
     return {
       status: 200,
-      body: quotaView(await showQuota(deps, path.project_id, path.instance_id, path.app_quota_id)),
+      body: quotaView(await showQuota(deps, quotaRefOf(path))),
     };
   },
 
@@ -49,7 +50,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
     const { path, query } = parseRequest('listQuotas', request);
     return {
       status: 200,
-      body: pageView(await listQuotas(deps, path.project_id, path.instance_id, query), 'quotas', quotaView),
+      body: pageView(await listQuotas(deps, { ...instanceRefOf(path), query }), 'quotas', quotaView),
     };
   },
 
@@ -66,7 +67,7 @@ export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
 
   deleteQuota: async (request, deps) => {
     const { path } = parseRequest('deleteQuota', request);
-    await deleteQuota(deps, path.project_id, path.instance_id, path.app_quota_id);
+    await deleteQuota(deps, quotaRefOf(path));
     return { status: 204 };
   },
 
@@ -83,26 +84,32 @@ export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
 
   unbindApp: async (request, deps) => {
     const { path } = parseRequest('unbindApp', request);
-    await unbindApp(deps, path.project_id, path.instance_id, path.app_quota_id, path.app_id);
+    await unbindApp(deps, bindingRefOf(path));
     return { status: 204 };
   },
 
   listBoundApps: async (request, deps) => {
     const { path, query } = parseRequest('listBoundApps', request);
-    const { quota, page } = await listBoundApps(deps, path.project_id, path.instance_id, path.app_quota_id, {
-      offset: query.offset,
-      limit: query.limit,
-      name: query.app_name,
+    const { quota, page } = await listBoundApps(deps, {
+      ...quotaRefOf(path),
+      query: {
+        offset: query.offset,
+        limit: query.limit,
+        name: query.app_name,
+      },
     });
     return { status: 200, body: pageView(page, 'apps', (binding) => boundAppView(binding, quota)) };
   },
 
   listBindableApps: async (request, deps) => {
     const { path, query } = parseRequest('listBindableApps', request);
-    const page = await listBindableApps(deps, path.project_id, path.instance_id, path.app_quota_id, {
-      offset: query.offset,
-      limit: query.limit,
-      name: query.app_name,
+    const page = await listBindableApps(deps, {
+      ...quotaRefOf(path),
+      query: {
+        offset: query.offset,
+        limit: query.limit,
+        name: query.app_name,
+      },
     });
     return { status: 200, body: pageView(page, 'apps', bindableAppView) };
   },

@@ -15,6 +15,7 @@ import { showAppQuota } from '#use-cases/show-app-quota.ts';
 import { showInstance } from '#use-cases/show-instance.ts';
 import { showUsage } from '#use-cases/show-usage.ts';
 import { resetAppSecret, updateApp } from '#use-cases/update-app.ts';
+import { appRefOf, instanceRefOf, projectRefOf } from './path-refs.ts';
 
 /** The adapters of the registry function: instances, apps, an app's quota and usage, health, the OpenAPI document. */
 export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<HandlerDeps, 'basePath'>> = {
@@ -30,14 +31,14 @@ export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<Handler
 
   showInstance: async (request, deps) => {
     const { path } = parseRequest('showInstance', request);
-    return { status: 200, body: instanceView(await showInstance(deps, path.project_id, path.instance_id)) };
+    return { status: 200, body: instanceView(await showInstance(deps, instanceRefOf(path))) };
   },
 
   listInstances: async (request, deps) => {
     const { path, query } = parseRequest('listInstances', request);
     return {
       status: 200,
-      body: pageView(await listInstances(deps, path.project_id, query), 'instances', instanceView),
+      body: pageView(await listInstances(deps, { ...projectRefOf(path), query }), 'instances', instanceView),
     };
   },
 
@@ -61,63 +62,57 @@ export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<Handler
 
   showApp: async (request, deps) => {
     const { path } = parseRequest('showApp', request);
-    return { status: 200, body: appView(await showApp(deps, path.project_id, path.instance_id, path.app_id)) };
+    return { status: 200, body: appView(await showApp(deps, appRefOf(path))) };
   },
 
   listApps: async (request, deps) => {
     const { path, query } = parseRequest('listApps', request);
-    const page = await listApps(deps, path.project_id, path.instance_id, {
-      offset: query.offset,
-      limit: query.limit,
-      name: query.name,
-      exactName: query.precise_search === 'name',
-      id: query.id,
-      appKey: query.app_key,
-      status: query.status,
+    const page = await listApps(deps, {
+      ...instanceRefOf(path),
+      query: {
+        offset: query.offset,
+        limit: query.limit,
+        name: query.name,
+        exactName: query.precise_search === 'name',
+        id: query.id,
+        appKey: query.app_key,
+        status: query.status,
+      },
     });
     return { status: 200, body: pageView(page, 'apps', listedAppView) };
   },
 
   updateApp: async (request, deps) => {
     const { path, body } = parseRequest('updateApp', request);
-    const app = await updateApp(deps, path.project_id, path.instance_id, path.app_id, {
-      name: body.name,
-      remark: body.remark ?? '',
-    });
+    const app = await updateApp(deps, { ...appRefOf(path), name: body.name, remark: body.remark ?? '' });
     return { status: 200, body: appView(app) };
   },
 
   resetAppSecret: async (request, deps) => {
     const { path, body } = parseRequest('resetAppSecret', request);
-    const { app, appSecret } = await resetAppSecret(
-      deps,
-      path.project_id,
-      path.instance_id,
-      path.app_id,
-      body.app_secret,
-    );
+    const { app, appSecret } = await resetAppSecret(deps, { ...appRefOf(path), appSecret: body.app_secret });
     return { status: 200, body: { ...appView(app), app_secret: appSecret } };
   },
 
   deleteApp: async (request, deps) => {
     const { path } = parseRequest('deleteApp', request);
-    await deleteApp(deps, path.project_id, path.instance_id, path.app_id);
+    await deleteApp(deps, appRefOf(path));
     return { status: 204 };
   },
 
   showAppQuota: async (request, deps) => {
     const { path } = parseRequest('showAppQuota', request);
-    return { status: 200, body: quotaView(await showAppQuota(deps, path.project_id, path.instance_id, path.app_id)) };
+    return { status: 200, body: quotaView(await showAppQuota(deps, appRefOf(path))) };
   },
 
   showUsage: async (request, deps) => {
     const { path } = parseRequest('showUsage', request);
-    return { status: 200, body: usageView(await showUsage(deps, path.project_id, path.instance_id, path.app_id)) };
+    return { status: 200, body: usageView(await showUsage(deps, appRefOf(path))) };
   },
 
   deleteInstance: async (request, deps) => {
     const { path } = parseRequest('deleteInstance', request);
-    await deleteInstance(deps, path.project_id, path.instance_id);
+    await deleteInstance(deps, instanceRefOf(path));
     return { status: 204 };
   },
 

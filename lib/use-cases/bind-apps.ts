@@ -31,7 +31,7 @@ export const bindApps = (deps: UseCaseDeps, input: BindAppsInput): Promise<Bindi
   const { projectId, instanceId, quotaId, appIds } = input;
   return retryOvertaken(`bind to quota ${quotaId}`, async () => {
     const [quota, found] = await Promise.all([
-      requireQuota(deps, projectId, instanceId, quotaId),
+      requireQuota(deps, { projectId, instanceId, quotaId }),
       deps.store.getAppBindings(projectId, instanceId, appIds),
     ]);
     const boundTime = deps.clock.now();

@@ -1,5 +1,6 @@
 import { instanceNotEmpty, instanceNotFound } from '#domain/errors.ts';
 import { OVERTAKEN } from '#domain/overtaken.ts';
+import type { InstanceRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -9,7 +10,7 @@ import { retryOvertaken } from './retry-overtaken.ts';
  * still holds (nothing is removed on the caller's behalf), or 404 `APIG.3030` when there is no
  * such instance. Overtaken by a concurrent create or delete in the project, it tries again.
  */
-export const deleteInstance = async ({ store }: UseCaseDeps, projectId: string, instanceId: string): Promise<void> => {
+export const deleteInstance = async ({ store }: UseCaseDeps, { projectId, instanceId }: InstanceRef): Promise<void> => {
   const outcome = await retryOvertaken(`delete of instance ${instanceId}`, async () => {
     const result = await store.deleteInstance(projectId, instanceId);
     return result.kind === OVERTAKEN ? OVERTAKEN : result;

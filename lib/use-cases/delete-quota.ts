@@ -1,5 +1,6 @@
 import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
 import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
+import type { QuotaRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
 
@@ -55,12 +56,7 @@ const runDelete = async (
  * ({@link finishQuotaDeletes}) takes up every marked delete, and a bind of one of its apps or a
  * create refused by the instance's limit finish what they need at once.
  */
-export const deleteQuota = async (
-  deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
-): Promise<void> => {
+export const deleteQuota = async (deps: UseCaseDeps, { projectId, instanceId, quotaId }: QuotaRef): Promise<void> => {
   if ((await runDelete(deps, projectId, instanceId, quotaId, false)) !== 'gone') return;
   throw (await deps.store.getInstance(projectId, instanceId)) ? quotaNotFound(quotaId) : instanceNotFound(instanceId);
 };
@@ -72,7 +68,5 @@ export const deleteQuota = async (
  */
 export const resumeQuotaDelete = (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
+  { projectId, instanceId, quotaId }: QuotaRef,
 ): Promise<DeleteRun> => runDelete(deps, projectId, instanceId, quotaId, true);

@@ -39,7 +39,7 @@ export interface QuotaSweepScope {
 }
 
 const finishOne = async (deps: UseCaseDeps, marker: QuotaDeleteMarker): Promise<'finished' | 'stale' | 'left'> => {
-  const outcome = await resumeQuotaDelete(deps, marker.projectId, marker.instanceId, marker.quotaId);
+  const outcome = await resumeQuotaDelete(deps, marker);
   if (outcome === 'deleted') return 'finished';
   if (outcome === 'gone') {
     // Only a marker of a quota that is gone goes: the condition keeps one whose quota is back.

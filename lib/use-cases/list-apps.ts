@@ -1,4 +1,5 @@
 import type { Page } from '#domain/page.ts';
+import type { InstanceRef } from '#domain/refs.ts';
 import type { AppListQuery, ListedApp } from '#store/control-plane/app-store.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireInstance } from './require-app.ts';
@@ -10,11 +11,9 @@ import { requireInstance } from './require-app.ts';
  */
 export const listApps = async (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  query: AppListQuery,
+  { projectId, instanceId, query }: InstanceRef & { readonly query: AppListQuery },
 ): Promise<Page<ListedApp>> => {
   const page = await deps.store.listApps(projectId, instanceId, query);
-  if (page.total === 0) await requireInstance(deps, projectId, instanceId);
+  if (page.total === 0) await requireInstance(deps, { projectId, instanceId });
   return page;
 };

@@ -1,5 +1,6 @@
 import type { AppBinding } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
+import type { QuotaRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 
@@ -9,13 +10,10 @@ import { requireQuota } from './require-quota.ts';
  */
 export const listBindableApps = async (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
-  query: ListQuery,
+  { projectId, instanceId, quotaId, query }: QuotaRef & { readonly query: ListQuery },
 ): Promise<Page<AppBinding>> => {
   const [, page] = await Promise.all([
-    requireQuota(deps, projectId, instanceId, quotaId),
+    requireQuota(deps, { projectId, instanceId, quotaId }),
     deps.store.listBindableApps(projectId, instanceId, query),
   ]);
   return page;

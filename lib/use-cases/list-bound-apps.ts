@@ -1,6 +1,7 @@
 import type { AppBinding } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
 import type { Quota } from '#domain/quota.ts';
+import type { QuotaRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 
@@ -16,13 +17,10 @@ export interface BoundAppsPage {
  */
 export const listBoundApps = async (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
-  query: ListQuery,
+  { projectId, instanceId, quotaId, query }: QuotaRef & { readonly query: ListQuery },
 ): Promise<BoundAppsPage> => {
   const [quota, page] = await Promise.all([
-    requireQuota(deps, projectId, instanceId, quotaId),
+    requireQuota(deps, { projectId, instanceId, quotaId }),
     deps.store.listBoundApps(projectId, instanceId, quotaId, query),
   ]);
   return { quota: quota.quota, page };

@@ -1,7 +1,10 @@
 import type { Instance } from '#domain/models.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
+import type { ProjectRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 
 /** List instances. Primary course: one page of the project's instances by name. */
-export const listInstances = ({ store }: UseCaseDeps, projectId: string, query: ListQuery): Promise<Page<Instance>> =>
-  store.listInstances(projectId, query);
+export const listInstances = (
+  { store }: UseCaseDeps,
+  { projectId, query }: ProjectRef & { readonly query: ListQuery },
+): Promise<Page<Instance>> => store.listInstances(projectId, query);

@@ -1,4 +1,5 @@
 import { instanceNotFound, quotaNotFound } from '#domain/errors.ts';
+import type { QuotaRef } from '#domain/refs.ts';
 import type { VersionedQuota } from '#store/items/quota-item.ts';
 import type { UseCaseDeps } from './ports.ts';
 
@@ -10,9 +11,7 @@ import type { UseCaseDeps } from './ports.ts';
  */
 export const requireQuota = async (
   { store, clock }: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  quotaId: string,
+  { projectId, instanceId, quotaId }: QuotaRef,
 ): Promise<VersionedQuota> => {
   let quota = await store.getQuota(projectId, instanceId, quotaId);
   // A split bind whose process died left its record: whoever reads the quota next after it went

@@ -1,3 +1,4 @@
+import type { AppRef } from '#domain/refs.ts';
 import { windowAt } from '#domain/window.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireApp } from './require-app.ts';
@@ -20,14 +21,9 @@ export interface Usage {
  * sub-counters count in the same window); with none open nothing is used, and an anchored quota
  * shows the window now current.
  */
-export const showUsage = async (
-  deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  appId: string,
-): Promise<Usage> => {
+export const showUsage = async (deps: UseCaseDeps, { projectId, instanceId, appId }: AppRef): Promise<Usage> => {
   const counters = await deps.store.getUsageCounters(projectId, instanceId, appId);
-  if (!counters) await requireApp(deps, projectId, instanceId, appId);
+  if (!counters) await requireApp(deps, { projectId, instanceId, appId });
   const none = { appId, quotaId: null, limit: null, used: null, remaining: null, windowStart: null, resetAt: null };
   const [main] = counters ?? [];
   if (!main?.quota_id || main.call_limits === undefined || main.window_ms === undefined) return none;

@@ -1,4 +1,5 @@
 import { appNotFound } from '#domain/errors.ts';
+import type { BindingRef } from '#domain/refs.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireQuota } from './require-quota.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
@@ -8,10 +9,10 @@ import { retryOvertaken } from './retry-overtaken.ts';
  * bound to this quota (404 `APIG.3004`), unbind it with the quota's count in one transaction,
  * which removes its usage too.
  */
-export const unbindApp = (deps: UseCaseDeps, projectId: string, instanceId: string, quotaId: string, appId: string) =>
+export const unbindApp = (deps: UseCaseDeps, { projectId, instanceId, quotaId, appId }: BindingRef) =>
   retryOvertaken(`unbind of app ${appId}`, async () => {
     const [, bindings] = await Promise.all([
-      requireQuota(deps, projectId, instanceId, quotaId),
+      requireQuota(deps, { projectId, instanceId, quotaId }),
       deps.store.getAppBindings(projectId, instanceId, [appId]),
     ]);
     const binding = bindings.get(appId);

@@ -1,6 +1,7 @@
 import { appNotFound, instanceNotFound } from '#domain/errors.ts';
 import { newCredential } from '#domain/ids.ts';
 import type { App } from '#domain/models.ts';
+import type { AppRef } from '#domain/refs.ts';
 import { hashSecret } from '#domain/secrets.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { retryOvertaken } from './retry-overtaken.ts';
@@ -22,10 +23,7 @@ const missing = async (
  */
 export const updateApp = async (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  appId: string,
-  changes: { readonly name: string; readonly remark: string },
+  { projectId, instanceId, appId, ...changes }: AppRef & { readonly name: string; readonly remark: string },
 ): Promise<App> => {
   const outcome = await retryOvertaken(`update of app ${appId}`, async () => {
     const result = await deps.store.updateApp(projectId, instanceId, appId, {
@@ -43,10 +41,7 @@ export const updateApp = async (
  */
 export const resetAppSecret = async (
   deps: UseCaseDeps,
-  projectId: string,
-  instanceId: string,
-  appId: string,
-  given: string | undefined,
+  { projectId, instanceId, appId, appSecret: given }: AppRef & { readonly appSecret: string | undefined },
 ): Promise<{ readonly app: App; readonly appSecret: string }> => {
   const appSecret = given ?? newCredential(32);
   const app = await deps.store.replaceAppSecret(

@@ -26,7 +26,7 @@ const sameTime = (a: Date | undefined, b: Date | undefined) => a?.getTime() === 
  */
 export const updateQuota = (deps: UseCaseDeps, input: UpdateQuotaInput): Promise<Quota> =>
   retryOvertaken(`update of quota ${input.quotaId}`, async () => {
-    const current = await requireQuota(deps, input.projectId, input.instanceId, input.quotaId);
+    const current = await requireQuota(deps, input);
     const { quota } = current;
     if (input.subcounters !== undefined && input.subcounters !== quota.subcounters) {
       throw invalidParameter('subcounters');
@@ -48,5 +48,5 @@ export const updateQuota = (deps: UseCaseDeps, input: UpdateQuotaInput): Promise
     const outcome = await deps.store.updateQuota({ current, next, settingsChanged, freshWindow });
     if (outcome === 'name-taken') throw quotaNameExists();
     if (outcome === OVERTAKEN) return OVERTAKEN;
-    return (await requireQuota(deps, input.projectId, input.instanceId, input.quotaId)).quota;
+    return (await requireQuota(deps, input)).quota;
   });
