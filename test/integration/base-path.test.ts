@@ -5,12 +5,9 @@ import { createServiceHandlers } from '#local/service-handlers.ts';
 import type { FunctionName } from '#routing/route-types.ts';
 import { type Operation, ROUTES } from '#routing/routes.ts';
 import { OPERATION_SCHEMAS } from '#schemas/operations.ts';
-import { createTestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
+import { createTestApi, type TestResponse, testResponse } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
-
-// Behind a custom domain's API mapping `v1`, API Gateway matches `/v1/v2/...` to the route
-// `POST /v2/...` and hands the function `rawPath` `/v1/v2/...`, the base path kept.
-const BASE_PATH = 'v1';
+import { BASE_PATH, mappedEvent } from '../support/mapped-event.ts';
 
 type Fixture = Awaited<ReturnType<typeof newInstance>>;
 interface State {
@@ -148,20 +145,6 @@ beforeAll(async () => {
   state = { fixture, boundApp, boundKey, spareApp, boundQuota };
 });
 
-/** The event API Gateway sends for a request to `/<base path><url>`: route matched, base path left in rawPath. */
-const mappedEvent = (method: string, url: string, token: string, body?: unknown) => {
-  const { fn, event } = testEvent(method, url, { token, body });
-  const rawPath = `/${BASE_PATH}${event.rawPath}`;
-  return {
-    fn,
-    event: {
-      ...event,
-      rawPath,
-      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: rawPath } },
-    },
-  };
-};
-
 describe('behind a custom domain with a base path', () => {
   it('plans one request for every route of the table', () => {
     expect(STEPS.map((step) => step.operation).sort()).toEqual(ROUTES.map((route) => route.operation).sort());
@@ -178,22 +161,5 @@ describe('behind a custom domain with a base path', () => {
       );
       step.keep?.(state, response);
     }
-  });
-
-  it('still answers 405 and 404 for what no route matched ($default), the base path taken off', async () => {
-    const { fn, event } = mappedEvent('PATCH', `${state.fixture.base}/apps`, state.fixture.token);
-    expect(event.routeKey).toBe('$default');
-    const notAllowed = await invoke(fn, event);
-    expect(notAllowed.status).toBe(405);
-    expect(notAllowed.headers.allow).toBe('POST, GET');
-    const unknown = mappedEvent('GET', `${state.fixture.base}/nothing-here`, state.fixture.token);
-    expect(unknown.event.routeKey).toBe('$default');
-    expect(await invoke(unknown.fn, unknown.event)).toMatchObject({ status: 404, body: { error_code: 'APIG.0101' } });
-  });
-
-  it('takes a route key API Gateway matched with a product it does not serve as unknown', async () => {
-    const { fn, event } = mappedEvent('GET', state.fixture.base, state.fixture.token);
-    const roma = { ...event, pathParameters: { ...event.pathParameters, product: 'roma' } };
-    expect(await invoke(fn, roma)).toMatchObject({ status: 404, body: { error_code: 'APIG.0101' } });
   });
 });

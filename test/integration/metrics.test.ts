@@ -1,24 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiEvent } from '#http/api-types.ts';
-import { lambdaContext } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import { METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
-import type { FunctionName } from '#routing/route-types.ts';
-import { createTestApi, type TestApi, type TestResponse, testEvent, testResponse } from '../support/api-client.ts';
+import { createTestApi, type TestApi, type TestResponse, testEvent } from '../support/api-client.ts';
+import { type EmfLine, invokeLogged, readEmf } from '../support/emf.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';
-
-interface EmfLine {
-  readonly _aws: {
-    readonly Timestamp: number;
-    readonly CloudWatchMetrics: readonly {
-      readonly Namespace: string;
-      readonly Dimensions: readonly (readonly string[])[];
-      readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[];
-    }[];
-  };
-  readonly [field: string]: unknown;
-}
 
 let api: TestApi;
 let handlers: ReturnType<typeof createServiceHandlers>;
@@ -44,39 +30,7 @@ const callLogged = async (
   body?: unknown,
 ): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
   const { fn, event } = testEvent(method, `${fixture.base}${path}`, { token: fixture.token, body });
-  return invokeLogged(fn, event);
-};
-
-const invokeLogged = async (fn: FunctionName, event: ApiEvent) => {
-  const written: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    const response = testResponse(await handlers[fn](event, lambdaContext(fn)));
-    const emf = written
-      .join('')
-      .split('\n')
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as EmfLine);
-    return { response, emf };
-  } finally {
-    write.mockRestore();
-  }
-};
-
-/** A line's metrics as name -> [unit, value], and its dimension sets and values. */
-const read = (line: EmfLine | undefined) => {
-  const directive = line?._aws.CloudWatchMetrics[0];
-  return {
-    namespace: directive?.Namespace,
-    dimensions: directive?.Dimensions,
-    metrics: Object.fromEntries((directive?.Metrics ?? []).map((m) => [m.Name, [m.Unit, line?.[m.Name]]])),
-    values: Object.fromEntries(
-      [...new Set(directive?.Dimensions.flat())].map((dimension) => [dimension, line?.[dimension]]),
-    ),
-  };
+  return invokeLogged(handlers, fn, event);
 };
 
 describe('EMF metrics of the deployed handler stack', () => {
@@ -88,7 +42,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     const admitted = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
     expect(admitted.response.status).toBe(200);
     expect(admitted.emf).toHaveLength(1);
-    const line = read(admitted.emf[0]);
+    const line = readEmf(admitted.emf[0]);
     expect(line.namespace).toBe(METRICS_NAMESPACE);
     expect(line.dimensions).toEqual([['service', 'instance'], ['service']]);
     expect(line.values).toEqual({ service: 'credential-quota', instance: fixture.instanceId });
@@ -107,7 +61,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     const refused = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
     expect(refused.response.status).toBe(429);
     expect(refused.emf).toHaveLength(1);
-    expect(read(refused.emf[0])).toMatchObject({
+    expect(readEmf(refused.emf[0])).toMatchObject({
       dimensions: [['service', 'instance'], ['service']],
       values: { service: 'credential-quota', instance: fixture.instanceId },
       metrics: {
@@ -116,7 +70,7 @@ describe('EMF metrics of the deployed handler stack', () => {
         ConsumeLatency: ['Milliseconds', expect.any(Number)],
       },
     });
-    expect(Object.keys(read(refused.emf[0]).metrics).sort()).toEqual([
+    expect(Object.keys(readEmf(refused.emf[0]).metrics).sort()).toEqual([
       'ConsumeLatency',
       'ConsumeRefused',
       'RefusedUnits',
@@ -129,37 +83,14 @@ describe('EMF metrics of the deployed handler stack', () => {
     const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
     expect(response.body.app_quota_id).toBeNull();
     expect(emf).toHaveLength(1);
-    expect(read(emf[0]).metrics).toMatchObject({ ConsumeAdmitted: ['Count', 1], AdmittedUnits: ['Count', 1] });
-  });
-
-  it('errors count by function: 4xx of the data plane and the control plane, nothing per instance', async () => {
-    const unknownKey = await callLogged('POST', '/quota-consumptions', { app_key: 'NoSuchKey0000000' });
-    expect(unknownKey.response.status).toBe(404);
-    expect(unknownKey.emf.map(read)).toEqual([
-      {
-        namespace: METRICS_NAMESPACE,
-        dimensions: [['service', 'function']],
-        values: { service: 'credential-quota', function: 'quota-consumptions' },
-        metrics: { ClientErrors: ['Count', 1] },
-      },
-    ]);
-    const missingQuota = await callLogged('GET', `/app-quotas/${'0'.repeat(32)}`);
-    expect(missingQuota.response.status).toBe(404);
-    expect(missingQuota.emf.map((line) => read(line).values)).toEqual([
-      { service: 'credential-quota', function: 'app-quotas' },
-    ]);
-    const badBody = await callLogged('POST', '/apps', { name: 'x' });
-    expect(badBody.response.status).toBe(400);
-    expect(badBody.emf.map((line) => [read(line).values.function, read(line).metrics])).toEqual([
-      ['registry', { ClientErrors: ['Count', 1] }],
-    ]);
+    expect(readEmf(emf[0]).metrics).toMatchObject({ ConsumeAdmitted: ['Count', 1], AdmittedUnits: ['Count', 1] });
   });
 
   it('DynamoDB throttling past the retries: a 503 counted as server error, unavailable and throttled', async () => {
     injected = injectFaults(api.db.client, { operation: 'TransactWriteItems', kind: 'throttle' });
     const { response, emf } = await callLogged('POST', '/apps', { name: 'throttled' });
     expect(response.status).toBe(503);
-    expect(emf.map(read)).toEqual([
+    expect(emf.map(readEmf)).toEqual([
       {
         namespace: METRICS_NAMESPACE,
         dimensions: [['service', 'function']],
@@ -177,17 +108,11 @@ describe('EMF metrics of the deployed handler stack', () => {
     injected = injectFaults(api.db.client, { operation: 'UpdateItem', kind: 'timeout' });
     const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
     expect(response.status).toBe(503);
-    expect(emf.map((line) => [read(line).values, read(line).metrics])).toEqual([
+    expect(emf.map((line) => [readEmf(line).values, readEmf(line).metrics])).toEqual([
       [
         { service: 'credential-quota', function: 'quota-consumptions' },
         { ServerErrors: ['Count', 1], ServiceUnavailable: ['Count', 1] },
       ],
     ]);
-  });
-
-  it('a success outside the data plane writes nothing', async () => {
-    expect((await callLogged('GET', '/apps')).emf).toEqual([]);
-    const health = testEvent('GET', '/health');
-    expect((await invokeLogged(health.fn, health.event)).emf).toEqual([]);
   });
 });

@@ -76,11 +76,15 @@ export const createTestApi = async (options: TestApiOptions = {}): Promise<TestA
     // A test may choose which sub-counter a call tries first.
     subcounters: new SubcounterCache(10_000, options.random),
   };
+  return { db, ...callerOver(deps) };
+};
+
+/** The three functions' handlers over the given dependencies, called in-process as {@link TestApi} calls them. */
+export const callerOver = (deps: ControlPlaneDeps): Omit<TestApi, 'db'> => {
   const handlers = createServiceHandlers(deps);
   const invoke = (fn: FunctionName, event: ApiEvent, context: Context = lambdaContext(fn)) =>
     handlers[fn](event, context);
   return {
-    db,
     deps,
     invoke,
     async call(method, url, request = {}) {

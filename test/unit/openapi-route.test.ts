@@ -1,12 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#openapi/openapi-document.ts';
-import { createTestApi, type TestApi } from '../support/api-client.ts';
+import { createFakeApi } from '../support/fake-api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await createTestApi();
-});
+// The document route reads nothing stored: a store that answers nothing, and fails the test if reached.
+const api = createFakeApi({});
+afterEach(() => api.fake.assertComplete());
 
 describe('GET /openapi.json through the route table', () => {
   it('answers the document with no token, relative to the host it is served from, and it validates', async () => {

@@ -1,0 +1,56 @@
+import { vi } from 'vitest';
+import type { ApiEvent } from '#http/api-types.ts';
+import { lambdaContext } from '#local/api-gateway-event.ts';
+import type { createServiceHandlers } from '#local/service-handlers.ts';
+import type { FunctionName } from '#routing/route-types.ts';
+import { type TestResponse, testResponse } from './api-client.ts';
+
+/** One line of CloudWatch embedded metric format, as a function writes it to stdout. */
+export interface EmfLine {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[];
+    }[];
+  };
+  readonly [field: string]: unknown;
+}
+
+/** Invokes a function and returns its answer and the EMF lines it wrote to stdout. */
+export const invokeLogged = async (
+  handlers: ReturnType<typeof createServiceHandlers>,
+  fn: FunctionName,
+  event: ApiEvent,
+): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
+  const written: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const response = testResponse(await handlers[fn](event, lambdaContext(fn)));
+    const emf = written
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as EmfLine);
+    return { response, emf };
+  } finally {
+    write.mockRestore();
+  }
+};
+
+/** A line's metrics as name -> [unit, value], and its dimension sets and values. */
+export const readEmf = (line: EmfLine | undefined) => {
+  const directive = line?._aws.CloudWatchMetrics[0];
+  return {
+    namespace: directive?.Namespace,
+    dimensions: directive?.Dimensions,
+    metrics: Object.fromEntries((directive?.Metrics ?? []).map((m) => [m.Name, [m.Unit, line?.[m.Name]]])),
+    values: Object.fromEntries(
+      [...new Set(directive?.Dimensions.flat())].map((dimension) => [dimension, line?.[dimension]]),
+    ),
+  };
+};
