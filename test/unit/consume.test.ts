@@ -261,6 +261,19 @@ describe('consume over a fake store', () => {
       expect(await pending).toBeInstanceOf(Error);
       expect(w.store.count('consumeInWindow')).toBe(22);
     });
+    it.each([
+      [1, 13],
+      [4, 22],
+    ])('says how many attempts it made (%i sub-counters: %i)', async (count, attempts) => {
+      const w = warm(count);
+      w.store.bind(credential, quota(10, count));
+      w.store.conflict('consumeInWindow', 1_000);
+      const pending = thrownBy(consume(w.deps, { ...credential, cost: 1 }));
+      await vi.runAllTimersAsync();
+      expect(((await pending) as Error).message).toBe(
+        `consume for an app of instance instance-1 undecided after ${attempts} attempts`,
+      );
+    });
   });
 
   describe('sub-counters', () => {
