@@ -135,3 +135,39 @@ describe('sub-counters', () => {
     expect(await countersOf(appKey)).toHaveLength(4);
   });
 });
+
+describe('a cost above the largest share ceil(L/N) while no window is open (no reset_time)', () => {
+  it.each([2, 4, 16])(
+    'over %i sub-counters: 429 APIG.0308 every time, in at most 5 requests, with the window it would have opened',
+    async (subcounters) => {
+      const limit = 18;
+      const share = Math.ceil(limit / subcounters);
+      const { consume, usage, quotaId, project, instanceId, appKey } = await hotApp(limit, subcounters);
+      const counter = countRequests(api.db.client);
+      try {
+        // Cold (the main counter first), then warm (wherever the round robin starts), then again.
+        for (const warm of [false, true, true]) {
+          if (!warm) api.deps.subcounters.delete(project, instanceId, appKey);
+          counter.reset();
+          const refused = await consume(share + 1);
+          expect(refused.status).toBe(429);
+          expect(refused.body.error_code).toBe('APIG.0308');
+          expect(refused.headers['retry-after']).toBe('3600');
+          expect(refused.headers['ratelimit-policy']).toBe(`"${quotaId}";q=${limit};w=3600`);
+          expect(refused.headers.ratelimit).toBe(`"${quotaId}";r=0;t=3600`);
+          // The sub-counter asked and a read of the main counter, the main counter's update and
+          // its refused opening, the quota's state (once per second per container).
+          expect(counter.sent.length).toBeLessThanOrEqual(5);
+        }
+      } finally {
+        api.db.client.middlewareStack.remove('requestCounter');
+      }
+      expect(await usage()).toMatchObject({ used: 0 });
+      // A cost exactly at the largest share still opens the window on the main counter, and a cost of 1 fits after it.
+      api.deps.subcounters.delete(project, instanceId, appKey);
+      expect((await consume(share)).status).toBe(200);
+      expect((await consume(1)).status).toBe(200);
+      expect(await usage()).toMatchObject({ used: share + 1 });
+    },
+  );
+});

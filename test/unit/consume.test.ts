@@ -367,7 +367,8 @@ describe('consume over a fake store', () => {
 
     it('refuses when every sub-counter is short, showing the last one asked', async () => {
       const w = warm(4, 0.25);
-      w.store.bind(credential, quota(8, 4, { anchorMs: T0 }));
+      // Shares of 3: a cost of 3 fits each sub-counter's share, and none has 3 left.
+      w.store.bind(credential, quota(12, 4, { anchorMs: T0 }));
       for (let index = 0; index < 4; index += 1)
         w.store.patch(credential, index, { window_end_ms: T0 + HOUR, remaining: [2, 0, 1, 2][index] as number });
       const { outcome, sent } = await call(w, 3);
@@ -451,6 +452,97 @@ describe('consume over a fake store', () => {
       const { outcome, sent } = await call(w);
       expect(sent).toEqual(['consumeInWindow', 'consumeInWindow']);
       expect(outcome).toEqual({ admitted: true, appId: APP, quota: undefined, now: T0 });
+    });
+  });
+
+  describe('a cost above the largest share, while no unanchored window is open', () => {
+    const LIMIT = 18;
+    const largestShare = (subcounters: number) => Math.ceil(LIMIT / subcounters);
+
+    describe.each([2, 4, 16])('over %i sub-counters', (subcounters) => {
+      const cost = largestShare(subcounters) + 1;
+      const refusal = {
+        admitted: false,
+        appId: APP,
+        quota: {
+          quotaId: 'quota-1',
+          limit: LIMIT,
+          remaining: 0,
+          windowStart: T0,
+          windowEnd: T0 + HOUR,
+          configVersion: 1,
+        },
+        now: T0,
+      };
+
+      it('is refused on a cold call, in 3 requests, with the window it would have opened, and opens none', async () => {
+        const w = world();
+        w.store.bind(credential, quota(LIMIT, subcounters));
+        expect(await call(w, cost)).toEqual({
+          outcome: refusal,
+          sent: ['consumeInWindow', 'openWindow', 'getQuotaState'],
+        });
+        // The same call again: the same answer, the quota's state now known.
+        expect(await call(w, cost)).toEqual({ outcome: refusal, sent: ['consumeInWindow', 'openWindow'] });
+        for (let index = 0; index < subcounters; index += 1)
+          expect(w.store.counter(credential, index)).not.toHaveProperty('window_end_ms');
+      });
+
+      it('is refused when the call begins on another sub-counter, in 5 requests', async () => {
+        const w = warm(subcounters, 0.99);
+        w.store.bind(credential, quota(LIMIT, subcounters));
+        const { outcome, sent } = await call(w, cost);
+        expect(outcome).toEqual(refusal);
+        expect(sent).toEqual(['consumeInWindow', 'getCounter', 'consumeInWindow', 'openWindow', 'getQuotaState']);
+      });
+
+      it('leaves a cost at the largest share admitted, and so a cost of 1 after the refusal', async () => {
+        const w = warm(subcounters, 0.99);
+        w.store.bind(credential, quota(LIMIT, subcounters));
+        expect((await call(w, cost)).outcome.admitted).toBe(false);
+        const atShare = await call(w, largestShare(subcounters));
+        expect(atShare.outcome).toMatchObject({ admitted: true, quota: { remaining: 0, windowEnd: T0 + HOUR } });
+        expect((await call(w, 1)).outcome).toMatchObject({ admitted: true, quota: { windowEnd: T0 + HOUR } });
+      });
+    });
+
+    it('is refused at the first sub-counter once the window is open too, without asking every one', async () => {
+      const w = warm(4);
+      w.store.bind(credential, quota(LIMIT, 4));
+      await openAtT0(w);
+      const { outcome, sent } = await call(w, largestShare(4) + 1);
+      expect(outcome).toMatchObject({ admitted: false, quota: { remaining: 0, windowEnd: T0 + HOUR } });
+      expect(sent).toEqual(['consumeInWindow', 'getCounter', 'openWindow', 'getQuotaState']);
+    });
+
+    it('passes a cost at the largest share on from a smaller share to a larger one', async () => {
+      // 18 over 4: shares 5, 5, 4, 4. The first call opens the window on the main counter (4 left
+      // there); then sub-counter 3 cannot take 5 (its share is 4), the main counter has 4 left, and
+      // sub-counter 1 (share 5) takes it.
+      const w = warm(4, 0.5);
+      w.store.bind(credential, quota(LIMIT, 4));
+      await call(w, 1);
+      const { outcome, sent } = await call(w, 5);
+      expect(outcome).toMatchObject({ admitted: true, quota: { remaining: 0 } });
+      expect(sent).toEqual([
+        'consumeInWindow',
+        'getCounter',
+        'openWindow',
+        'consumeInWindow',
+        'consumeInWindow',
+        'getCounter',
+        'openWindow',
+      ]);
+    });
+
+    it("throws the main counter's throttling when the window can open only there, whichever sub-counter the call began on", async () => {
+      const w = warm(4, 0.5);
+      w.store.bind(credential, quota(LIMIT, 4));
+      const error = w.store.throttle(0);
+      expect(await thrownBy(consume(w.deps, { ...credential, cost: 1 }))).toBe(error);
+      // Sub-counter 2 sends the call to the main one (throttled); then 1, 2 and 3 each find the main
+      // counter without a window and pass the call on: 2 requests per sub-counter, 1 for the main one.
+      expect(w.store.count()).toBeLessThanOrEqual(2 * 4 + 1);
     });
   });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { instanceNotFound, unknownAppKey } from '#domain/errors.ts';
+import { subcounterShare } from '#domain/subcounters.ts';
 import type { Clock } from '#domain/time.ts';
 import { type Window, windowAt } from '#domain/window.ts';
 import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
@@ -89,6 +90,8 @@ interface Call {
   short: Short | undefined;
   /** The last throttling: the answer when every sub-counter was asked and none was short. */
   throttled: unknown;
+  /** The main counter was throttled: an unanchored window, which opens there only, cannot open for this call. */
+  mainThrottled: boolean;
   /** An app of the layout before counters was moved by this call (once is enough). */
   moved: boolean;
   /** A quota this call saw marked deleting, whose refusals no longer count. */
@@ -135,6 +138,7 @@ const startCall = (deps: ConsumeDeps, input: ConsumeInput): Call => {
     passed: new Set(),
     short: undefined,
     throttled: undefined,
+    mainThrottled: false,
     moved: false,
     deleted: undefined,
   };
@@ -157,6 +161,7 @@ const attempt = async (call: Call): Promise<ConsumeOutcome | undefined> => {
       // A single counter has no other to pass the call on to.
       if (call.count === 1) throw found.error;
       call.throttled = found.error;
+      if (call.index === 0) call.mainThrottled = true;
       return passOn(call);
     case 'missing':
       return counterMissing(call);
@@ -191,7 +196,18 @@ const passOn = (call: Call, short?: Short): undefined => {
   return undefined;
 };
 
-const everyAsked = (call: Call): boolean => call.passed.size >= call.count;
+/**
+ * Whether the call is decided: every sub-counter was asked, or one refused a cost above the largest
+ * share `ceil(L/N)` (the main counter's), which no sub-counter can take in any window. Asking on
+ * would cost a write per sub-counter, and while no unanchored window is open it would never end:
+ * the main counter does not open the window for a call it refuses, and the others send the call
+ * back to it.
+ */
+const everyAsked = (call: Call): boolean =>
+  call.passed.size >= call.count || (call.short !== undefined && call.input.cost > largestShare(call.short.item));
+
+const largestShare = (item: CounterItem): number =>
+  subcounterShare(item.call_limits ?? (item.limit_units as number), item.subcounters ?? 1, 0);
 
 /**
  * Every sub-counter was asked and none took the call: refused when one at least was short, else
@@ -216,6 +232,7 @@ const askAgainWithout = (call: Call, quotaId: string): undefined => {
   call.deleted = quotaId;
   call.passed.clear();
   call.short = undefined;
+  call.mainThrottled = false;
   return undefined;
 };
 
@@ -242,8 +259,9 @@ const counterMissing = async (call: Call): Promise<undefined> => {
 const openCurrentWindow = async (call: Call, item: CounterItem, now: number): Promise<ConsumeOutcome | undefined> => {
   const { deps, input, requestId } = call;
   const window = await windowToOpen(deps, item, call.index, now, input);
-  // The credential's window opens on its main counter first; this call opens it.
-  if (!window) return toMainCounter(call);
+  // The credential's window opens on its main counter first: this call opens it there, unless the
+  // main counter was throttled (then this one cannot take the call either).
+  if (!window) return call.mainThrottled ? passOn(call) : toMainCounter(call);
   const opened = await deps.store.openWindow(item, window, input.cost, requestId);
   switch (opened.kind) {
     case 'admitted':
