@@ -103,7 +103,8 @@ interface Call {
  * update that takes `cost` units from the open window of the credential's counter, addressed by
  * the project, instance and app key the call carries (no lookup). With sub-counters it aims at
  * one in turn, and a sub-counter with fewer than `cost` units left (or throttled past the SDK's
- * retries) passes the call on to the next, until each has been asked. Otherwise the refused
+ * retries) passes the call on to the next, until each has been asked (a cost above the largest
+ * share, which none can take, is refused at the first refusal). Otherwise the refused
  * update's old item says why: unbound (admitted, no quota applies), no open window (open the
  * current one with this call counted: a second request), too few units left (refused, using
  * nothing), no counter (an unknown key, or an app of the layout before counters, moved on this
@@ -119,7 +120,7 @@ interface Call {
 export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const call = startCall(deps, input);
   for (; call.attempt <= attemptLimit(call); call.attempt += 1) {
-    const outcome = (await attempt(call)) ?? (everyAsked(call) ? await decide(call) : undefined);
+    const outcome = (await attempt(call)) ?? (nothingLeftToAsk(call) ? await decide(call) : undefined);
     if (outcome) return outcome;
   }
   throw new Error(`consume for an app of instance ${input.instanceId} undecided after ${call.attempt - 1} attempts`);
@@ -203,15 +204,16 @@ const passOn = (call: Call, short?: Short): undefined => {
  * the main counter does not open the window for a call it refuses, and the others send the call
  * back to it.
  */
-const everyAsked = (call: Call): boolean =>
+const nothingLeftToAsk = (call: Call): boolean =>
   call.passed.size >= call.count || (call.short !== undefined && call.input.cost > largestShare(call.short.item));
 
 const largestShare = (item: CounterItem): number =>
   subcounterShare(item.call_limits ?? (item.limit_units as number), item.subcounters ?? 1, 0);
 
 /**
- * Every sub-counter was asked and none took the call: refused when one at least was short, else
- * the throttling is the answer; a refusal by a quota marked deleting is not one (see `consume`).
+ * Every sub-counter was asked (or need not be) and none took the call: refused when one at least
+ * was short, else the throttling is the answer; a refusal by a quota marked deleting is not one
+ * (see `consume`).
  */
 const decide = async (call: Call): Promise<ConsumeOutcome | undefined> => {
   if (!call.short) throw call.throttled;
