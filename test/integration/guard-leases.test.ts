@@ -122,6 +122,29 @@ describe('leases (quotaGuard leases: { units: k })', () => {
     expect(await used()).toBe(12);
   });
 
+  it.each([2, 4, 16])(
+    'over %i sub-counters with k above the largest share and no window open: the refused take falls back to the call, admitted',
+    async (subcounters) => {
+      // 18 over N: the largest share is 9, 5 or 2, each below k = 10.
+      const { requests, input, used, container } = await setUp({ call_limits: 18, time_unit: 'DAY', subcounters });
+      const book = new LeaseBook(10);
+      const deps = container();
+      requests.reset();
+      const first = await book.consume(deps, input());
+      expect(first).toMatchObject({ admitted: true, quota: { limit: 18 } });
+      // The take of 10 refused on the main counter (its update, its refused opening, the quota's
+      // state), then the call's own cost, aimed at a sub-counter now that the count is known (its
+      // update, a read of the main counter, whose update and opening admit it): no request loops.
+      expect(requests.sent.length).toBeLessThanOrEqual(7);
+      expect(await used()).toBe(1);
+      expect(await admittedOf(book, deps, input(), 2)).toBe(2);
+      expect(await used()).toBe(3);
+      // A call above the largest share is refused (429 through the guard), not thrown.
+      expect(await book.consume(deps, input(Math.ceil(18 / subcounters) + 1))).toMatchObject({ admitted: false });
+      expect(await used()).toBe(3);
+    },
+  );
+
   it('are 2 to 100 units', () => {
     for (const units of [2, 10, 100]) expect(checkLeaseUnits(units)).toBe(units);
     for (const units of [0, 1, 101, 2.5, Number.NaN])

@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
+import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { inFlight } from '../support/in-flight.ts';
 import { countRequests } from '../support/request-counter.ts';
@@ -11,8 +12,13 @@ beforeAll(async () => {
 });
 
 /** An app bound to a quota whose windows are spread over `subcounters` sub-counters. */
-const hotApp = async (callLimits: number, subcounters: number, extra: Record<string, unknown> = {}) => {
-  const instance = await newInstance(api);
+const hotApp = async (
+  callLimits: number,
+  subcounters: number,
+  extra: Record<string, unknown> = {},
+  on: TestApi = api,
+) => {
+  const instance = await newInstance(on);
   const created = await instance.call('POST', '/apps', { name: 'hot' });
   const quotaId = await instance.createQuota('spread', {
     call_limits: callLimits,
@@ -134,4 +140,47 @@ describe('sub-counters', () => {
     await bind(quotaId, [appId]);
     expect(await countersOf(appKey)).toHaveLength(4);
   });
+});
+
+describe('a cost above the largest share ceil(L/N) while no window is open (no reset_time)', () => {
+  // A clock that stands still, so the window the refusal shows is exactly one hour from now; each
+  // warm round robin starts on the last sub-counter, then goes to the main one.
+  let still: TestApi;
+  beforeAll(async () => {
+    still = await createTestApi({ clock: manualClock(), random: () => 0.99 });
+  });
+
+  it.each([2, 4, 16])(
+    'over %i sub-counters: 429 APIG.0308 every time, in at most 5 requests, with the window it would have opened',
+    async (subcounters) => {
+      const limit = 18;
+      const share = Math.ceil(limit / subcounters);
+      const { consume, usage, quotaId, project, instanceId, appKey } = await hotApp(limit, subcounters, {}, still);
+      const counter = countRequests(still.db.client);
+      try {
+        // Cold (the main counter first), then warm: on the last sub-counter, then on the main one.
+        for (const warm of [false, true, true]) {
+          if (!warm) still.deps.subcounters.delete(project, instanceId, appKey);
+          counter.reset();
+          const refused = await consume(share + 1);
+          expect(refused.status).toBe(429);
+          expect(refused.body.error_code).toBe('APIG.0308');
+          expect(refused.headers['retry-after']).toBe('3600');
+          expect(refused.headers['ratelimit-policy']).toBe(`"${quotaId}";q=${limit};w=3600`);
+          expect(refused.headers.ratelimit).toBe(`"${quotaId}";r=0;t=3600`);
+          // The sub-counter asked and a read of the main counter, the main counter's update and
+          // its refused opening, the quota's state (once per second per container).
+          expect(counter.sent.length).toBeLessThanOrEqual(5);
+        }
+      } finally {
+        still.db.client.middlewareStack.remove('requestCounter');
+      }
+      expect(await usage()).toMatchObject({ used: 0 });
+      // A cost exactly at the largest share still opens the window on the main counter, and a cost of 1 fits after it.
+      still.deps.subcounters.delete(project, instanceId, appKey);
+      expect((await consume(share)).status).toBe(200);
+      expect((await consume(1)).status).toBe(200);
+      expect(await usage()).toMatchObject({ used: share + 1 });
+    },
+  );
 });
