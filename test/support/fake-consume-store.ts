@@ -2,7 +2,8 @@ import type { Instance } from '#domain/models.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
 import type { Window } from '#domain/window.ts';
 import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
-import type { ConsumeAttempt, CounterItem, Credential, OpenWindowOutcome } from '#store/data-plane/counter-store.ts';
+import type { ConsumeAttempt, OpenWindowOutcome } from '#store/data-plane/counter-store.ts';
+import type { CounterItem, Credential } from '#store/items/counter-item.ts';
 import { counterKey } from '#store/table/keys.ts';
 
 /** The requests of the consume store port, one name per DynamoDB request the real store sends. */
@@ -190,7 +191,7 @@ export class FakeConsumeStore implements ConsumeStore {
     requestId: string,
   ): Promise<ConsumeAttempt> {
     this.#sent('consumeInWindow');
-    if (this.#conflicted('consumeInWindow')) return { kind: 'again' };
+    if (this.#conflicted('consumeInWindow')) return { kind: 'overtaken' };
     if (this.#throttled.has(index)) return { kind: 'throttled', error: this.#throttled.get(index) };
     const old = this.#counters.get(pkOf(credential, index));
     const passes =
@@ -211,7 +212,7 @@ export class FakeConsumeStore implements ConsumeStore {
     if (!old.quota_id) return { kind: 'unbound', item: { ...old } };
     if (!(old.window_end_ms !== undefined && old.window_end_ms > nowMs)) return { kind: 'no-window', item: { ...old } };
     if ((old.remaining ?? 0) < cost) return { kind: 'refused', item: { ...old } };
-    return { kind: 'again' };
+    return { kind: 'overtaken' };
   }
 
   /**

@@ -226,7 +226,7 @@ describe('consumption store', () => {
 
   it('answers again (read the situation again) when a transaction holds the item', async () => {
     ddb.on(UpdateCommand).rejects(new TransactionConflictException({ message: 'in a transaction', $metadata: {} }));
-    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toEqual({ kind: 'again' });
+    expect(await consumeInWindow(db, credential, 0, 1, Date.now(), 'r1')).toEqual({ kind: 'overtaken' });
   });
 
   it('recognises its own earlier write (same request id) as admitted, not as a refusal', async () => {

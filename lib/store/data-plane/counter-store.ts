@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, TransactionConflictException } from '@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isThrottlingError } from '@smithy/core/retry';
+import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { Window } from '#domain/window.ts';
 import { type CounterItem, type Credential, credentialCounterKey } from '#store/items/counter-item.ts';
 import type { Db } from '#store/table/db.ts';
@@ -23,7 +24,7 @@ export type ConsumeAttempt =
    * Not decided: a transaction held the item, or the item as it was would pass. Read the
    * situation again; never reopen an open window on such an answer.
    */
-  | { readonly kind: 'again' };
+  | { readonly kind: Overtaken };
 
 /** The app id an app key belongs to in an instance, from its claim (strongly consistent). */
 export const findAppIdByKey = async (
@@ -50,7 +51,7 @@ const classify = (item: CounterItem | undefined, cost: number, nowMs: number, re
   if (!item.quota_id) return { kind: 'unbound', item };
   if (!(item.window_end_ms !== undefined && item.window_end_ms > nowMs)) return { kind: 'no-window', item };
   if ((item.remaining ?? 0) < cost) return { kind: 'refused', item };
-  return { kind: 'again' };
+  return { kind: OVERTAKEN };
 };
 
 /** A single-item write refused because a transaction was changing the item at that moment. */
@@ -92,7 +93,7 @@ export const consumeInWindow = async (
     );
     return { kind: 'admitted', item: Attributes as CounterItem };
   } catch (error) {
-    if (isTransactionConflict(error)) return { kind: 'again' };
+    if (isTransactionConflict(error)) return { kind: OVERTAKEN };
     if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) return { kind: 'throttled', error };
     return classify(oldItemOf(error), cost, nowMs, requestId);
   }
@@ -104,7 +105,7 @@ export type OpenWindowOutcome =
   /** `cost` is more than this counter's whole share: refused, and no window opens for a call that is not counted. */
   | { readonly kind: 'refused'; readonly item: CounterItem }
   /** Someone else changed the counter first (opened the window, rebound it...): read the situation again. */
-  | { readonly kind: 'overtaken' };
+  | { readonly kind: Overtaken };
 
 /**
  * Opens `window` on a counter with this call counted in it, conditioned on the counter's binding,
@@ -141,14 +142,14 @@ export const openWindow = async (
     );
     return { kind: 'admitted', item: Attributes as CounterItem };
   } catch (error) {
-    if (isTransactionConflict(error)) return { kind: 'overtaken' };
+    if (isTransactionConflict(error)) return { kind: OVERTAKEN };
     const old = oldItemOf(error);
     if (old?.last_consume === requestId) return { kind: 'admitted', item: old };
     const unchanged =
       old?.quota_id === item.quota_id &&
       old?.config_version === item.config_version &&
       old?.window_end_ms === item.window_end_ms;
-    return unchanged && old && (old.limit_units ?? 0) < cost ? { kind: 'refused', item: old } : { kind: 'overtaken' };
+    return unchanged && old && (old.limit_units ?? 0) < cost ? { kind: 'refused', item: old } : { kind: OVERTAKEN };
   }
 };
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { instanceNotFound, unknownAppKey } from '#domain/errors.ts';
+import { OVERTAKEN } from '#domain/overtaken.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
 import type { Clock } from '#domain/time.ts';
 import { type Window, windowAt } from '#domain/window.ts';
@@ -166,7 +167,7 @@ const attempt = async (call: Call): Promise<ConsumeOutcome | undefined> => {
       return passOn(call);
     case 'missing':
       return counterMissing(call);
-    case 'again':
+    case OVERTAKEN:
       return pauseAfter(call);
     case 'no-window':
       return openCurrentWindow(call, found.item, now);
@@ -268,7 +269,7 @@ const openCurrentWindow = async (call: Call, item: CounterItem, now: number): Pr
   switch (opened.kind) {
     case 'admitted':
       return admitted(opened.item, window, now);
-    case 'overtaken':
+    case OVERTAKEN:
       return pauseAfter(call);
     case 'refused':
       return passOn(call, { item: opened.item, window });
