@@ -9,6 +9,7 @@ import type { VersionedQuota } from '#store/items/quota-item.ts';
 import { migrateListedApps, readMigratedApps } from '#store/migration/migration-store.ts';
 import {
   batchGet,
+  chunks,
   type Db,
   MAX_TRANSACTION_ACTIONS,
   queryFirst,
@@ -165,13 +166,18 @@ interface BindOperationItem {
   readonly undoing?: boolean;
 }
 
-/** Runs of apps whose actions (`perApp` each), with one action for the quota, fit in a transaction. */
-const appRuns = <T>(apps: readonly T[], perApp: number): T[][] => {
-  const size = Math.max(1, Math.floor((MAX_TRANSACTION_ACTIONS - 1) / perApp));
-  const runs: T[][] = [];
-  for (let start = 0; start < apps.length; start += size) runs.push(apps.slice(start, start + size));
-  return runs;
-};
+/**
+ * Runs of apps that fit in a transaction each: `perApp` actions per app beside the `fixed` actions
+ * every run carries (the quota's count; a split bind's record too), sized from what the runs
+ * really send, so no run is ever refused for passing DynamoDB's 100 actions.
+ */
+const appRuns = <T>(apps: readonly T[], perApp: number, fixed: number): T[][] =>
+  chunks(apps, Math.max(1, Math.floor((MAX_TRANSACTION_ACTIONS - fixed) / perApp)));
+
+/** What a run of a split bind carries beside its apps: the quota's count and the bind's record. */
+const SPLIT_BIND_RUN_FIXED = 2;
+/** What a run of unbinds carries beside its apps: the quota's count. */
+const UNBIND_RUN_FIXED = 1;
 
 /**
  * Binds `toBind` (apps bound to no quota) to the quota, conditioned on every app being unbound and
@@ -218,7 +224,7 @@ export const bindApps = async (
     start_ms: nowMs,
   };
   const live = 'attribute_exists(pk) AND attribute_not_exists(undoing)';
-  const runs = appRuns(binds, perApp);
+  const runs = appRuns(binds, perApp, SPLIT_BIND_RUN_FIXED);
   for (const [index, run] of runs.entries()) {
     const first = index === 0;
     const last = index === runs.length - 1;
@@ -265,7 +271,7 @@ const undoBind = async (db: Db, record: BindOperationItem): Promise<void> => {
     const current = await getAppBindings(db, projectId, instanceId, record.app_ids);
     const ours = [...current.values()].filter((binding) => binding.quotaId === quotaId && binding.bindId === bindId);
     let undone = true;
-    for (const run of appRuns(ours, 1 + Math.max(1, ...ours.map((binding) => binding.subcounters)))) {
+    for (const run of appRuns(ours, 1 + Math.max(1, ...ours.map((binding) => binding.subcounters)), UNBIND_RUN_FIXED)) {
       const [first] = run;
       if (!first) continue;
       const done = await transact(db, [
@@ -405,7 +411,11 @@ export const releaseFromDeletedQuota = async (
   quotaId: string,
   bindings: readonly AppBinding[],
 ): Promise<'released' | Overtaken> => {
-  for (const run of appRuns(bindings, 1 + Math.max(1, ...bindings.map((binding) => binding.subcounters)))) {
+  for (const run of appRuns(
+    bindings,
+    1 + Math.max(1, ...bindings.map((binding) => binding.subcounters)),
+    UNBIND_RUN_FIXED,
+  )) {
     const [first] = run;
     if (!first) continue;
     const { app } = first;
@@ -439,7 +449,7 @@ export const unbindNextBatch = async (
   subcounters: number,
 ): Promise<number | Overtaken> => {
   // Only the run is read: a delete reads each bound app once, not the whole rest per run.
-  const size = Math.floor((MAX_TRANSACTION_ACTIONS - 1) / (1 + subcounters));
+  const size = Math.floor((MAX_TRANSACTION_ACTIONS - UNBIND_RUN_FIXED) / (1 + subcounters));
   const listed = await queryFirst<AppItem>(
     db,
     bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)),
