@@ -36,13 +36,16 @@ export const updateApp = async (
 };
 
 /**
- * Reset an app's secret. Primary course: take the given secret or generate one, store only its
- * hash, and hand it back this once; the old secret no longer matches anything stored.
+ * Reset an app's secret. Primary course: read the app (a missing one is answered 404 before any
+ * hashing: scrypt is the expensive step, and a caller must not be able to spend it on nothing),
+ * take the given secret or generate one, store only its hash, and hand it back this once; the
+ * old secret no longer matches anything stored.
  */
 export const resetAppSecret = async (
   deps: UseCaseDeps,
   { projectId, instanceId, appId, appSecret: given }: AppRef & { readonly appSecret: string | undefined },
 ): Promise<{ readonly app: App; readonly appSecret: string }> => {
+  if (!(await deps.store.getApp(projectId, instanceId, appId))) return missing(deps, projectId, instanceId, appId);
   const appSecret = given ?? newCredential(32);
   const app = await deps.store.replaceAppSecret(
     projectId,
