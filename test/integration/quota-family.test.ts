@@ -272,7 +272,7 @@ describe('delete quota', () => {
     const quotaId = await createQuota('half_deleted');
     await bind(quotaId, [appId]);
     const stored = await api.deps.store.getQuota(project, instanceId, quotaId);
-    expect(await api.deps.store.markQuotaDeleting(stored?.quota as never, new Date())).toBe(true);
+    expect(await api.deps.store.markQuotaDeleting(stored?.quota as never, new Date())).toBe('marked');
     expect((await call('GET', `/app-quotas/${quotaId}`)).body.error_code).toBe('APIG.3093');
     expect((await call('GET', '/app-quotas')).body.total).toBe(0);
     expect((await bind(quotaId, [appId])).body.error_code).toBe('APIG.3093');
