@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import { METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
-import { createTestApi, type TestApi, type TestResponse, testEvent } from '../support/api-client.ts';
-import { type EmfLine, invokeLogged, readEmf } from '../support/emf.ts';
+import { createTestApi, type TestApi } from '../support/api-client.ts';
+import { callLogged, readEmf } from '../support/emf.ts';
 import { injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';
 
@@ -23,15 +23,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Calls a route through the deployed handler stack and returns its answer and the EMF lines it wrote to stdout. */
-const callLogged = async (
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
-  const { fn, event } = testEvent(method, `${fixture.base}${path}`, { token: fixture.token, body });
-  return invokeLogged(handlers, fn, event);
-};
+const call = (method: string, path: string, body?: unknown) => callLogged(handlers, fixture, method, path, body);
 
 describe('EMF metrics of the deployed handler stack', () => {
   it('an admitted consume: one line, by instance and in total, with its units and latency', async () => {
@@ -39,7 +31,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
     await fixture.bind(await fixture.createQuota('metered_q', { call_limits: 5 }), [appId]);
 
-    const admitted = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
+    const admitted = await call('POST', '/quota-consumptions', { app_key: key, cost: 3 });
     expect(admitted.response.status).toBe(200);
     expect(admitted.emf).toHaveLength(1);
     const line = readEmf(admitted.emf[0]);
@@ -58,7 +50,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     expect(JSON.stringify(admitted.emf)).not.toContain(appId);
     expect(JSON.stringify(admitted.emf)).not.toContain(key);
 
-    const refused = await callLogged('POST', '/quota-consumptions', { app_key: key, cost: 3 });
+    const refused = await call('POST', '/quota-consumptions', { app_key: key, cost: 3 });
     expect(refused.response.status).toBe(429);
     expect(refused.emf).toHaveLength(1);
     expect(readEmf(refused.emf[0])).toMatchObject({
@@ -80,7 +72,7 @@ describe('EMF metrics of the deployed handler stack', () => {
   it('an unbound credential is admitted with the default cost of 1', async () => {
     const appId = await fixture.createApp('free-rider');
     const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
-    const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
+    const { response, emf } = await call('POST', '/quota-consumptions', { app_key: key });
     expect(response.body.app_quota_id).toBeNull();
     expect(emf).toHaveLength(1);
     expect(readEmf(emf[0]).metrics).toMatchObject({ ConsumeAdmitted: ['Count', 1], AdmittedUnits: ['Count', 1] });
@@ -88,7 +80,7 @@ describe('EMF metrics of the deployed handler stack', () => {
 
   it('DynamoDB throttling past the retries: a 503 counted as server error, unavailable and throttled', async () => {
     injected = injectFaults(api.db.client, { operation: 'TransactWriteItems', kind: 'throttle' });
-    const { response, emf } = await callLogged('POST', '/apps', { name: 'throttled' });
+    const { response, emf } = await call('POST', '/apps', { name: 'throttled' });
     expect(response.status).toBe(503);
     expect(emf.map(readEmf)).toEqual([
       {
@@ -106,7 +98,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     await fixture.bind(await fixture.createQuota('slow_q'), [appId]);
     await fixture.call('POST', '/quota-consumptions', { app_key: key });
     injected = injectFaults(api.db.client, { operation: 'UpdateItem', kind: 'timeout' });
-    const { response, emf } = await callLogged('POST', '/quota-consumptions', { app_key: key });
+    const { response, emf } = await call('POST', '/quota-consumptions', { app_key: key });
     expect(response.status).toBe(503);
     expect(emf.map((line) => [readEmf(line).values, readEmf(line).metrics])).toEqual([
       [

@@ -3,7 +3,7 @@ import type { ApiEvent } from '#http/api-types.ts';
 import { lambdaContext } from '#local/api-gateway-event.ts';
 import type { createServiceHandlers } from '#local/service-handlers.ts';
 import type { FunctionName } from '#routing/route-types.ts';
-import { type TestResponse, testResponse } from './api-client.ts';
+import { type TestResponse, testEvent, testResponse } from './api-client.ts';
 
 /** One line of CloudWatch embedded metric format, as a function writes it to stdout. */
 export interface EmfLine {
@@ -53,4 +53,19 @@ export const readEmf = (line: EmfLine | undefined) => {
       [...new Set(directive?.Dimensions.flat())].map((dimension) => [dimension, line?.[dimension]]),
     ),
   };
+};
+
+/**
+ * Calls a route of an instance (`base`, with `token`) through the deployed handler stack and
+ * returns its answer and the EMF lines it wrote to stdout.
+ */
+export const callLogged = (
+  handlers: ReturnType<typeof createServiceHandlers>,
+  fixture: { readonly base: string; readonly token: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
+  const { fn, event } = testEvent(method, `${fixture.base}${path}`, { token: fixture.token, body });
+  return invokeLogged(handlers, fn, event);
 };

@@ -54,3 +54,7 @@ export const storeHolding = (instance: Instance): Partial<Store> => ({
   getInstanceCounts: async (projectId, instanceId) =>
     projectId === instance.projectId && instanceId === instance.instanceId ? { apps: 0, quotas: 0 } : undefined,
 });
+
+/** A fresh project's fake API whose store holds one empty instance `instanceId` (named `gateway`). */
+export const fakeApiWithInstance = (projectId: string, instanceId: string): FakeApi =>
+  createFakeApi(storeHolding({ projectId, instanceId, name: 'gateway', description: '', createTime: new Date() }));

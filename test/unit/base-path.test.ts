@@ -4,7 +4,7 @@ import { lambdaContext } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import type { FunctionName } from '#routing/route-types.ts';
 import { freshProject, type TestResponse, testResponse } from '../support/api-client.ts';
-import { createFakeApi, type FakeApi, storeHolding } from '../support/fake-api.ts';
+import { type FakeApi, fakeApiWithInstance } from '../support/fake-api.ts';
 import { BASE_PATH, mappedEvent } from '../support/mapped-event.ts';
 import { tokenFor } from '../support/tokens.ts';
 
@@ -19,15 +19,7 @@ let state: { readonly fixture: { readonly base: string; readonly token: string }
 
 beforeAll(async () => {
   const project = freshProject();
-  api = createFakeApi(
-    storeHolding({
-      projectId: project,
-      instanceId: INSTANCE_ID,
-      name: 'gateway',
-      description: '',
-      createTime: new Date(),
-    }),
-  );
+  api = fakeApiWithInstance(project, INSTANCE_ID);
   const handlers = createServiceHandlers({ ...api.deps, basePath: BASE_PATH });
   invoke = async (fn, event) => testResponse(await handlers[fn](event, lambdaContext(fn)));
   state = {

@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import { METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
-import { freshProject, type TestResponse, testEvent } from '../support/api-client.ts';
-import { type EmfLine, invokeLogged, readEmf } from '../support/emf.ts';
-import { createFakeApi, type FakeApi, storeHolding } from '../support/fake-api.ts';
+import { freshProject, testEvent } from '../support/api-client.ts';
+import { callLogged, invokeLogged, readEmf } from '../support/emf.ts';
+import { type FakeApi, fakeApiWithInstance } from '../support/fake-api.ts';
 import { tokenFor } from '../support/tokens.ts';
 
 // The metrics of answers that need no stored data beyond the instance: refusals and an empty
@@ -16,15 +16,7 @@ let fixture: { readonly base: string; readonly token: string };
 
 beforeAll(async () => {
   const project = freshProject();
-  api = createFakeApi(
-    storeHolding({
-      projectId: project,
-      instanceId: INSTANCE_ID,
-      name: 'gateway',
-      description: '',
-      createTime: new Date(),
-    }),
-  );
+  api = fakeApiWithInstance(project, INSTANCE_ID);
   // The functions' own stack, as `functions/*.ts` build it, with the metrics a Lambda container has.
   handlers = createServiceHandlers({ ...api.deps, metrics: new ServiceMetrics() });
   fixture = { base: `/v2/${project}/apigw/instances/${INSTANCE_ID}`, token: await tokenFor(project) };
@@ -34,19 +26,11 @@ afterEach(() => {
   api.fake.assertComplete();
 });
 
-/** Calls a route through the deployed handler stack and returns its answer and the EMF lines it wrote to stdout. */
-const callLogged = async (
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
-  const { fn, event } = testEvent(method, `${fixture.base}${path}`, { token: fixture.token, body });
-  return invokeLogged(handlers, fn, event);
-};
+const call = (method: string, path: string, body?: unknown) => callLogged(handlers, fixture, method, path, body);
 
 describe('EMF metrics of the deployed handler stack', () => {
   it('errors count by function: 4xx of the data plane and the control plane, nothing per instance', async () => {
-    const unknownKey = await callLogged('POST', '/quota-consumptions', { app_key: 'NoSuchKey0000000' });
+    const unknownKey = await call('POST', '/quota-consumptions', { app_key: 'NoSuchKey0000000' });
     expect(unknownKey.response.status).toBe(404);
     expect(unknownKey.emf.map(readEmf)).toEqual([
       {
@@ -56,12 +40,12 @@ describe('EMF metrics of the deployed handler stack', () => {
         metrics: { ClientErrors: ['Count', 1] },
       },
     ]);
-    const missingQuota = await callLogged('GET', `/app-quotas/${'0'.repeat(32)}`);
+    const missingQuota = await call('GET', `/app-quotas/${'0'.repeat(32)}`);
     expect(missingQuota.response.status).toBe(404);
     expect(missingQuota.emf.map((line) => readEmf(line).values)).toEqual([
       { service: 'credential-quota', function: 'app-quotas' },
     ]);
-    const badBody = await callLogged('POST', '/apps', { name: 'x' });
+    const badBody = await call('POST', '/apps', { name: 'x' });
     expect(badBody.response.status).toBe(400);
     expect(badBody.emf.map((line) => [readEmf(line).values.function, readEmf(line).metrics])).toEqual([
       ['registry', { ClientErrors: ['Count', 1] }],
@@ -69,7 +53,7 @@ describe('EMF metrics of the deployed handler stack', () => {
   });
 
   it('a success outside the data plane writes nothing', async () => {
-    expect((await callLogged('GET', '/apps')).emf).toEqual([]);
+    expect((await call('GET', '/apps')).emf).toEqual([]);
     const health = testEvent('GET', '/health');
     expect((await invokeLogged(handlers, health.fn, health.event)).emf).toEqual([]);
   });
