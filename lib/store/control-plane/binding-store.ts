@@ -152,7 +152,7 @@ export type BindOutcome = 'bound' | Overtaken;
 export const SPLIT_BIND_STALE_MS = 15_000;
 
 /** The record of a split bind while it runs. */
-interface BindOperationItem {
+export interface BindOperationItem {
   readonly pk: string;
   readonly sk: string;
   readonly type: 'bind-operation';
@@ -179,37 +179,39 @@ const SPLIT_BIND_RUN_FIXED = 2;
 /** What a run of unbinds carries beside its apps: the quota's count. */
 const UNBIND_RUN_FIXED = 1;
 
+/** The transactions of a bind, in sending order, and the record of a split bind (none for one transaction). */
+export interface BindTransactions {
+  readonly transactions: readonly TransactItem[][];
+  readonly record?: BindOperationItem;
+}
+
 /**
- * Binds `toBind` (apps bound to no quota) to the quota, conditioned on every app being unbound and
- * the quota's settings unchanged since read. Each app takes 1 + `subcounters` actions (its item
- * and its counters). When it all fits one transaction, with the quota's count and a check that
- * each of `alreadyBound` is still bound to it, it is that one transaction.
+ * The transactions that bind `toBind` (apps bound to no quota) to the quota under bind id
+ * `bindId`, conditioned on every app being unbound and the quota's settings unchanged since read.
+ * Each app takes 1 + `subcounters` actions (its item and its counters). When it all fits one
+ * transaction, with the quota's count and a check that each of `alreadyBound` is still bound to
+ * it, it is that one transaction.
  *
  * Otherwise it is a split bind: runs of apps, each a transaction with the quota's count. The first
- * also writes a record of the bind (its apps, its start) and enters it in the quota's
+ * also writes a record of the bind (its apps, its start at `nowMs`) and enters it in the quota's
  * `pending_binds`; the others are conditioned on the record being there and not being undone; the
- * last deletes it. When a run fails, the bind undoes what it did (`undoBind`) and the caller reads
- * again. When the process dies between two runs, the record stays: the next operation on the
- * quota after `SPLIT_BIND_STALE_MS` (`recoverSplitBinds`) undoes it, so the crashed request
- * changes nothing in the end.
+ * last deletes it.
  */
-export const bindApps = async (
+export const bindTransactions = (
   db: Db,
   quota: VersionedQuota,
   toBind: readonly App[],
   alreadyBound: readonly App[],
   boundTime: Date,
   nowMs: number,
-): Promise<BindOutcome> => {
+  bindId: string,
+): BindTransactions => {
   const quotaId = quota.quota.quotaId;
-  const bindId = randomUUID();
   const perApp = 1 + quota.quota.subcounters;
   const checks = alreadyBound.map((app) => stillBoundAction(db, quotaId, app));
   const binds = toBind.map((app) => bindActions(db, quota, app, boundTime, bindId));
   if (1 + binds.length * perApp + checks.length <= MAX_TRANSACTION_ACTIONS) {
-    return (await transact(db, [quotaCountAction(db, quota, binds.length), ...binds.flat(), ...checks]))
-      ? 'bound'
-      : OVERTAKEN;
+    return { transactions: [[quotaCountAction(db, quota, binds.length), ...binds.flat(), ...checks]] };
   }
   const { projectId, instanceId } = quota.quota;
   const recordKey = bindOperationKey(projectId, instanceId, bindId);
@@ -225,7 +227,7 @@ export const bindApps = async (
   };
   const live = 'attribute_exists(pk) AND attribute_not_exists(undoing)';
   const runs = appRuns(binds, perApp, SPLIT_BIND_RUN_FIXED);
-  for (const [index, run] of runs.entries()) {
+  const transactions = runs.map((run, index) => {
     const first = index === 0;
     const last = index === runs.length - 1;
     const recordAction: TransactItem = first
@@ -234,8 +236,30 @@ export const bindApps = async (
         ? { Delete: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } }
         : { ConditionCheck: { TableName: db.tableName, Key: recordKey, ConditionExpression: live } };
     const pending = first ? { add: bindId } : last ? { remove: bindId } : undefined;
-    if (!(await transact(db, [quotaCountAction(db, quota, run.length, pending), recordAction, ...run.flat()]))) {
-      if (!first) await undoBind(db, record);
+    return [quotaCountAction(db, quota, run.length, pending), recordAction, ...run.flat()];
+  });
+  return { transactions, record };
+};
+
+/**
+ * Binds `toBind` to the quota: the transactions of {@link bindTransactions}, one after the other.
+ * When a run of a split bind fails, the bind undoes what it did (`undoBind`) and the caller reads
+ * again. When the process dies between two runs, the record stays: the next operation on the
+ * quota after `SPLIT_BIND_STALE_MS` (`recoverSplitBinds`) undoes it, so the crashed request
+ * changes nothing in the end.
+ */
+export const bindApps = async (
+  db: Db,
+  quota: VersionedQuota,
+  toBind: readonly App[],
+  alreadyBound: readonly App[],
+  boundTime: Date,
+  nowMs: number,
+): Promise<BindOutcome> => {
+  const { transactions, record } = bindTransactions(db, quota, toBind, alreadyBound, boundTime, nowMs, randomUUID());
+  for (const [index, items] of transactions.entries()) {
+    if (!(await transact(db, items))) {
+      if (record && index > 0) await undoBind(db, record);
       return OVERTAKEN;
     }
   }
@@ -343,7 +367,7 @@ export const recoverSplitBinds = async (
 };
 
 /** The Query of the binding-state index (`lsi2`) under one prefix of the instance's partition. */
-const bindingStateQuery = (projectId: string, instanceId: string, prefix: string) => ({
+export const bindingStateQuery = (projectId: string, instanceId: string, prefix: string) => ({
   IndexName: 'lsi2',
   KeyConditionExpression: 'pk = :pk AND begins_with(lsi2sk, :prefix)',
   ExpressionAttributeValues: { ':pk': instancePartition(projectId, instanceId), ':prefix': prefix },

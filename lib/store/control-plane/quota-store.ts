@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type GetCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { quotaNameExists } from '#domain/errors.ts';
 import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import type { ListQuery, Page } from '#domain/page.ts';
@@ -7,11 +7,18 @@ import { subcounterShare } from '#domain/subcounters.ts';
 import { type AppItem, appFromItem } from '#store/items/app-item.ts';
 import { type CounterItem, counterKeys } from '#store/items/counter-item.ts';
 import { countOnInstanceAction, countRefusal, uncountOnInstanceAction } from '#store/items/instance-item.ts';
-import { type QuotaItem, quotaFromItem, quotaItemOf, type VersionedQuota } from '#store/items/quota-item.ts';
+import {
+  type QuotaItem,
+  quotaFromItem,
+  quotaItemOf,
+  type VersionedQuota,
+  versionedQuotaFromItem,
+} from '#store/items/quota-item.ts';
 import { migrateListedApps } from '#store/migration/migration-store.ts';
 import {
   chunks,
   type Db,
+  getItemInput,
   MAX_TRANSACTION_ACTIONS,
   type NamedActions,
   queryAll,
@@ -34,13 +41,16 @@ import { moveNameClaimActions } from '#store/table/name-claims.ts';
 import { getCounters } from './usage-store.ts';
 
 /**
- * Stores a new quota in one transaction: counts it on its instance (which must exist and be under
- * `maxQuotas`) and claims its name within the instance. False when a concurrent transaction on the
- * instance cancelled it without any condition failing: the caller tries again.
+ * The transaction that stores a new quota: counts it on its instance (which must exist and be
+ * under `maxQuotas`), puts it and claims its name within the instance.
  */
-export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<'created' | Overtaken> => {
+export const createQuotaActions = (
+  db: Db,
+  quota: Quota,
+  maxQuotas: number,
+): NamedActions<'instanceCount' | 'quota' | 'nameClaim'> => {
   const { projectId, instanceId } = quota;
-  const cancelled = await sendNamedTransaction(db, {
+  return {
     instanceCount: countOnInstanceAction(db, projectId, instanceId, 'quota_num', maxQuotas),
     quota: {
       Put: { TableName: db.tableName, Item: quotaItemOf(quota), ConditionExpression: 'attribute_not_exists(pk)' },
@@ -52,13 +62,25 @@ export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Prom
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-  });
+  };
+};
+
+/**
+ * Stores a new quota in one transaction ({@link createQuotaActions}). False when a concurrent
+ * transaction on the instance cancelled it without any condition failing: the caller tries again.
+ */
+export const createQuota = async (db: Db, quota: Quota, maxQuotas: number): Promise<'created' | Overtaken> => {
+  const cancelled = await sendNamedTransaction(db, createQuotaActions(db, quota, maxQuotas));
   if (!cancelled) return 'created';
-  if (cancelled.failed('instanceCount')) throw countRefusal(cancelled.itemOf('instanceCount'), instanceId);
+  if (cancelled.failed('instanceCount')) throw countRefusal(cancelled.itemOf('instanceCount'), quota.instanceId);
   if (cancelled.failed('nameClaim')) throw quotaNameExists();
   if (cancelled.overtaken) return OVERTAKEN;
   throw cancelled.error;
 };
+
+/** The read of a quota: its item, strongly consistent. */
+export const getQuotaInput = (db: Db, projectId: string, instanceId: string, quotaId: string): GetCommandInput =>
+  getItemInput(db, quotaKey(projectId, instanceId, quotaId));
 
 /** The quota with its settings' version, if it exists in this instance. */
 export const getQuota = async (
@@ -67,17 +89,8 @@ export const getQuota = async (
   instanceId: string,
   quotaId: string,
 ): Promise<VersionedQuota | undefined> => {
-  const { Item } = await db.client.send(
-    new GetCommand({ TableName: db.tableName, Key: quotaKey(projectId, instanceId, quotaId), ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  const item = Item as QuotaItem;
-  return {
-    quota: quotaFromItem(item),
-    configVersion: item.config_version,
-    deleting: item.deleting === true,
-    pendingBinds: [...(item.pending_binds ?? [])],
-  };
+  const { Item } = await db.client.send(new GetCommand(getQuotaInput(db, projectId, instanceId, quotaId)));
+  return Item ? versionedQuotaFromItem(Item as QuotaItem) : undefined;
 };
 
 /** A page of the instance's quotas, newest first; quotas being deleted are not listed. */

@@ -1,4 +1,4 @@
-import { appFromItem } from '#store/items/app-item.ts';
+import { type AppItem, appFromItem } from '#store/items/app-item.ts';
 import { type CounterItem, counterKeys } from '#store/items/counter-item.ts';
 import { isLegacyApp, type LegacyAppItem } from '#store/migration/legacy-app.ts';
 import { migrateApp } from '#store/migration/migration-store.ts';
@@ -8,6 +8,9 @@ import { getAppItem } from './app-store.ts';
 
 /** These counters (those that exist), strongly consistent. */
 export const getCounters = (db: Db, keys: readonly Key[]): Promise<CounterItem[]> => batchGet<CounterItem>(db, keys);
+
+/** The keys of every counter of an app's credential, from its item (1 sub-counter for an item without the count). */
+export const usageCounterKeys = (item: AppItem): Key[] => counterKeys(appFromItem(item), item.subcounters ?? 1);
 
 /**
  * Every counter of an app's credential as the usage route reads them (strongly consistent): the
@@ -27,7 +30,7 @@ export const getUsageCounters = async (
       await migrateApp(db, item as LegacyAppItem);
       continue;
     }
-    const counters = await getCounters(db, counterKeys(appFromItem(item), item.subcounters ?? 1));
+    const counters = await getCounters(db, usageCounterKeys(item));
     return counters.sort((a, b) => a.subcounter - b.subcounter);
   }
   throw new Error(`app ${appId} of the old layout could not be migrated`);

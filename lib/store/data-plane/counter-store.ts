@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isThrottlingError } from '@smithy/core/retry';
 import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
@@ -63,11 +63,36 @@ const oldItemOf = (error: unknown): CounterItem | undefined => {
 };
 
 /**
- * The hot path: ONE conditional UpdateItem that takes `cost` units from a counter's open window if
- * it is bound, its window is open at `nowMs` and at least `cost` units are left. When it is not
- * admitted, the item as it was comes back with the refusal (no second read) and says why. The
- * call's `requestId` is written with the units, so a retry of a write that landed is recognised
- * and not counted twice.
+ * The hot path's one request: a conditional UpdateItem that takes `cost` units from sub-counter
+ * `index` of a credential if it is bound, its window is open at `nowMs` and at least `cost` units
+ * are left, writing the call's `requestId` with the units; the item comes back either way (as it
+ * is now when admitted, as it was when refused).
+ */
+export const consumeInWindowInput = (
+  db: Db,
+  credential: Credential,
+  index: number,
+  cost: number,
+  nowMs: number,
+  requestId: string,
+): UpdateCommandInput => ({
+  TableName: db.tableName,
+  Key: credentialCounterKey(credential, index),
+  UpdateExpression: 'SET remaining = remaining - :cost, last_consume = :request',
+  ConditionExpression:
+    'attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost AND ' +
+    '(attribute_not_exists(last_consume) OR last_consume <> :request)',
+  ExpressionAttributeValues: { ':cost': cost, ':now': nowMs, ':request': requestId },
+  ReturnValues: 'ALL_NEW',
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+});
+
+/**
+ * The hot path: ONE conditional UpdateItem ({@link consumeInWindowInput}) that takes `cost` units
+ * from a counter's open window if it is bound, its window is open at `nowMs` and at least `cost`
+ * units are left. When it is not admitted, the item as it was comes back with the refusal (no
+ * second read) and says why. The call's `requestId` is written with the units, so a retry of a
+ * write that landed is recognised and not counted twice.
  */
 export const consumeInWindow = async (
   db: Db,
@@ -79,17 +104,7 @@ export const consumeInWindow = async (
 ): Promise<ConsumeAttempt> => {
   try {
     const { Attributes } = await db.client.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: credentialCounterKey(credential, index),
-        UpdateExpression: 'SET remaining = remaining - :cost, last_consume = :request',
-        ConditionExpression:
-          'attribute_exists(quota_id) AND window_end_ms > :now AND remaining >= :cost AND ' +
-          '(attribute_not_exists(last_consume) OR last_consume <> :request)',
-        ExpressionAttributeValues: { ':cost': cost, ':now': nowMs, ':request': requestId },
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
+      new UpdateCommand(consumeInWindowInput(db, credential, index, cost, nowMs, requestId)),
     );
     return { kind: 'admitted', item: Attributes as CounterItem };
   } catch (error) {

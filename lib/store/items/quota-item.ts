@@ -63,6 +63,14 @@ export interface VersionedQuota {
   readonly pendingBinds: readonly string[];
 }
 
+/** A stored quota as read, with its settings' version, its delete mark and its split binds. */
+export const versionedQuotaFromItem = (item: QuotaItem): VersionedQuota => ({
+  quota: quotaFromItem(item),
+  configVersion: item.config_version,
+  deleting: item.deleting === true,
+  pendingBinds: [...(item.pending_binds ?? [])],
+});
+
 /** The domain form of a stored quota. */
 export const quotaFromItem = (item: QuotaItem): Quota => ({
   projectId: item.project_id,

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  type BatchGetCommandInput,
   type DynamoDBDocumentClient,
   GetCommand,
+  type GetCommandInput,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -19,9 +21,16 @@ export interface Db {
   readonly tableName: string;
 }
 
+/** The GetItem of one item, strongly consistent. */
+export const getItemInput = (db: Db, key: Key): GetCommandInput => ({
+  TableName: db.tableName,
+  Key: key,
+  ConsistentRead: true,
+});
+
 /** One item as stored (strongly consistent), undefined when absent. */
 export const getItem = async <T>(db: Db, key: Key): Promise<T | undefined> => {
-  const { Item } = await db.client.send(new GetCommand({ TableName: db.tableName, Key: key, ConsistentRead: true }));
+  const { Item } = await db.client.send(new GetCommand(getItemInput(db, key)));
   return Item as T | undefined;
 };
 
@@ -67,14 +76,10 @@ export interface Cancellation<N extends string> {
   readonly error: unknown;
 }
 
-/**
- * Sends one transaction of named actions: `undefined` when it committed, its {@link Cancellation}
- * when DynamoDB cancelled it; any other failure (throttling, a timeout) is thrown as it came.
- */
-export const sendNamedTransaction = async <N extends string>(
-  db: Db,
+/** Named actions as the transaction sends them, in order, with each one's name beside it. */
+export const namedActionItems = <N extends string>(
   actions: NamedActions<N>,
-): Promise<Cancellation<N> | undefined> => {
+): { readonly names: readonly string[]; readonly items: TransactItem[] } => {
   const names: string[] = [];
   const items: TransactItem[] = [];
   for (const [name, value] of Object.entries<TransactItem | readonly TransactItem[] | undefined>(actions)) {
@@ -83,6 +88,18 @@ export const sendNamedTransaction = async <N extends string>(
       items.push(item);
     }
   }
+  return { names, items };
+};
+
+/**
+ * Sends one transaction of named actions: `undefined` when it committed, its {@link Cancellation}
+ * when DynamoDB cancelled it; any other failure (throttling, a timeout) is thrown as it came.
+ */
+export const sendNamedTransaction = async <N extends string>(
+  db: Db,
+  actions: NamedActions<N>,
+): Promise<Cancellation<N> | undefined> => {
+  const { names, items } = namedActionItems(actions);
   try {
     await sendTransaction(db, items);
     return undefined;
@@ -101,6 +118,29 @@ export const sendNamedTransaction = async <N extends string>(
 };
 
 /**
+ * The Query that {@link queryPage} sends for each page of the result (it adds where the page
+ * starts): the input's, strongly consistent, with a name filter as a `contains` on the stored
+ * lowercase name, added to the input's own filter.
+ */
+export const queryPageInput = (
+  db: Db,
+  input: Omit<QueryCommandInput, 'TableName'>,
+  query: ListQuery,
+): QueryCommandInput => {
+  const filters = [input.FilterExpression, query.name ? 'contains(name_lc, :name)' : undefined].filter(Boolean);
+  return {
+    ...input,
+    ...(filters.length > 0 ? { FilterExpression: filters.map((f) => `(${f})`).join(' AND ') } : {}),
+    ExpressionAttributeValues: {
+      ...input.ExpressionAttributeValues,
+      ...(query.name ? { ':name': query.name.toLowerCase() } : {}),
+    },
+    TableName: db.tableName,
+    ConsistentRead: true,
+  };
+};
+
+/**
  * Serves one page of a Query: reads the whole result (the total must count every match), keeps
  * the items in `[offset, offset + limit)`. A name filter is a `contains` on the stored lowercase
  * name, added to the input's own filter. Reads are strongly consistent.
@@ -110,27 +150,12 @@ export const queryPage = async <T>(
   input: Omit<QueryCommandInput, 'TableName'>,
   query: ListQuery,
 ): Promise<Page<T>> => {
-  const filters = [input.FilterExpression, query.name ? 'contains(name_lc, :name)' : undefined].filter(Boolean);
-  const filter = {
-    ...(filters.length > 0 ? { FilterExpression: filters.map((f) => `(${f})`).join(' AND ') } : {}),
-    ExpressionAttributeValues: {
-      ...input.ExpressionAttributeValues,
-      ...(query.name ? { ':name': query.name.toLowerCase() } : {}),
-    },
-  };
+  const request = queryPageInput(db, input, query);
   const items: T[] = [];
   let total = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const output = await db.client.send(
-      new QueryCommand({
-        ...input,
-        ...filter,
-        TableName: db.tableName,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const output = await db.client.send(new QueryCommand({ ...request, ExclusiveStartKey: start }));
     for (const item of output.Items ?? []) {
       if (total >= query.offset && items.length < query.limit) items.push(item as T);
       total += 1;
@@ -155,6 +180,11 @@ export const queryFirst = async <T>(
   return (output.Items ?? []) as T[];
 };
 
+/** The BatchGetItem of up to 100 keys, strongly consistent. */
+export const batchGetInput = (db: Db, keys: readonly (Key | Record<string, unknown>)[]): BatchGetCommandInput => ({
+  RequestItems: { [db.tableName]: { Keys: keys.map((key) => ({ ...key })), ConsistentRead: true } },
+});
+
 /**
  * The items with these keys that exist, strongly consistent: one BatchGetItem per 100 keys (in
  * parallel), unprocessed keys asked again with backoff.
@@ -166,12 +196,10 @@ export const batchGet = async <T>(
   const found: T[] = [];
   await Promise.all(
     chunks(keys).map(async (batch) => {
-      let pending: Record<string, unknown>[] = batch.map((key) => ({ ...key }));
+      let pending: readonly (Key | Record<string, unknown>)[] = batch;
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(1000, 25 * 2 ** attempt)));
-        const output = await db.client.send(
-          new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
+        const output = await db.client.send(new BatchGetCommand(batchGetInput(db, pending)));
         found.push(...((output.Responses?.[db.tableName] ?? []) as T[]));
         pending = output.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
       }
@@ -185,12 +213,18 @@ export const queryAll = async <T>(db: Db, input: Omit<QueryCommandInput, 'TableN
   (await queryPage<T>(db, input, { offset: 0, limit: Number.MAX_SAFE_INTEGER })).items as T[];
 
 /**
- * Sends one transaction with a fresh idempotency token. The SDK retries a request whose answer was
- * lost with the same input, token included, and DynamoDB answers that retry with the first
- * attempt's success instead of failing the conditions the first attempt itself satisfied.
+ * One transaction of these actions with a fresh idempotency token. The SDK retries a request whose
+ * answer was lost with the same input, token included, and DynamoDB answers that retry with the
+ * first attempt's success instead of failing the conditions the first attempt itself satisfied.
  */
+export const transactionInput = (items: TransactItem[]): TransactWriteCommandInput => ({
+  TransactItems: items,
+  ClientRequestToken: randomUUID(),
+});
+
+/** Sends one transaction with a fresh idempotency token (see {@link transactionInput}). */
 export const sendTransaction = async (db: Db, items: TransactItem[]): Promise<void> => {
-  await db.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+  await db.client.send(new TransactWriteCommand(transactionInput(items)));
 };
 
 /** Sends one transaction; false when DynamoDB cancelled it (a condition or a concurrent change). */
