@@ -59,7 +59,7 @@ export const formatReport = (results: BenchResults): string => {
     );
   }
   if (results.operations.some((row) => !row.bare_matches_store)) {
-    lines.push('* the bare calls did not match the store requests (see the warning above)');
+    lines.push('* the bare calls sent other requests than the handler (see the warning above)');
   }
   const { peer } = results;
   const over = peer.over_admission;
