@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { installPartitionModel, type PartitionModel } from './partition-model.ts';
+import { installPartitionModel, type PartitionModel } from '../../test/support/partition-model.ts';
 
 /** What a load through the partition model came to. */
 export interface PartitionLoadResult {

@@ -2,10 +2,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appKey, counterKey } from '#store/table/keys.ts';
-import { installPartitionModel, itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { type ManualClock, manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { installPartitionModel, itemSize } from '../support/partition-model.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 

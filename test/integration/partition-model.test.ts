@@ -2,10 +2,10 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SDK_SETTINGS } from '#store/table/client.ts';
 import { runVirtualLoad } from '../../scripts/bench/partition-load.ts';
-import { itemSize } from '../../scripts/bench/partition-model.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { itemSize } from '../support/partition-model.ts';
 
 /** One partition key's budget, scaled down from DynamoDB's 1,000 WCU/s as the bench does. */
 const BUDGET = 100;
