@@ -15,8 +15,9 @@ export interface RequestCounter {
 
 /**
  * Counts every request (each attempt included) a client sends, by operation, with a middleware at
- * the end of the stack: the same idea as the integration tests' counter, copied so that scripts
- * never import test code. A document client shares its stack with the client it wraps.
+ * the end of the stack: the integration tests' counter (test/support/request-counter.ts) counts
+ * operations only; the bench also reports what each request was. A document client shares its
+ * stack with the client it wraps.
  */
 export const countRequests = (client: DynamoDBClient | DynamoDBDocumentClient): RequestCounter => {
   const sent: SentRequest[] = [];
