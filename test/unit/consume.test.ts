@@ -30,13 +30,22 @@ interface World {
 /**
  * A fake table with instance-1 and app-1 (key-1) in it, a clock at T0, and a container's caches:
  * `start` in [0, 1) picks where the credential's round robin starts once its count is known.
+ * Refusals are never answered from memory here (`refusalRecheckMs` 0: every call asks DynamoDB,
+ * as before the memory): these tests show what each call asks; consume-refusals.test.ts shows
+ * what the memory saves.
  */
 const world = (start = 0): World => {
   const store = new FakeConsumeStore();
   store.addInstance(credential.projectId, credential.instanceId);
   store.addApp(credential, APP);
   const clock = manualClock(T0);
-  const deps = { store, clock, subcounters: new SubcounterCache(100, () => start), quotaStates: new QuotaStateCache() };
+  const deps = {
+    store,
+    clock,
+    subcounters: new SubcounterCache(100, () => start),
+    quotaStates: new QuotaStateCache(),
+    refusalRecheckMs: 0,
+  };
   return { store, clock, deps };
 };
 

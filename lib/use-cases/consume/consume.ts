@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { instanceNotFound, unknownAppKey } from '#domain/errors.ts';
 import { OVERTAKEN } from '#domain/overtaken.ts';
+import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
 import type { Clock } from '#domain/time.ts';
 import { type Window, windowAt } from '#domain/window.ts';
 import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
 import type { CounterItem, Credential } from '#store/items/counter-item.ts';
 import type { QuotaStateCache } from './quota-state-cache.ts';
+import { RefusalMemory, type SeenRefusal, WindowOpenings } from './refusal-memory.ts';
 import type { SubcounterCache } from './subcounter-cache.ts';
 
 /** What consume works with: the whole service's `Deps` have it, and so does the packaged guard's. */
@@ -17,6 +19,17 @@ export interface ConsumeDeps {
   readonly subcounters: SubcounterCache;
   /** Per container: the quotas refused consumes found marked deleting, or live a moment ago. */
   readonly quotaStates: QuotaStateCache;
+  /**
+   * D, in ms: refusals a container has seen DynamoDB make are answered from its memory, and asked
+   * again with one real attempt at most every D; so a settings change reaches refusals within D
+   * (admissions never come from memory). 0: every call asks DynamoDB. Checked by the builders
+   * (`checkRefusalRecheckMs`: 0 to 5,000). @default 1000 ({@link DEFAULT_REFUSAL_RECHECK_MS})
+   */
+  readonly refusalRecheckMs?: number | undefined;
+  /** Per container: the windows seen unable to take a credential's calls. @default one per `subcounters` cache */
+  readonly refusals?: RefusalMemory | undefined;
+  /** Per container: the window openings in flight. @default one per `subcounters` cache */
+  readonly openings?: WindowOpenings | undefined;
 }
 
 /** What a consume asks. */
@@ -71,6 +84,8 @@ const pauseAfter = async (call: Call): Promise<undefined> => {
 interface Short {
   readonly item: CounterItem;
   readonly window: Window;
+  /** Whether `window` was open on the counter; else the counter refused to open it (a cost above its share). */
+  readonly opened: boolean;
 }
 
 /** One consume call as it goes: where it aims, and what the sub-counters it asked have said. */
@@ -97,6 +112,20 @@ interface Call {
   moved: boolean;
   /** A quota this call saw marked deleting, whose refusals no longer count. */
   deleted: string | undefined;
+  /** `project/instance/app key`: the credential's name in the container's memories. */
+  readonly name: string;
+  /** D (see {@link ConsumeDeps.refusalRecheckMs}); 0 when refusals never come from memory. */
+  readonly recheckMs: number;
+  readonly refusals: RefusalMemory;
+  readonly openings: WindowOpenings;
+  /** What the container remembered of the credential's window, while the counters asked agree with it. */
+  remembered: SeenRefusal | undefined;
+  /** Sub-counters the memory says cannot take this call's cost: not asked (unless the memory is found out of date). */
+  readonly known: Set<number>;
+  /** Sub-counters this call found short: the units each had at most, and the window's end. */
+  readonly seen: Map<number, { readonly bound: number; readonly windowEnd: number }>;
+  /** Openings in flight this call waited for (once each: after one that left no window open, it opens itself). */
+  readonly waited: Set<Promise<unknown>>;
 }
 
 /**
@@ -117,9 +146,20 @@ interface Call {
  * So a refusal costs one small read of the quota (cached per container: for good once it is seen
  * deleting, a second when live), and a quota seen deleting lets the call through as unbound. The
  * admitted path is untouched: still one request.
+ *
+ * Refusals are the cheapest answer. A container remembers, per credential and for the window,
+ * how many units each sub-counter seen short had at most. A call that every sub-counter is thus
+ * known unable to take is refused from that memory with NO request, showing the quota as seen;
+ * one real attempt goes to DynamoDB at most every D (`refusalRecheckMs`), so a settings change
+ * reaches refusals within D. A call some sub-counter may take asks only those. A credential whose
+ * quota the container knows is being deleted is let through as unbound from memory, asked again
+ * at most every D. Concurrent calls that find the same counter with no window open wait for one
+ * opener. Admissions never come from memory: each one is DynamoDB's condition.
  */
 export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const call = startCall(deps, input);
+  const remembered = fromMemory(call);
+  if (remembered) return remembered;
   for (; call.attempt <= attemptLimit(call); call.attempt += 1) {
     const outcome = (await attempt(call)) ?? (nothingLeftToAsk(call) ? await decide(call) : undefined);
     if (outcome) return outcome;
@@ -127,10 +167,29 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
   throw new Error(`consume for an app of instance ${input.instanceId} undecided after ${call.attempt - 1} attempts`);
 };
 
+/** The memories of containers whose deps were built without them (by hand), one per container's sub-counter cache. */
+const memoriesOf = new WeakMap<SubcounterCache, { refusals: RefusalMemory; openings: WindowOpenings }>();
+
+const memories = (deps: ConsumeDeps): { refusals: RefusalMemory; openings: WindowOpenings } => {
+  let own = memoriesOf.get(deps.subcounters);
+  if (!own) {
+    own = { refusals: new RefusalMemory(), openings: new WindowOpenings() };
+    memoriesOf.set(deps.subcounters, own);
+  }
+  return { refusals: deps.refusals ?? own.refusals, openings: deps.openings ?? own.openings };
+};
+
 const startCall = (deps: ConsumeDeps, input: ConsumeInput): Call => {
   const { projectId, instanceId, appKey } = input;
   const count = deps.subcounters.get(projectId, instanceId, appKey);
   return {
+    ...memories(deps),
+    name: `${projectId}/${instanceId}/${appKey}`,
+    recheckMs: deps.refusalRecheckMs ?? DEFAULT_REFUSAL_RECHECK_MS,
+    remembered: undefined,
+    known: new Set(),
+    seen: new Map(),
+    waited: new Set(),
     deps,
     input,
     requestId: randomUUID(),
@@ -146,19 +205,89 @@ const startCall = (deps: ConsumeDeps, input: ConsumeInput): Call => {
   };
 };
 
+/**
+ * The answer from the container's memory, when it has one: refused, when every sub-counter is
+ * known unable to take the cost and no real attempt is due (one is due D after the last); let
+ * through as unbound, when the credential's quota is known to be deleting and none is due.
+ * Otherwise the call goes to DynamoDB, skipping the sub-counters known short (all but the one
+ * the round robin picks, when a real attempt is due).
+ */
+const fromMemory = (call: Call): ConsumeOutcome | undefined => {
+  if (call.recheckMs === 0) return undefined;
+  const { deps, input } = call;
+  const now = deps.clock.now().getTime();
+  const seen = call.refusals.get(call.name, now);
+  if (!seen) return undefined;
+  if (seen.count !== call.count) {
+    call.refusals.delete(call.name);
+    return undefined;
+  }
+  call.remembered = seen;
+  const due = now >= seen.checkedAt + call.recheckMs;
+  const deleting = deps.quotaStates.get(input.projectId, input.instanceId, seen.quotaId, now) === 'deleting';
+  if (deleting) {
+    if (!due) return { admitted: true, appId: seen.appId, quota: undefined, now };
+    // Known before this call asks: a refusal naming the quota is then its ghost's.
+    call.deleted = seen.quotaId;
+  }
+  for (let index = 0; index < call.count; index += 1)
+    if (input.cost > (seen.bounds.get(index) ?? Number.POSITIVE_INFINITY)) call.known.add(index);
+  if (call.known.size === call.count) {
+    if (!due && !deleting) return refusedFrom(seen, now);
+    // The real attempt: the sub-counter the round robin picked is asked; the others stay known short.
+    seen.checkedAt = now;
+    call.known.delete(call.index);
+  }
+  aimPastAsked(call);
+  return undefined;
+};
+
+const refusedFrom = (seen: SeenRefusal, now: number): ConsumeOutcome => ({
+  admitted: false,
+  appId: seen.appId,
+  quota: {
+    quotaId: seen.quotaId,
+    limit: seen.limit,
+    remaining: seen.remaining,
+    windowStart: seen.window.start,
+    windowEnd: seen.window.end,
+    configVersion: seen.configVersion,
+  },
+  now,
+});
+
+/** Whether a counter agrees with what the container remembered of the credential. */
+const agrees = (seen: SeenRefusal, item: CounterItem, now: number): boolean => {
+  if (item.quota_id !== seen.quotaId || item.config_version !== seen.configVersion) return false;
+  if ((item.subcounters ?? 1) !== seen.count) return false;
+  // A counter that has not opened the window yet says nothing against it; one with another open window does.
+  const open = item.window_end_ms !== undefined && item.window_end_ms > now;
+  return !open || !seen.opened || item.window_end_ms === seen.window.end;
+};
+
+/** Forgets the credential's memory (a counter said otherwise): the sub-counters it skipped are asked too. */
+const forget = (call: Call): void => {
+  call.refusals.delete(call.name);
+  call.remembered = undefined;
+  call.known.clear();
+};
+
 /** One conditional update of the sub-counter the call aims at, and what its answer leads to. */
 const attempt = async (call: Call): Promise<ConsumeOutcome | undefined> => {
   const { deps, input, index, requestId } = call;
   const now = deps.clock.now().getTime();
   const found = await deps.store.consumeInWindow(input, index, input.cost, now, requestId);
-  if ('item' in found) learnCount(call, found.item);
+  if ('item' in found) {
+    learnCount(call, found.item);
+    if (call.remembered && !agrees(call.remembered, found.item, now)) forget(call);
+  }
   switch (found.kind) {
     case 'admitted':
-      return admitted(found.item, openWindowOf(found.item), now);
+      return admittedBy(call, found.item, openWindowOf(found.item), now);
     case 'unbound':
       return call.index === 0 ? unbound(found.item, now) : toMainCounter(call);
     case 'refused':
-      return passOn(call, { item: found.item, window: openWindowOf(found.item) });
+      return passOn(call, { item: found.item, window: openWindowOf(found.item), opened: true });
     case 'throttled':
       // A single counter has no other to pass the call on to.
       if (call.count === 1) throw found.error;
@@ -180,6 +309,7 @@ const learnCount = (call: Call, item: CounterItem): void => {
   if (actual === call.count) return;
   call.count = actual;
   call.passed.clear();
+  forget(call);
   const { projectId, instanceId, appKey } = call.input;
   call.deps.subcounters.set(projectId, instanceId, appKey, actual);
   if (call.index >= actual) call.index = 0;
@@ -192,10 +322,27 @@ const toMainCounter = (call: Call): undefined => {
 
 /** The sub-counter asked cannot take the call (`short` of units, or throttled): aim at the next one not asked. */
 const passOn = (call: Call, short?: Short): undefined => {
-  if (short) call.short = short;
+  if (short) {
+    call.short = short;
+    const bound = short.opened ? (short.item.remaining ?? 0) : (short.item.limit_units ?? 0);
+    call.seen.set(call.index, { bound, windowEnd: short.window.end });
+  }
   call.passed.add(call.index);
-  while (call.passed.size < call.count && call.passed.has(call.index)) call.index = (call.index + 1) % call.count;
+  aimPastAsked(call);
   return undefined;
+};
+
+/** Sub-counters this call need not ask: asked already, or known short from memory. */
+const askedCount = (call: Call): number => {
+  let count = call.passed.size;
+  for (const index of call.known) if (!call.passed.has(index)) count += 1;
+  return count;
+};
+
+const aimPastAsked = (call: Call): void => {
+  const isAsked = (index: number) => call.passed.has(index) || call.known.has(index);
+  if (askedCount(call) >= call.count) return;
+  while (isAsked(call.index)) call.index = (call.index + 1) % call.count;
 };
 
 /**
@@ -206,7 +353,7 @@ const passOn = (call: Call, short?: Short): undefined => {
  * back to it.
  */
 const nothingLeftToAsk = (call: Call): boolean =>
-  call.passed.size >= call.count || (call.short !== undefined && call.input.cost > largestShare(call.short.item));
+  askedCount(call) >= call.count || (call.short !== undefined && call.input.cost > largestShare(call.short.item));
 
 const largestShare = (item: CounterItem): number =>
   subcounterShare(item.call_limits ?? (item.limit_units as number), item.subcounters ?? 1, 0);
@@ -217,13 +364,54 @@ const largestShare = (item: CounterItem): number =>
  * (see `consume`).
  */
 const decide = async (call: Call): Promise<ConsumeOutcome | undefined> => {
-  if (!call.short) throw call.throttled;
-  const { item, window } = call.short;
   const now = call.deps.clock.now().getTime();
+  if (!call.short) {
+    // Those asked were throttled; the others are known short from memory (if any): refused as remembered.
+    const seen = call.remembered;
+    if (!seen || call.known.size === 0) throw call.throttled;
+    return seen.quotaId === call.deleted
+      ? { admitted: true, appId: seen.appId, quota: undefined, now }
+      : refusedFrom(seen, now);
+  }
+  const { item, window } = call.short;
   const quotaId = item.quota_id as string;
-  if (quotaId === call.deleted) return unbound(item, now);
+  if (quotaId === call.deleted) {
+    remember(call, now);
+    return unbound(item, now);
+  }
   if ((await quotaStateOf(call.deps, call.input, quotaId)) === 'deleting') return askAgainWithout(call, quotaId);
+  remember(call, now);
   return { admitted: false, appId: item.app_id, quota: stateOf(item, window), now };
+};
+
+/**
+ * Remembers what a refusal saw (when refusals may come from memory): for its window, what each
+ * sub-counter found short had at most (a cost above the largest share fits none), and what the
+ * memory already knew of the others in the same window.
+ */
+const remember = (call: Call, now: number): void => {
+  if (call.recheckMs === 0 || !call.short) return;
+  const { item, window, opened } = call.short;
+  const bounds = new Map<number, number>();
+  const before = call.remembered;
+  if (before && before.window.end === window.end && before.opened === opened)
+    for (const [index, bound] of before.bounds) bounds.set(index, bound);
+  for (const [index, { bound, windowEnd }] of call.seen) if (windowEnd === window.end) bounds.set(index, bound);
+  const share = largestShare(item);
+  if (call.input.cost > share)
+    for (let index = 0; index < call.count; index += 1) bounds.set(index, Math.min(bounds.get(index) ?? share, share));
+  call.refusals.set(call.name, {
+    appId: item.app_id,
+    quotaId: item.quota_id as string,
+    configVersion: item.config_version,
+    limit: item.call_limits ?? (item.limit_units as number),
+    count: call.count,
+    window,
+    opened,
+    bounds,
+    remaining: Math.max(0, item.remaining ?? 0),
+    checkedAt: now,
+  });
 };
 
 /**
@@ -247,6 +435,7 @@ const askAgainWithout = (call: Call, quotaId: string): undefined => {
 const counterMissing = async (call: Call): Promise<undefined> => {
   const { deps, input } = call;
   const { projectId, instanceId, appKey } = input;
+  forget(call);
   if (call.index !== 0) {
     deps.subcounters.delete(projectId, instanceId, appKey);
     return toMainCounter(call);
@@ -265,15 +454,36 @@ const openCurrentWindow = async (call: Call, item: CounterItem, now: number): Pr
   // The credential's window opens on its main counter first: this call opens it there, unless the
   // main counter was throttled (then this one cannot take the call either).
   if (!window) return call.mainThrottled ? passOn(call) : toMainCounter(call);
-  const opened = await deps.store.openWindow(item, window, input.cost, requestId);
+  // One opener per counter and window in a container: the others wait for it, then take from the window it opened.
+  const key = `${call.name}#${call.index}#${window.end}`;
+  const inFlight = call.openings.get(key);
+  if (inFlight && !call.waited.has(inFlight)) {
+    call.waited.add(inFlight);
+    await inFlight.catch(() => undefined);
+    return undefined;
+  }
+  const opening = deps.store.openWindow(item, window, input.cost, requestId);
+  call.openings.track(key, opening);
+  const opened = await opening;
+  if ('item' in opened && call.remembered && !agrees(call.remembered, opened.item, now)) forget(call);
   switch (opened.kind) {
     case 'admitted':
-      return admitted(opened.item, window, now);
+      return admittedBy(call, opened.item, window, now);
     case OVERTAKEN:
       return pauseAfter(call);
     case 'refused':
-      return passOn(call, { item: opened.item, window });
+      return passOn(call, { item: opened.item, window, opened: false });
   }
+};
+
+/**
+ * Admitted by the sub-counter asked. One the memory had as short for this cost cannot have been,
+ * at the settings and in the window it remembered: what it remembered is out of date, forgotten.
+ */
+const admittedBy = (call: Call, item: CounterItem, window: Window, now: number): ConsumeOutcome => {
+  const bound = call.remembered?.bounds.get(call.index);
+  if (bound !== undefined && call.input.cost > bound) forget(call);
+  return admitted(item, window, now);
 };
 
 const admitted = (item: CounterItem, window: Window, now: number): ConsumeOutcome => ({
