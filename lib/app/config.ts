@@ -2,6 +2,7 @@
  * Runtime configuration, read from the environment once. Every setting has the default that a
  * local run needs, so `npm start` and the tests work with no environment at all.
  */
+import { refusalRecheckFromEnv } from '#domain/refusals.ts';
 
 /** The service's name in logs, tags and descriptions. */
 export const SERVICE_NAME = 'credential-quota';
@@ -54,6 +55,11 @@ export interface SharedConfig {
    * stream CloudWatch reads them from; elsewhere they would be noise on stdout.
    */
   readonly emitMetrics: boolean;
+  /**
+   * `REFUSAL_RECHECK_MS`, D: how often a container that answers a credential's refusals from
+   * memory asks DynamoDB again (0 to 5,000 ms, 0 = never from memory; default 1,000).
+   */
+  readonly refusalRecheckMs: number;
 }
 
 /** Everything the control plane's handlers need to know: the shared settings and the resource limits. */
@@ -92,6 +98,7 @@ export const readSharedConfig = (env: NodeJS.ProcessEnv = process.env): SharedCo
     : { kind: 'key', key: env.ACCESS_KEY_SEALING_KEY || DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
   basePath: env.API_BASE_PATH || undefined,
   emitMetrics: Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
+  refusalRecheckMs: refusalRecheckFromEnv(env.REFUSAL_RECHECK_MS),
 });
 
 /** Reads the control plane's configuration from an environment (the process's by default). */

@@ -7,6 +7,7 @@ import { ServiceMetrics } from '#observability/metrics.ts';
 import { createStore, type Store } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { type Config, readConfig } from './config.ts';
@@ -16,7 +17,7 @@ export type ControlPlaneDeps = UseCaseDeps & HandlerDeps;
 
 /** The parts of the configuration that {@link depsOver} reads. */
 export type DepsConfig = Pick<Config, 'auth' | 'maxTokenLifetimeSeconds' | 'accessKeySealing' | 'limits'> &
-  Partial<Pick<Config, 'basePath' | 'emitMetrics'>>;
+  Partial<Pick<Config, 'basePath' | 'emitMetrics' | 'refusalRecheckMs'>>;
 
 /**
  * The dependencies over a given store: one token verifier, one signature verifier, one app-key
@@ -31,6 +32,9 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     limits: config.limits,
     subcounters: new SubcounterCache(),
     quotaStates: new QuotaStateCache(),
+    refusalRecheckMs: config.refusalRecheckMs,
+    refusals: new RefusalMemory(),
+    openings: new WindowOpenings(),
     secretBox,
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),

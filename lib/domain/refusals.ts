@@ -21,3 +21,19 @@ export const checkRefusalRecheckMs = (ms: number): number => {
     );
   return ms;
 };
+
+/**
+ * D as `REFUSAL_RECHECK_MS` gives it: unset or empty, the default; anything else must be an
+ * integer number of ms in bounds, or this throws (the function does not start: a typo would
+ * otherwise silently change how long refusals may be stale).
+ */
+export const refusalRecheckFromEnv = (value: string | undefined): number => {
+  if (value === undefined || value === '') return DEFAULT_REFUSAL_RECHECK_MS;
+  try {
+    return checkRefusalRecheckMs(/^\d+$/.test(value) ? Number(value) : Number.NaN);
+  } catch {
+    throw new RangeError(
+      `REFUSAL_RECHECK_MS must be an integer from 0 to ${MAX_REFUSAL_RECHECK_MS} (ms), got ${JSON.stringify(value)}`,
+    );
+  }
+};

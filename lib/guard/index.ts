@@ -5,13 +5,16 @@
  * `@credential-quota/guard/cdk` grants them and sets `TABLE_NAME`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkRefusalRecheckMs, refusalRecheckFromEnv } from '#domain/refusals.ts';
 import { type Clock, systemClock } from '#domain/time.ts';
 import { createConsumeStore } from '#store/data-plane/consume-store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 
+export { DEFAULT_REFUSAL_RECHECK_MS, MAX_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 export type { Clock } from '#domain/time.ts';
 export type { ConsumeDeps, ConsumeOutcome, QuotaState } from '#use-cases/consume/consume.ts';
 export { DEFAULT_LEASE_UNITS, MAX_LEASE_UNITS, MIN_LEASE_UNITS } from './leases.ts';
@@ -29,12 +32,20 @@ export interface GuardTableOptions {
   readonly client?: DynamoDBDocumentClient | undefined;
   /** @default the system clock */
   readonly clock?: Clock | undefined;
+  /**
+   * D, in ms: refusals this container has seen DynamoDB make are answered from memory (no
+   * request) and asked again at most every D, so a settings change reaches refusals within D;
+   * admissions never come from memory. An integer from 0 (every call asks) to 5000.
+   * @default process.env.REFUSAL_RECHECK_MS, else 1000
+   */
+  readonly refusalRecheckMs?: number | undefined;
 }
 
 /**
  * Builds what `quotaGuard` works with: one document client (the service's settings: 3 attempts,
- * 1 s to connect, 2 s to answer) and a per-container sub-counter cache. Call it once, at module
- * scope, so warm invocations reuse both.
+ * 1 s to connect, 2 s to answer) and the per-container caches (sub-counters, quota states,
+ * refusals seen, window openings in flight). Call it once, at module scope, so warm invocations
+ * reuse them.
  */
 export const createGuardDeps = (options: GuardTableOptions = {}): ConsumeDeps => {
   const tableName = options.tableName ?? process.env.TABLE_NAME;
@@ -45,10 +56,17 @@ export const createGuardDeps = (options: GuardTableOptions = {}): ConsumeDeps =>
     if (!region) throw new Error('createGuardDeps: no region: pass region or set AWS_REGION');
     client = createDocumentClient({ region, endpoint: options.endpoint ?? process.env.DYNAMODB_ENDPOINT });
   }
+  const refusalRecheckMs =
+    options.refusalRecheckMs === undefined
+      ? refusalRecheckFromEnv(process.env.REFUSAL_RECHECK_MS)
+      : checkRefusalRecheckMs(options.refusalRecheckMs);
   return {
     store: createConsumeStore({ client, tableName }),
     clock: options.clock ?? systemClock,
     subcounters: new SubcounterCache(),
     quotaStates: new QuotaStateCache(),
+    refusalRecheckMs,
+    refusals: new RefusalMemory(),
+    openings: new WindowOpenings(),
   };
 };

@@ -21,6 +21,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
+import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 import { routeKey } from '#routing/route-table.ts';
 import { FUNCTION_NAMES, type FunctionName, type Method } from '#routing/route-types.ts';
 import { FALLBACK_FUNCTION, OPENAPI_PATH, ROUTES } from '#routing/routes.ts';
@@ -266,6 +267,9 @@ export class StatelessStack extends Stack {
         logRemovalPolicy,
       });
       fn.bindTable(props.table, FUNCTION_TABLE_ACTIONS[name]);
+      // D, written out so the deployed setting is visible in the console and changed in one place.
+      if (name === 'quota-consumptions')
+        fn.function.addEnvironment('REFUSAL_RECHECK_MS', String(DEFAULT_REFUSAL_RECHECK_MS));
       functions[name] = fn;
     }
     this.functions = functions;

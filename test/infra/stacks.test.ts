@@ -412,6 +412,12 @@ describe('functions', () => {
     }
   });
 
+  it('give quota-consumptions the default refusal re-check interval, and no other function one', () => {
+    const { stateless } = dev();
+    for (const [name, deployed] of functionsOf(stateless))
+      expect(envOf(deployed).REFUSAL_RECHECK_MS, name).toBe(name === 'quota-consumptions' ? '1000' : undefined);
+  });
+
   it('give quota-consumptions 512 MB and 3 s, the others 256 MB and 10 s, and reserve no concurrency by default', () => {
     const { stateless } = dev();
     expect(fn(stateless, 'quota-consumptions').props).toMatchObject({ MemorySize: 512, Timeout: 6 });

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_REFUSAL_RECHECK_MS as D } from '#domain/refusals.ts';
 import { appKey, counterKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { type ManualClock, manualClock } from '../support/clocks.ts';
@@ -196,7 +197,7 @@ describe('consume: changes take effect for the very next call', () => {
     expect((await consume()).status).toBe(429);
   });
 
-  it('a new window length starts a fresh window', async () => {
+  it('a new window length starts a fresh window (for refusals from memory, within D)', async () => {
     const { consume, call, quotaId } = await boundApp({ call_limits: 3 });
     await consume(3);
     expect((await consume()).status).toBe(429);
@@ -206,14 +207,31 @@ describe('consume: changes take effect for the very next call', () => {
       time_unit: 'MINUTE',
       time_interval: 2,
     });
-    expect((await consume()).body).toMatchObject({ remaining: 2, reset_at: iso(T0 + 120_000) });
+    // The container saw the window exhausted: it refuses from memory until its next real attempt, D later.
+    clock.advance(D - 1);
+    expect((await consume()).status).toBe(429);
+    clock.advance(1);
+    expect((await consume()).body).toMatchObject({ remaining: 2, reset_at: iso(T0 + D + 120_000) });
   });
 
-  it('unbind answers the very next call with no quota, and a new binding starts afresh', async () => {
+  it('a new window length starts a fresh window at the very next call after an admission', async () => {
+    const { consume, call, quotaId } = await boundApp({ call_limits: 3 });
+    await consume(2);
+    await call('PUT', `/app-quotas/${quotaId}`, {
+      name: 'metered',
+      call_limits: 3,
+      time_unit: 'MINUTE',
+      time_interval: 2,
+    });
+    expect((await consume(3)).body).toMatchObject({ remaining: 0, reset_at: iso(T0 + 120_000) });
+  });
+
+  it('unbind answers with no quota (within D of a refusal from memory), and a new binding starts afresh', async () => {
     const { consume, call, quotaId, appId, bind } = await boundApp({ call_limits: 1 });
     await consume();
     expect((await consume()).status).toBe(429);
     await call('DELETE', `/app-quotas/${quotaId}/bound-apps/${appId}`);
+    clock.advance(D);
     expect((await consume()).body.app_quota_id).toBeNull();
     await bind(quotaId, [appId]);
     expect((await consume()).body).toMatchObject({ app_quota_id: quotaId, remaining: 0 });

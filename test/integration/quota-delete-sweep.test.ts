@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 import { scheduledEvent } from '#local/scheduled-event.ts';
 import { instanceKey, quotaDeleteMarkerKey, quotaKey } from '#store/table/keys.ts';
 import type { QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
@@ -106,7 +107,9 @@ const expectFinished = async (setup: Setup, ids: readonly string[] = setup.ids) 
   expect(await marker()).toBeUndefined();
   expect((await item(instanceKey(project, instanceId)))?.quota_num).toBe(1);
   expect((await call('GET', `/app-quotas/${other}/bindable-apps?limit=100`)).body.total).toBe(ids.length);
-  // Not throttled any more: unbound, it is admitted with no quota; bound elsewhere, that quota decides.
+  // Not throttled any more: unbound, it is admitted with no quota; bound elsewhere, that quota
+  // decides. App 0's refusals came from this container's memory: the unbind reaches them within D.
+  clock.advance(DEFAULT_REFUSAL_RECHECK_MS);
   const unbound = await consume(0);
   expect(unbound.status).toBe(200);
   expect(unbound.body.app_quota_id).toBeNull();

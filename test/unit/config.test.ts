@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, readConfig } from '#app/config.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, readConfig, readSharedConfig } from '#app/config.ts';
 
 describe('configuration from the environment', () => {
   const jwks = { AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json' };
@@ -29,5 +29,18 @@ describe('configuration from the environment', () => {
     expect(readConfig({}).maxTokenLifetimeSeconds).toBe(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
     expect(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS).toBe(86_400);
     expect(readConfig({ AUTH_MAX_TOKEN_LIFETIME_SECONDS: '3600' }).maxTokenLifetimeSeconds).toBe(3600);
+  });
+
+  it('re-checks refusals every second unless REFUSAL_RECHECK_MS says otherwise (0 to 5000), and refuses to start on anything else', () => {
+    expect(readSharedConfig({}).refusalRecheckMs).toBe(1000);
+    expect(readSharedConfig({ REFUSAL_RECHECK_MS: '' }).refusalRecheckMs).toBe(1000);
+    for (const [value, ms] of [
+      ['0', 0],
+      ['250', 250],
+      ['5000', 5000],
+    ] as const)
+      expect(readSharedConfig({ REFUSAL_RECHECK_MS: value }).refusalRecheckMs).toBe(ms);
+    for (const value of ['5001', '-1', '1.5', '1e3', ' 100', 'soon'])
+      expect(() => readSharedConfig({ REFUSAL_RECHECK_MS: value }), value).toThrow(/REFUSAL_RECHECK_MS must be/);
   });
 });

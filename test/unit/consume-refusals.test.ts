@@ -239,6 +239,21 @@ describe('settings changes reach refusals within D', () => {
     expect((await call(w)).outcome.admitted).toBe(true);
   });
 
+  it('a raised limit that gives units to one sub-counter only is found by a re-check that asks another', async () => {
+    // 8 over 4 is 2 each; 9 over 4 gives sub-counter 0 one more and the others none.
+    for (const start of [0, 0.25, 0.5, 0.75]) {
+      const w = world(4, start);
+      w.store.bind(credential, quota(8, 4));
+      leave(w, [0, 0, 0, 0]);
+      expect((await call(w)).outcome.admitted).toBe(false);
+      raiseLimit(w, 4, 8, 9);
+      w.clock.advance(D);
+      const fresh = await call(w);
+      expect(fresh.outcome, `start ${start}`).toMatchObject({ admitted: true, quota: { limit: 9, remaining: 0 } });
+      expect(w.store.counter(credential, 0)?.remaining).toBe(0);
+    }
+  });
+
   it('an unbind lets calls through from D on', async () => {
     const w = world();
     w.store.bind(credential, quota(2));
@@ -256,28 +271,38 @@ describe('settings changes reach refusals within D', () => {
 });
 
 describe('a quota seen being deleted', () => {
-  it('costs no request at all within D, and one attempt after', async () => {
-    const w = world();
-    w.store.bind(credential, quota(2));
-    leave(w, [0]);
-    w.store.markDeleting('quota-1');
-    const first = await call(w);
-    expect(first.outcome).toEqual({ admitted: true, appId: APP, quota: undefined, now: T0 });
-    expect(first.sent).toEqual(['consumeInWindow', 'getQuotaState', 'consumeInWindow']);
-    for (const cost of [1, 5]) {
-      w.clock.advance(D / 4);
-      expect(await call(w, cost)).toEqual({
-        outcome: { admitted: true, appId: APP, quota: undefined, now: w.clock.ms },
-        sent: [],
-      });
-    }
-    w.clock.set(T0 + D);
-    // Known deleting before it asks: the counter's refusal is the ghost's at once.
-    expect(await call(w)).toMatchObject({ outcome: { admitted: true, quota: undefined }, sent: ['consumeInWindow'] });
-    expect((await call(w)).sent).toEqual([]);
-  });
+  it.each([1, 4])(
+    'costs one update, no read of the quota and no second round, and a bind elsewhere counts at once (%i sub-counters)',
+    async (count) => {
+      const w = world(count);
+      w.store.bind(credential, quota(2 * count, count));
+      leave(w, Array(count).fill(0));
+      w.store.markDeleting('quota-1');
+      const first = await call(w);
+      expect(first.outcome).toEqual({ admitted: true, appId: APP, quota: undefined, now: T0 });
+      // Every sub-counter refused, the quota read (deleting), every sub-counter asked once more.
+      expect(first.sent).toEqual([
+        ...Array(count).fill('consumeInWindow'),
+        'getQuotaState',
+        ...Array(count).fill('consumeInWindow'),
+      ]);
+      for (const cost of [1, 5]) {
+        w.clock.advance(D / 4);
+        expect(await call(w, cost)).toEqual({
+          outcome: { admitted: true, appId: APP, quota: undefined, now: w.clock.ms },
+          sent: ['consumeInWindow'],
+        });
+      }
+      // Bound to another quota: never let through from memory, so the very next call counts there.
+      w.store.bind(credential, quota(10 * count, count, { quotaId: 'quota-2' }));
+      leave(w, Array(count).fill(10));
+      const rebound = await call(w);
+      expect(rebound.outcome).toMatchObject({ admitted: true, quota: { quotaId: 'quota-2', remaining: 9 } });
+      expect(rebound.sent).toEqual(['consumeInWindow']);
+    },
+  );
 
-  it('costs no request for a credential refused before its quota was seen deleting', async () => {
+  it('costs one update for a credential refused before its quota was seen deleting', async () => {
     const w = world();
     w.store.bind(credential, quota(2));
     leave(w, [0]);
@@ -290,10 +315,10 @@ describe('a quota seen being deleted', () => {
     w.store.markDeleting('quota-1');
     w.clock.advance(D);
     expect((await consume(w.deps, { ...other, cost: 1 })).quota).toBeUndefined();
-    w.clock.advance(-1);
+    w.clock.set(T0 + 1);
     expect(await call(w)).toEqual({
-      outcome: { admitted: true, appId: APP, quota: undefined, now: w.clock.ms },
-      sent: [],
+      outcome: { admitted: true, appId: APP, quota: undefined, now: T0 + 1 },
+      sent: ['consumeInWindow'],
     });
   });
 });

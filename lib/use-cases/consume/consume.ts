@@ -152,9 +152,9 @@ interface Call {
  * known unable to take is refused from that memory with NO request, showing the quota as seen;
  * one real attempt goes to DynamoDB at most every D (`refusalRecheckMs`), so a settings change
  * reaches refusals within D. A call some sub-counter may take asks only those. A credential whose
- * quota the container knows is being deleted is let through as unbound from memory, asked again
- * at most every D. Concurrent calls that find the same counter with no window open wait for one
- * opener. Admissions never come from memory: each one is DynamoDB's condition.
+ * quota the container knows is being deleted costs one update (never the quota's read or a second
+ * round). Concurrent calls that find the same counter with no window open wait for one opener.
+ * Admissions never come from memory: each one is DynamoDB's condition.
  */
 export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
   const call = startCall(deps, input);
@@ -207,8 +207,7 @@ const startCall = (deps: ConsumeDeps, input: ConsumeInput): Call => {
 
 /**
  * The answer from the container's memory, when it has one: refused, when every sub-counter is
- * known unable to take the cost and no real attempt is due (one is due D after the last); let
- * through as unbound, when the credential's quota is known to be deleting and none is due.
+ * known unable to take the cost and no real attempt is due (one is due D after the last).
  * Otherwise the call goes to DynamoDB, skipping the sub-counters known short (all but the one
  * the round robin picks, when a real attempt is due).
  */
@@ -223,17 +222,15 @@ const fromMemory = (call: Call): ConsumeOutcome | undefined => {
     return undefined;
   }
   call.remembered = seen;
-  const due = now >= seen.checkedAt + call.recheckMs;
+  // A quota being deleted refuses nothing, and the call cannot be let through from memory (a bind
+  // elsewhere may have followed, and admissions are never stale): one sub-counter is asked, and
+  // its refusal, if it still names the quota, is the ghost's at once (no read, no second round).
   const deleting = deps.quotaStates.get(input.projectId, input.instanceId, seen.quotaId, now) === 'deleting';
-  if (deleting) {
-    if (!due) return { admitted: true, appId: seen.appId, quota: undefined, now };
-    // Known before this call asks: a refusal naming the quota is then its ghost's.
-    call.deleted = seen.quotaId;
-  }
+  if (deleting) call.deleted = seen.quotaId;
   for (let index = 0; index < call.count; index += 1)
     if (input.cost > (seen.bounds.get(index) ?? Number.POSITIVE_INFINITY)) call.known.add(index);
   if (call.known.size === call.count) {
-    if (!due && !deleting) return refusedFrom(seen, now);
+    if (!deleting && now < seen.checkedAt + call.recheckMs) return refusedFrom(seen, now);
     // The real attempt: the sub-counter the round robin picked is asked; the others stay known short.
     seen.checkedAt = now;
     call.known.delete(call.index);
@@ -368,10 +365,9 @@ const decide = async (call: Call): Promise<ConsumeOutcome | undefined> => {
   if (!call.short) {
     // Those asked were throttled; the others are known short from memory (if any): refused as remembered.
     const seen = call.remembered;
-    if (!seen || call.known.size === 0) throw call.throttled;
-    return seen.quotaId === call.deleted
-      ? { admitted: true, appId: seen.appId, quota: undefined, now }
-      : refusedFrom(seen, now);
+    // A quota being deleted refuses nothing: the throttling is the answer then.
+    if (!seen || call.known.size === 0 || seen.quotaId === call.deleted) throw call.throttled;
+    return refusedFrom(seen, now);
   }
   const { item, window } = call.short;
   const quotaId = item.quota_id as string;
