@@ -7,7 +7,6 @@ import { ServiceMetrics } from '#observability/metrics.ts';
 import { createStore, type Store } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
-import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { type Config, readConfig } from './config.ts';
@@ -33,8 +32,6 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     subcounters: new SubcounterCache(),
     quotaStates: new QuotaStateCache(),
     refusalRecheckMs: config.refusalRecheckMs,
-    refusals: new RefusalMemory(),
-    openings: new WindowOpenings(),
     secretBox,
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),

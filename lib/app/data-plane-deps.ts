@@ -9,7 +9,6 @@ import { createConsumeStore } from '#store/data-plane/consume-store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
-import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { readSharedConfig, type SharedConfig } from './config.ts';
 
@@ -34,8 +33,6 @@ export const createDataPlaneDeps = (
     subcounters: new SubcounterCache(),
     quotaStates: new QuotaStateCache(),
     refusalRecheckMs: config.refusalRecheckMs,
-    refusals: new RefusalMemory(),
-    openings: new WindowOpenings(),
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({
       lookup: (accessKey) => getAccessKey(db, accessKey),

@@ -11,7 +11,6 @@ import { createConsumeStore } from '#store/data-plane/consume-store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { ConsumeDeps } from '#use-cases/consume/consume.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
-import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
 import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 
 export { DEFAULT_REFUSAL_RECHECK_MS, MAX_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
@@ -66,7 +65,5 @@ export const createGuardDeps = (options: GuardTableOptions = {}): ConsumeDeps =>
     subcounters: new SubcounterCache(),
     quotaStates: new QuotaStateCache(),
     refusalRecheckMs,
-    refusals: new RefusalMemory(),
-    openings: new WindowOpenings(),
   };
 };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
+import { createGuardDeps } from '#guard/index.ts';
 import { consumptionResponse } from '#http/consumption-response.ts';
 import { type ConsumeDeps, type ConsumeOutcome, consume } from '#use-cases/consume/consume.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
@@ -425,5 +426,25 @@ describe('opening a window: one opener per container', () => {
     expect(outcomes.map((outcome) => outcome.admitted)).toEqual([false, true, true]);
     expect(w.store.counter(credential)).toMatchObject({ remaining: 1 });
     expect(w.store.count('openWindow')).toBe(2);
+  });
+});
+
+describe('the guard package: createGuardDeps', () => {
+  const table = { tableName: 'credential-quota', region: 'us-east-1' };
+
+  it('takes D from its option, else REFUSAL_RECHECK_MS, else 1000, each checked (0 to 5000)', () => {
+    expect(createGuardDeps(table).refusalRecheckMs).toBe(1000);
+    expect(createGuardDeps({ ...table, refusalRecheckMs: 0 }).refusalRecheckMs).toBe(0);
+    expect(() => createGuardDeps({ ...table, refusalRecheckMs: 5001 })).toThrow(RangeError);
+    expect(() => createGuardDeps({ ...table, refusalRecheckMs: 0.5 })).toThrow(RangeError);
+    vi.stubEnv('REFUSAL_RECHECK_MS', '250');
+    try {
+      expect(createGuardDeps(table).refusalRecheckMs).toBe(250);
+      expect(createGuardDeps({ ...table, refusalRecheckMs: 2000 }).refusalRecheckMs).toBe(2000);
+      vi.stubEnv('REFUSAL_RECHECK_MS', 'often');
+      expect(() => createGuardDeps(table)).toThrow(/REFUSAL_RECHECK_MS/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -26,9 +26,12 @@ export interface ConsumeDeps {
    * (`checkRefusalRecheckMs`: 0 to 5,000). @default 1000 ({@link DEFAULT_REFUSAL_RECHECK_MS})
    */
   readonly refusalRecheckMs?: number | undefined;
-  /** Per container: the windows seen unable to take a credential's calls. @default one per `subcounters` cache */
+  /**
+   * Per container: the windows seen unable to take a credential's calls. @default one per
+   * `subcounters` cache, the container's identity: deps built with a new one are a new container
+   */
   readonly refusals?: RefusalMemory | undefined;
-  /** Per container: the window openings in flight. @default one per `subcounters` cache */
+  /** Per container: the window openings in flight. @default one per `subcounters` cache, as `refusals` */
   readonly openings?: WindowOpenings | undefined;
 }
 
@@ -167,7 +170,11 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
   throw new Error(`consume for an app of instance ${input.instanceId} undecided after ${call.attempt - 1} attempts`);
 };
 
-/** The memories of containers whose deps were built without them (by hand), one per container's sub-counter cache. */
+/**
+ * The memories of containers whose deps do not carry their own: one per container's sub-counter
+ * cache, so that deps copied with a new cache (another container, in tests and the bench) never
+ * share them.
+ */
 const memoriesOf = new WeakMap<SubcounterCache, { refusals: RefusalMemory; openings: WindowOpenings }>();
 
 const memories = (deps: ConsumeDeps): { refusals: RefusalMemory; openings: WindowOpenings } => {
