@@ -69,6 +69,7 @@ await runCommand('npm start', async () => {
     process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
     server = await startLocalServer(settings.port, undefined, {
       quotaSweepIntervalSeconds: settings.quotaSweepIntervalSeconds,
+      functionTimeoutSeconds: settings.functionTimeoutSeconds,
     }).catch((error: unknown) => {
       throw listenError(error, settings.port, 'PORT');
     });

@@ -134,6 +134,14 @@ export const creationUnknown = (what: 'instance' | 'app quota', name: string): A
     { 'Retry-After': '1' },
   );
 
+/**
+ * 503 `CQ.5032` (no vendor code) for a change other than a create: DynamoDB or the request's
+ * deadline ended it after a write left, so it may have landed, in part or whole. `advice` says how
+ * the client learns which and that repeating the same request is safe.
+ */
+export const changeUnknown = (advice: string): ApiError =>
+  new ApiError(503, 'CQ.5032', `The outcome is unknown: ${advice}`, { 'Retry-After': '1' });
+
 /** 422 `CQ.4220` (no vendor code): the `X-Client-Token` was already used by a different request. */
 export const clientTokenReused = (): ApiError =>
   new ApiError(422, 'CQ.4220', 'The X-Client-Token was already used for a different request');

@@ -23,7 +23,7 @@ import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
 import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 import { routeKey } from '#routing/route-table.ts';
-import { FUNCTION_NAMES, type FunctionName, type Method } from '#routing/route-types.ts';
+import { FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, type FunctionName, type Method } from '#routing/route-types.ts';
 import { FALLBACK_FUNCTION, OPENAPI_PATH, ROUTES } from '#routing/routes.ts';
 import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { Monitoring } from './monitoring.ts';
@@ -77,16 +77,13 @@ export interface FunctionSettings {
 }
 
 /**
- * Each function's settings. The data plane gets more memory (hence more CPU, lower latency) and a
- * short timeout, because the gateway waits on it for every call it forwards: 6 s, the shortest that
- * still holds one DynamoDB call's every retry against a DynamoDB that never answers (`WORST_CASE_MS`,
- * 5.1 s), so a hung DynamoDB is answered 503 by the function, not cut off by Lambda. A healthy call
- * takes milliseconds.
+ * Each function's settings. The data plane gets more memory (hence more CPU, lower latency); the
+ * timeouts are `FUNCTION_TIMEOUT_SECONDS`, which the local server shares.
  */
 export const FUNCTION_SETTINGS: Readonly<Record<FunctionName, FunctionSettings>> = {
-  registry: { memorySize: 256, timeout: Duration.seconds(10) },
-  'app-quotas': { memorySize: 256, timeout: Duration.seconds(10) },
-  'quota-consumptions': { memorySize: 512, timeout: Duration.seconds(6) },
+  registry: { memorySize: 256, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.registry) },
+  'app-quotas': { memorySize: 256, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS['app-quotas']) },
+  'quota-consumptions': { memorySize: 512, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS['quota-consumptions']) },
 };
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { ApiEvent } from '#http/api-types.ts';
 import { routeKey } from '#routing/route-table.ts';
-import type { FunctionName } from '#routing/route-types.ts';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '#routing/route-types.ts';
 import { FALLBACK_FUNCTION, matchRoute } from '#routing/routes.ts';
 
 /** An HTTP request as the local server or a test has it. */
@@ -92,8 +92,14 @@ export const toApiGatewayEvent = (request: HttpRequest): { fn: FunctionName; eve
   return { fn: match.kind === 'found' ? match.route.fn : FALLBACK_FUNCTION, event };
 };
 
-/** A Lambda context for a local invocation of a function. */
-export const lambdaContext = (functionName: string, timeoutMs = 10_000): Context => {
+const deployedTimeoutMs = (functionName: string): number =>
+  1000 * ((FUNCTION_TIMEOUT_SECONDS as Readonly<Record<string, number>>)[functionName] ?? 10);
+
+/**
+ * A Lambda context for a local invocation of a function, its deadline `timeoutMs` from now: by
+ * default the deployed function's timeout (10 s for a function that is not one of ours).
+ */
+export const lambdaContext = (functionName: string, timeoutMs = deployedTimeoutMs(functionName)): Context => {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -1,10 +1,6 @@
-import type { Context } from 'aws-lambda';
 import type { AppQuotasHandler } from '#adapters/quota-sweep-handler.ts';
-import type { ApiEvent, ApiResult } from '#http/api-types.ts';
+import type { FunctionHandler } from '#http/function-handler.ts';
 import type { FunctionName } from '#routing/route-types.ts';
-
-/** A deployed function's entry point. */
-export type FunctionHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 /**
  * Loads a function's entry point from `functions/`, the same file the stack bundles. Its module

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { invalidParameter } from '#domain/errors.ts';
 import type { ApiResult } from '#http/api-types.ts';
+import type { FunctionHandler } from '#http/function-handler.ts';
 import { REQUEST_ID_HEADER } from '#http/request-id.ts';
 import { errorResult } from '#http/responses.ts';
-import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
+import { FUNCTION_NAMES, FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '#routing/route-types.ts';
 import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
-import { type FunctionHandler, loadAppQuotasFunction, loadFunction } from './functions.ts';
+import { loadAppQuotasFunction, loadFunction } from './functions.ts';
 import { scheduledEvent } from './scheduled-event.ts';
 
 /** API Gateway's own payload limit; a larger body is refused before any function runs. */
@@ -32,19 +33,28 @@ export interface LocalServerOptions {
    * in AWS (the sweep of quota deletes). @default QUOTA_SWEEP_PERIOD_SECONDS
    */
   readonly quotaSweepIntervalSeconds?: number;
+  /**
+   * Every function's deadline in seconds, as its Lambda timeout is in AWS.
+   * @default each function's deployed timeout (`FUNCTION_TIMEOUT_SECONDS`)
+   */
+  readonly functionTimeoutSeconds?: number | undefined;
 }
+
+/** The Lambda context of one invocation of `fn`, its deadline the deployed one unless the options set it. */
+const contextFor = (fn: FunctionName, options: LocalServerOptions) =>
+  lambdaContext(fn, 1000 * (options.functionTimeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS[fn]));
 
 /**
  * Sends the app-quotas function its scheduled event every `seconds`, as EventBridge does in AWS,
  * one run at a time (a tick that finds the last run still going is skipped). Stops with `server`.
  */
-const scheduleQuotaSweep = async (server: Server, seconds: number): Promise<void> => {
+const scheduleQuotaSweep = async (server: Server, seconds: number, options: LocalServerOptions): Promise<void> => {
   const appQuotas = await loadAppQuotasFunction();
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    appQuotas(scheduledEvent(), lambdaContext('app-quotas'))
+    appQuotas(scheduledEvent(), contextFor('app-quotas', options))
       .catch((error: unknown) => console.error(`quota delete sweep failed: ${(error as Error).message}`))
       .finally(() => {
         running = false;
@@ -83,7 +93,7 @@ export const startLocalServer = async (
         body,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       });
-      result = await handlers[fn](event, lambdaContext(fn));
+      result = await handlers[fn](event, contextFor(fn, options));
     }
     // The functions stamp their answers; what the server answers itself gets an id of its own.
     const headers = { [REQUEST_ID_HEADER]: randomUUID(), ...(result.headers as Record<string, string>) };
@@ -94,6 +104,6 @@ export const startLocalServer = async (
     server.once('error', fail);
     server.listen(port, host, () => done());
   });
-  await scheduleQuotaSweep(server, options.quotaSweepIntervalSeconds ?? QUOTA_SWEEP_PERIOD_SECONDS);
+  await scheduleQuotaSweep(server, options.quotaSweepIntervalSeconds ?? QUOTA_SWEEP_PERIOD_SECONDS, options);
   return server;
 };

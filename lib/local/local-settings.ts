@@ -11,6 +11,12 @@ export interface LocalSettings {
   readonly tableName: string;
   /** Every how many seconds `npm start` sweeps the quota deletes under way, as the schedule does in AWS. */
   readonly quotaSweepIntervalSeconds: number;
+  /**
+   * Each function's deadline, in seconds, for every function alike; absent, each has its deployed
+   * timeout. A loaded machine whose DynamoDB Local is slow raises it (the tests do), never the
+   * DynamoDB calls' own share of it.
+   */
+  readonly functionTimeoutSeconds: number | undefined;
 }
 
 const portOf = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => {
@@ -64,7 +70,17 @@ const sweepIntervalOf = (raw: string | undefined): number => {
   return seconds;
 };
 
-/** Reads and checks `PORT`, `DYNAMODB_LOCAL_PORT`, `DYNAMODB_ENDPOINT`, `DATA_DIR`, `TABLE_NAME` and `QUOTA_SWEEP_INTERVAL_SECONDS`. */
+const functionTimeoutOf = (raw: string | undefined): number | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 2 || seconds > 900)
+    throw new SetupError(
+      `LOCAL_FUNCTION_TIMEOUT_SECONDS=${raw} is not a function timeout: set it to an integer from 2 to 900 (seconds), or unset it`,
+    );
+  return seconds;
+};
+
+/** Reads and checks `PORT`, `DYNAMODB_LOCAL_PORT`, `DYNAMODB_ENDPOINT`, `DATA_DIR`, `TABLE_NAME`, `QUOTA_SWEEP_INTERVAL_SECONDS` and `LOCAL_FUNCTION_TIMEOUT_SECONDS`. */
 export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalSettings => ({
   port: portOf(env, 'PORT', 3000),
   dynamodbLocalPort: portOf(env, 'DYNAMODB_LOCAL_PORT', 8000),
@@ -72,4 +88,5 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalSettings => ({
   dataDir: dataDirOf(env.DATA_DIR),
   tableName: tableNameOf(env.TABLE_NAME),
   quotaSweepIntervalSeconds: sweepIntervalOf(env.QUOTA_SWEEP_INTERVAL_SECONDS),
+  functionTimeoutSeconds: functionTimeoutOf(env.LOCAL_FUNCTION_TIMEOUT_SECONDS),
 });

@@ -3,11 +3,11 @@ import { consumptionHandlers } from '#adapters/consumption-handlers.ts';
 import { withQuotaSweep } from '#adapters/quota-sweep-handler.ts';
 import { registryHandlers } from '#adapters/registry-handlers.ts';
 import type { ControlPlaneDeps } from '#app/control-plane-deps.ts';
+import type { FunctionHandler } from '#http/function-handler.ts';
 import { createFunctionHandler } from '#http/function-handler.ts';
 import { CONSUME_ROUTE } from '#routing/consume-route.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { ROUTES } from '#routing/routes.ts';
-import type { FunctionHandler } from './functions.ts';
 
 /**
  * Each function's handler over given dependencies, built as its entry point in `functions/` builds

@@ -3,6 +3,18 @@ export const FUNCTION_NAMES = ['registry', 'app-quotas', 'quota-consumptions'] a
 /** One of the deployment's three functions. */
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
+/**
+ * Each function's timeout in seconds: the deployment's (the stack's settings) and, unless
+ * `LOCAL_FUNCTION_TIMEOUT_SECONDS` says otherwise, the local server's. Every request's DynamoDB
+ * calls share it (see `withRequestDeadline`). The data plane's is short because the gateway waits
+ * on it for every call: 6 s still holds one DynamoDB call's every retry (`WORST_CASE_MS`).
+ */
+export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = {
+  registry: 10,
+  'app-quotas': 10,
+  'quota-consumptions': 6,
+};
+
 /** HTTP methods the API uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

@@ -84,14 +84,20 @@ const replay = async (
  * (the client's `X-Client-Token`, or a random one), so it exists exactly when the app does. A
  * repeat under the token answers from that record, read alongside the instance's counts (before
  * them: the first attempt's app may have filled the instance or taken the name). When the
- * transaction times out past the SDK's retries it may have landed all the same: the answer is 503
- * `CQ.5031` with the token, never a lost secret.
+ * transaction times out past the SDK's retries or the request's deadline it may have landed all
+ * the same: the answer is 503 `CQ.5031` with the token, never a lost secret. So is any other
+ * failure of DynamoDB on the way (a stalled read before the write): a repeat under the token is
+ * right whether or not anything landed, so the client never has to tell the cases apart.
  */
-export const createApp = async (deps: UseCaseDeps, input: CreateAppInput): Promise<CreatedApp> => {
+export const createApp = (deps: UseCaseDeps, input: CreateAppInput): Promise<CreatedApp> => {
+  const clientToken = input.clientToken ?? newCredential(32);
+  return unknownIfTimedOut(outcomeUnknown(clientToken), () => create(deps, input, clientToken));
+};
+
+const create = async (deps: UseCaseDeps, input: CreateAppInput, clientToken: string): Promise<CreatedApp> => {
   const { store, clock, limits } = deps;
   const { projectId, instanceId } = input;
   const box = await deps.secretBox();
-  const clientToken = input.clientToken ?? newCredential(32);
   const context = recordContext(projectId, clientToken);
   const fingerprint = box.mac(
     JSON.stringify(['createApp', instanceId, input.name, input.remark, input.appKey ?? null, input.appSecret ?? null]),
@@ -131,15 +137,13 @@ export const createApp = async (deps: UseCaseDeps, input: CreateAppInput): Promi
     sealedAnswer: box.seal(JSON.stringify(recorded), context),
     expiresAt: nowSeconds + CLIENT_TOKEN_SECONDS,
   };
-  return unknownIfTimedOut(outcomeUnknown(clientToken), () =>
-    retryOvertaken(`create of app ${app.name}`, async () => {
-      const result = await store.createApp(app, secretHash, limits.appsPerInstance, { record, nowSeconds });
-      if (result === 'created') return { app, appSecret, clientToken };
-      if (result === OVERTAKEN) return OVERTAKEN;
-      // An earlier attempt of this request landed (the SDK retried a timeout), or a concurrent
-      // request under the same token did: its record is the answer.
-      const landed = await store.getClientToken(projectId, clientToken, nowSeconds);
-      return landed ? replay(deps, box, landed, fingerprint, instanceId) : OVERTAKEN;
-    }),
-  );
+  return retryOvertaken(`create of app ${app.name}`, async () => {
+    const result = await store.createApp(app, secretHash, limits.appsPerInstance, { record, nowSeconds });
+    if (result === 'created') return { app, appSecret, clientToken };
+    if (result === OVERTAKEN) return OVERTAKEN;
+    // An earlier attempt of this request landed (the SDK retried a timeout), or a concurrent
+    // request under the same token did: its record is the answer.
+    const landed = await store.getClientToken(projectId, clientToken, nowSeconds);
+    return landed ? replay(deps, box, landed, fingerprint, instanceId) : OVERTAKEN;
+  });
 };

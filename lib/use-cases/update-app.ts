@@ -39,20 +39,26 @@ export const updateApp = async (
  * Reset an app's secret. Primary course: read the app (a missing one is answered 404 before any
  * hashing: scrypt is the expensive step, and a caller must not be able to spend it on nothing),
  * take the given secret or generate one, store only its hash, and hand it back this once; the
- * old secret no longer matches anything stored.
+ * old secret no longer matches anything stored. The write is conditioned on the app as read, so a
+ * repeat after an unknown outcome is safe: the secret of the last answer is the one that holds.
  */
 export const resetAppSecret = async (
   deps: UseCaseDeps,
   { projectId, instanceId, appId, appSecret: given }: AppRef & { readonly appSecret: string | undefined },
 ): Promise<{ readonly app: App; readonly appSecret: string }> => {
-  if (!(await deps.store.getApp(projectId, instanceId, appId))) return missing(deps, projectId, instanceId, appId);
   const appSecret = given ?? newCredential(32);
-  const app = await deps.store.replaceAppSecret(
-    projectId,
-    instanceId,
-    appId,
-    await hashSecret(appSecret),
-    deps.clock.now(),
-  );
-  return app ? { app, appSecret } : missing(deps, projectId, instanceId, appId);
+  let hash: string | undefined;
+  const outcome = await retryOvertaken(`secret reset of app ${appId}`, async () => {
+    const read = await deps.store.getApp(projectId, instanceId, appId);
+    if (!read) return 'missing';
+    hash ??= await hashSecret(appSecret);
+    return deps.store.replaceAppSecret(
+      projectId,
+      instanceId,
+      appId,
+      { hash, readUpdateTime: read.updateTime },
+      deps.clock.now(),
+    );
+  });
+  return outcome === 'missing' ? missing(deps, projectId, instanceId, appId) : { app: outcome, appSecret };
 };

@@ -15,7 +15,7 @@ import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 import { ensureTable } from '#local/ensure-table.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
-import type { FunctionName } from '#routing/route-types.ts';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '#routing/route-types.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient, SDK_SETTINGS } from '#store/table/client.ts';
 import type { Db } from '#store/table/db.ts';
@@ -23,6 +23,16 @@ import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
 import { countRequests, type RequestCounter } from './request-counter.ts';
 
 /** The region every client of the bench uses (DynamoDB Local ignores it, the SDK needs one). */
+
+/**
+ * A prepared call is invoked again and again, each time a new invocation with the function's whole
+ * time before it, as in Lambda: its deadline starts at the invoke, not at the prepare.
+ */
+const freshContext = (call: PreparedCall) => ({
+  ...call.context,
+  getRemainingTimeInMillis: () => 1000 * FUNCTION_TIMEOUT_SECONDS[call.fn],
+});
+
 export const REGION = 'us-east-1';
 
 /** Credentials DynamoDB Local accepts (it accepts any). */
@@ -135,7 +145,7 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
       });
       return {
         db: virtualDb,
-        invoke: (call: PreparedCall) => virtualHandlers[call.fn](call.event, call.context),
+        invoke: (call: PreparedCall) => virtualHandlers[call.fn](call.event, freshContext(call)),
       };
     };
     const projectId = `bench${newId().slice(0, 8)}`;
@@ -159,7 +169,7 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
       });
       return { fn, event, context: lambdaContext(fn) };
     };
-    const invoke = (call: PreparedCall): Promise<ApiResult> => handlers[call.fn](call.event, call.context);
+    const invoke = (call: PreparedCall): Promise<ApiResult> => handlers[call.fn](call.event, freshContext(call));
     const call = async (method: string, url: string, body?: unknown): Promise<CallResult> => {
       const result = await invoke(prepare(method, url, body));
       return { status: result.statusCode ?? 200, body: result.body ? JSON.parse(result.body) : undefined };

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '#http/api-types.ts';
-import { lambdaContext } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import type { FunctionName } from '#routing/route-types.ts';
 import { type Operation, ROUTES } from '#routing/routes.ts';
 import { OPERATION_SCHEMAS } from '#schemas/operations.ts';
-import { createTestApi, type TestResponse, testResponse } from '../support/api-client.ts';
+import { createTestApi, type TestResponse, testContext, testResponse } from '../support/api-client.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { BASE_PATH, mappedEvent } from '../support/mapped-event.ts';
 
@@ -135,7 +134,7 @@ let state: State;
 beforeAll(async () => {
   const api = await createTestApi();
   const handlers = createServiceHandlers({ ...api.deps, basePath: BASE_PATH });
-  invoke = async (fn, event) => testResponse(await handlers[fn](event, lambdaContext(fn)));
+  invoke = async (fn, event) => testResponse(await handlers[fn](event, testContext(fn)));
   const fixture = await newInstance(api);
   const boundApp = await fixture.createApp('app-bound');
   const spareApp = await fixture.createApp('app-spare');

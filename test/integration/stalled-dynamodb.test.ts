@@ -139,13 +139,19 @@ describe('a create app whose transaction DynamoDB holds unanswered past the retr
     expect(await storedApps(project, instanceId)).toHaveLength(1);
   });
 
-  it('stalled before anything was written (its first read): 503 CQ.5030, and the retry creates the app once', async () => {
-    const { call, project, instanceId } = await newInstance(api);
+  it('stalled before anything was written (its first read): 503 CQ.5031 all the same, and the repeat under the token creates the app once', async () => {
+    const { call, project, instanceId, base, token } = await newInstance(api);
     stall();
     const first = await call('POST', '/apps', { name: 'never-started' });
-    expect(first).toMatchObject({ status: 503, body: { error_code: 'CQ.5030' } });
+    // Nothing left, but the client cannot know that: the token makes the repeat right either way.
+    expect(first).toMatchObject({ status: 503, body: { error_code: 'CQ.5031' } });
     resume();
-    const retry = await call('POST', '/apps', { name: 'never-started' });
+    expect(await storedApps(project, instanceId)).toHaveLength(0);
+    const retry = await api.call('POST', `${base}/apps`, {
+      token,
+      body: { name: 'never-started' },
+      headers: { 'x-client-token': first.headers['x-client-token'] as string },
+    });
     expect(retry.status).toBe(201);
     const stored = await storedApps(project, instanceId);
     expect(stored.map((item) => item.app_id)).toEqual([retry.body.id]);

@@ -1,9 +1,8 @@
 import { vi } from 'vitest';
 import type { ApiEvent } from '#http/api-types.ts';
-import { lambdaContext } from '#local/api-gateway-event.ts';
 import type { createServiceHandlers } from '#local/service-handlers.ts';
 import type { FunctionName } from '#routing/route-types.ts';
-import { type TestResponse, testEvent, testResponse } from './api-client.ts';
+import { type TestResponse, testContext, testEvent, testResponse } from './api-client.ts';
 
 /** One line of CloudWatch embedded metric format, as a function writes it to stdout. */
 export interface EmfLine {
@@ -30,7 +29,7 @@ export const invokeLogged = async (
     return true;
   });
   try {
-    const response = testResponse(await handlers[fn](event, lambdaContext(fn)));
+    const response = testResponse(await handlers[fn](event, testContext(fn)));
     const emf = written
       .join('')
       .split('\n')

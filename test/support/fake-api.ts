@@ -36,7 +36,7 @@ export const EMPTY_STORE: Partial<Store> = {
   getUsageCounters: async () => undefined,
   findAppIdByKey: async () => undefined,
   consumeInWindow: async () => ({ kind: 'missing' }),
-  replaceAppSecret: async () => undefined,
+  replaceAppSecret: async () => 'missing',
   listInstances: emptyPage,
   listApps: emptyPage,
   listQuotas: emptyPage,

@@ -19,9 +19,11 @@ const LAST_LINE = /export AK=(\S+) SK=(\S+)/;
 
 /**
  * Runs `npm start` through npm, as a user does, with `env` as its whole environment, and waits
- * (at most 60 s) for its banner.
+ * (at most 60 s) for its banner. Unless `env` sets `LOCAL_FUNCTION_TIMEOUT_SECONDS`, the functions
+ * get 60 s: DynamoDB Local on a loaded test machine is slow, and the deadline is what grows for it.
  */
 export const startNpm = async (env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<StartedNpm> => {
+  env = { LOCAL_FUNCTION_TIMEOUT_SECONDS: '60', ...env };
   // A port found free by the caller can be taken by another process (a kernel-picked port of
   // another test's server) before npm start binds it: that is the machine, not the test, so the
   // setting it names gets another free port, twice at most.

@@ -3,7 +3,6 @@ import type { AppQuotasHandler } from '#adapters/quota-sweep-handler.ts';
 import { depsOver } from '#app/control-plane-deps.ts';
 import type { ApiEvent, ApiResult } from '#http/api-types.ts';
 import type { TableAccess } from '#infra/table-access.ts';
-import { lambdaContext } from '#local/api-gateway-event.ts';
 import { scheduledEvent } from '#local/scheduled-event.ts';
 import { FUNCTION_BUILDERS } from '#local/service-handlers.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
@@ -11,7 +10,14 @@ import { matchRoute } from '#routing/routes.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
-import { createTestTable, type TestRequest, type TestResponse, testEvent, testResponse } from './api-client.ts';
+import {
+  createTestTable,
+  type TestRequest,
+  type TestResponse,
+  testContext,
+  testEvent,
+  testResponse,
+} from './api-client.ts';
 import { testDepsConfig } from './tokens.ts';
 
 /**
@@ -116,10 +122,10 @@ export const createRecordedService = async (): Promise<RecordedService> => {
     succeeded[fn] = new Set();
     const deps = depsOver(createStore({ client, tableName }), testDepsConfig());
     const handler = FUNCTION_BUILDERS[fn](deps);
-    invokers[fn] = (event) => handler(event, lambdaContext(fn));
+    invokers[fn] = (event) => handler(event, testContext(fn));
     // The same handler, given the schedule's event instead of a request.
     if (fn === 'app-quotas') {
-      sweep = () => (handler as unknown as AppQuotasHandler)(scheduledEvent(), lambdaContext(fn));
+      sweep = () => (handler as unknown as AppQuotasHandler)(scheduledEvent(), testContext(fn));
     }
   }
   return {

@@ -4,6 +4,7 @@ import { createControlPlaneDeps } from '#app/control-plane-deps.ts';
 import { FUNCTION_SETTINGS } from '#infra/stateless-stack.ts';
 import { ServiceMetrics } from '#observability/metrics.ts';
 import { WORST_CASE_MS } from '#store/table/client.ts';
+import { DEADLINE_MARGIN_MS } from '#store/table/request-scope.ts';
 
 describe('configuration of a function', () => {
   it('writes metrics inside Lambda only, where the log stream carries EMF to CloudWatch', () => {
@@ -23,9 +24,9 @@ describe('configuration of a function', () => {
 });
 
 describe('the time a DynamoDB call may take', () => {
-  it("fits each function's timeout with every SDK retry, so a hung DynamoDB is answered 503, not cut off", () => {
+  it("fits each function's time for DynamoDB with every SDK retry, so one hung call is answered by the function, not cut off", () => {
     for (const [name, settings] of Object.entries(FUNCTION_SETTINGS)) {
-      expect(WORST_CASE_MS, name).toBeLessThan(settings.timeout.toMilliseconds());
+      expect(WORST_CASE_MS + DEADLINE_MARGIN_MS, name).toBeLessThan(settings.timeout.toMilliseconds());
     }
     expect(WORST_CASE_MS).toBe(3 * (500 + 1000) + 600);
   });

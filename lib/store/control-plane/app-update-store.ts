@@ -86,17 +86,19 @@ export const updateApp = async (
 };
 
 /**
- * Replaces an app's secret hash and drops the record of its create's answer; the app as it now
- * is, or `undefined` when there is no such app.
+ * Replaces an app's secret hash and drops the record of its create's answer, conditioned on the
+ * app being as read (`readUpdateTime`): a reset sent earlier and landing late (a stalled DynamoDB)
+ * cannot overwrite the secret a later reset gave out. The app as it now is, `'missing'`, or
+ * {@link OVERTAKEN} when it changed since it was read.
  */
 export const replaceAppSecret = async (
   db: Db,
   projectId: string,
   instanceId: string,
   appId: string,
-  secretHash: string,
+  secret: { readonly hash: string; readonly readUpdateTime: Date },
   updateTime: Date,
-): Promise<App | undefined> => {
+): Promise<UpdateOutcome> => {
   let before: AppItem;
   try {
     // The old item: its client token names the record of the create's answer, which holds the
@@ -106,14 +108,19 @@ export const replaceAppSecret = async (
         TableName: db.tableName,
         Key: appKey(projectId, instanceId, appId),
         UpdateExpression: 'SET secret_hash = :hash, update_time = :time REMOVE client_token',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':hash': secretHash, ':time': updateTime.toISOString() },
+        ConditionExpression: 'update_time = :read',
+        ExpressionAttributeValues: {
+          ':hash': secret.hash,
+          ':time': updateTime.toISOString(),
+          ':read': secret.readUpdateTime.toISOString(),
+        },
         ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     before = Attributes as AppItem;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
+    if (error instanceof ConditionalCheckFailedException) return error.Item ? OVERTAKEN : 'missing';
     throw error;
   }
   if (before.client_token) {

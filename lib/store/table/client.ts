@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeadlineExceeded, recordWriteAttempt, timeLeftMs } from './request-scope.ts';
 
 /** Where the client connects. */
 export interface ClientOptions {
@@ -68,5 +69,84 @@ export const createDocumentClient = ({
   // even when that logger is the default no-op one: for a 1,000-item Query that copy is ~4 ms of
   // CPU (npm run bench, list bound apps). No logger is ever given to this client, so it goes.
   client.middlewareStack.remove('loggerMiddleware');
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // Inside the SDK's retries, so it sees every attempt of a write and what became of it.
+  client.middlewareStack.addRelativeTo(recordWritesMiddleware as unknown as RelativeMiddleware, {
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    name: 'recordWrites',
+  });
+  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // Looked up at each call, not bound once: a test's mock of the class's send replaces it later.
+  const send: Send = (command, options) =>
+    (DynamoDBDocumentClient.prototype.send as unknown as Send).call(document, command, options);
+  (document as unknown as { send: Send }).send = (command, options) => sendBeforeDeadline(send, command, options);
+  return document;
+};
+
+/** The stack's middleware type: overloaded per step, so a middleware cannot be typed from its use. */
+type RelativeMiddleware = Parameters<DynamoDBClient['middlewareStack']['addRelativeTo']>[0];
+
+const recordWritesMiddleware =
+  (next: (args: unknown) => Promise<unknown>, context: { readonly commandName?: string }) => (args: unknown) =>
+    recordWrites(String(context.commandName), next(args));
+
+type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+
+/** The operations that change the table; every other one the stores send only reads. */
+const WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchWriteItemCommand',
+]);
+
+/**
+ * Whether DynamoDB answered a failed attempt, so it certainly changed nothing: a 4xx (a refused
+ * condition, a cancelled transaction, throttling) is a verdict; no answer, or a 5xx, is not.
+ */
+const answered = (error: unknown): boolean => {
+  const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = failure.$metadata?.httpStatusCode;
+  return (
+    (status !== undefined && status < 500) ||
+    failure.name === 'ProvisionedThroughputExceededException' ||
+    failure.name === 'ThrottlingException' ||
+    failure.name === 'ConditionalCheckFailedException' ||
+    failure.name === 'TransactionCanceledException'
+  );
+};
+
+/**
+ * Tells the request's scope what one attempt of a write became, so a failure can be answered
+ * truthfully: "retry later" only when no write landed and none was left unanswered.
+ */
+const recordWrites = async <T>(commandName: string, attempt: Promise<T>): Promise<T> => {
+  if (!WRITES.has(commandName)) return attempt;
+  try {
+    const result = await attempt;
+    recordWriteAttempt('landed');
+    return result;
+  } catch (error) {
+    if (!answered(error)) recordWriteAttempt('uncertain');
+    throw error;
+  }
+};
+
+/**
+ * Sends a command within its request's deadline (see `withRequestDeadline`): the SDK gets an
+ * abort signal for the time left, which ends an attempt in flight and the wait between attempts;
+ * past the deadline nothing more is sent, so no write leaves after its request was answered.
+ */
+const sendBeforeDeadline = async (send: Send, command: unknown, options?: { abortSignal?: AbortSignal }) => {
+  const left = timeLeftMs();
+  if (left === undefined) return send(command, options);
+  if (left <= 0) throw new DeadlineExceeded(false);
+  const signal = AbortSignal.timeout(left);
+  try {
+    return await send(command, { ...options, abortSignal: signal });
+  } catch (error) {
+    if (signal.aborted) throw new DeadlineExceeded(true, { cause: error });
+    throw error;
+  }
 };
