@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CLIENT_TOKEN_HEADER } from '#http/client-token.ts';
+import { UNKNOWN_OUTCOME_ADVICE } from '#http/unknown-outcomes.ts';
 import { PRODUCTS } from '#routing/route-table.ts';
 import { ROUTES } from '#routing/routes.ts';
 import { OPERATION_SCHEMAS, type OperationSchemas } from '#schemas/operations.ts';
@@ -52,12 +53,21 @@ const CLIENT_TOKEN_PARAMETER = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
 };
 
-// The creates whose write may land unseen say so; every other 503 is "busy, retry".
+// What a 503 of each route means: the creates have answers of their own; every other route that
+// writes answers CQ.5032 with the advice the error mapper gives when a write may have landed.
 const UNAVAILABLE: Partial<Record<string, string>> = {
   createApp:
-    'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: repeat with the X-Client-Token of the answer (CQ.5031)',
-  createInstance: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
-  createQuota: 'DynamoDB busy past retries (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+    'DynamoDB failed past retries or the deadline: the outcome is unknown, repeat with the X-Client-Token of the answer (CQ.5031)',
+  createInstance:
+    'DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+  createQuota:
+    'DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
+  ...Object.fromEntries(
+    Object.entries(UNKNOWN_OUTCOME_ADVICE).map(([operation, advice]) => [
+      operation,
+      `DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: ${advice} (CQ.5032)`,
+    ]),
+  ),
 };
 
 /**
@@ -101,7 +111,9 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
                 ? { '422': errorResponse('X-Client-Token already used for another request (CQ.4220)') }
                 : {}),
               '500': errorResponse('System error (APIG.9999)'),
-              '503': errorResponse(UNAVAILABLE[route.operation] ?? 'DynamoDB busy past retries (CQ.5030)'),
+              '503': errorResponse(
+                UNAVAILABLE[route.operation] ?? 'DynamoDB busy past retries or the deadline (CQ.5030)',
+              ),
             }),
       },
     };

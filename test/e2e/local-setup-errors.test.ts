@@ -154,6 +154,17 @@ describe('npm start: a wrong setting is one line naming it and the fix', () => {
     }
   });
 
+  it('a LOCAL_FUNCTION_TIMEOUT_SECONDS that is not a whole number of seconds from 2 to 900', async () => {
+    for (const value of ['1', '901', 'slow']) {
+      expectOneLine(
+        await run('start', [], { ...(await fresh()), LOCAL_FUNCTION_TIMEOUT_SECONDS: value }),
+        'npm start',
+        `LOCAL_FUNCTION_TIMEOUT_SECONDS=${value}`,
+        'integer from 2 to 900',
+      );
+    }
+  });
+
   it('an unknown option', async () => {
     expectOneLine(await run('start', ['--in-memroy'], await fresh()), 'npm start', '--in-memroy', 'usage: npm start');
   });
