@@ -38,7 +38,20 @@ export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<Handler
     const { path, query } = parseRequest('listInstances', request);
     return {
       status: 200,
-      body: pageView(await listInstances(deps, { ...projectRefOf(path), query }), 'instances', instanceView),
+      body: pageView(
+        await listInstances(deps, {
+          ...projectRefOf(path),
+          query: {
+            offset: query.offset,
+            limit: query.limit,
+            name: query.name ?? query.instance_name,
+            alsoName: query.name === undefined ? undefined : query.instance_name,
+            id: query.instance_id,
+          },
+        }),
+        'instances',
+        instanceView,
+      ),
     };
   },
 

@@ -4,6 +4,15 @@ import { credentialSchema } from './registry-bodies.ts';
 
 /** Query of list routes filtered by `name` (instances, apps, quotas). */
 export const nameListQuery = z.object({ offset: offsetSchema, limit: limitSchema, name: nameFilterSchema });
+/**
+ * Query of list instances: `name`, or `instance_name` as the vendor's SDK (ListInstancesV2) sends
+ * it (a substring of the name, case-insensitive; given both, both must match), and `instance_id`
+ * (that instance only).
+ */
+export const instanceListQuery = nameListQuery.extend({
+  instance_name: nameFilterSchema,
+  instance_id: idSchema.optional(),
+});
 /** Query of list routes filtered by `app_name` (bound and bindable apps). */
 export const appNameListQuery = z.object({ offset: offsetSchema, limit: limitSchema, app_name: nameFilterSchema });
 

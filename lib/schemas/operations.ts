@@ -3,7 +3,7 @@ import type { ApiRequest } from '#http/api-types.ts';
 import { parseWith } from '#http/validation.ts';
 import type { Operation } from '#routing/routes.ts';
 import { consumeBody } from './consume-body.ts';
-import { appListQuery, appNameListQuery, nameListQuery } from './list-query.ts';
+import { appListQuery, appNameListQuery, instanceListQuery, nameListQuery } from './list-query.ts';
 import { appPath, instancePath, projectPath, quotaAppPath, quotaPath } from './path.ts';
 import { bindAppsBody, quotaBody } from './quota-bodies.ts';
 import { createAppBody, createInstanceBody, resetAppSecretBody, updateAppBody } from './registry-bodies.ts';
@@ -24,7 +24,7 @@ export interface OperationSchemas {
 export const OPERATION_SCHEMAS = {
   createInstance: { summary: 'Create an instance', status: 201, path: projectPath, body: createInstanceBody },
   showInstance: { summary: 'Show an instance', status: 200, path: instancePath },
-  listInstances: { summary: 'List instances by name', status: 200, path: projectPath, query: nameListQuery },
+  listInstances: { summary: 'List instances by name or id', status: 200, path: projectPath, query: instanceListQuery },
   createApp: { summary: 'Create an app (credential)', status: 201, path: instancePath, body: createAppBody },
   showApp: { summary: 'Show an app', status: 200, path: appPath },
   listApps: {

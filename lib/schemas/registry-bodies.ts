@@ -20,10 +20,15 @@ export const createAppBody = z.object({
 
 /**
  * Update app body: name and remark, with the rules of create. The vendor's `app_key` and
- * `app_secret` fields are not taken here: a key is what consume finds the app by, and a secret
- * has its own route (reset secret), which shows the new one once.
+ * `app_secret` (UpdateAppV2) are refused with 400 naming the field, never ignored: a client
+ * rotating a leaked key must not be told it succeeded. A secret has its own route (reset secret),
+ * which shows the new one once; a key is what consume counts a credential under (a new app takes
+ * a new key).
  */
-export const updateAppBody = createAppBody.pick({ name: true, remark: true });
+export const updateAppBody = createAppBody.pick({ name: true, remark: true }).extend({
+  app_key: z.never().optional(),
+  app_secret: z.never().optional(),
+});
 
 /** Reset secret body: the new secret, generated when absent. */
 export const resetAppSecretBody = z.object({ app_secret: credentialSchema.optional() });

@@ -95,6 +95,45 @@ describe("the vendor's own SDK client, only its endpoint changed", () => {
     expect(removed).toMatchObject({ ok: true });
   });
 
+  it('ListInstancesV2 filters by instance_name and instance_id as the SDK sends them', async () => {
+    const url = '/v2/{project_id}/apigw/instances';
+    const made = await Promise.all(
+      ['filter_gw_one', 'filter_gw_two'].map((name) =>
+        send(client, { method: 'POST', url, data: { instance_name: name } }),
+      ),
+    );
+    const [one, two] = made.map((result) => String((result as { body?: Record<string, unknown> }).body?.instance_id));
+    const byName = await send(client, { method: 'GET', url, queryParams: { instance_name: 'filter_gw_t' } });
+    expect(byName).toMatchObject({
+      ok: true,
+      body: { total: 1, instances: [{ instance_id: two, instance_name: 'filter_gw_two' }] },
+    });
+    const byId = await send(client, { method: 'GET', url, queryParams: { instance_id: one } });
+    expect(byId).toMatchObject({ ok: true, body: { total: 1, instances: [{ instance_id: one }] } });
+    const neither = await send(client, { method: 'GET', url, queryParams: { instance_id: one, instance_name: 'two' } });
+    expect(neither).toMatchObject({ ok: true, body: { total: 0, instances: [] } });
+  });
+
+  it('UpdateAppV2 with app_key or app_secret is refused naming the field, and changes nothing', async () => {
+    const url = '/v2/{project_id}/apigw/instances';
+    const created = await send(client, { method: 'POST', url, data: { instance_name: 'rotate_gw' } });
+    const apps = `${url}/${String((created as { body?: Record<string, unknown> }).body?.instance_id)}/apps`;
+    const app = (await send(client, { method: 'POST', url: apps, data: { name: 'rotated' } })) as {
+      body: Record<string, unknown>;
+    };
+    for (const field of ['app_key', 'app_secret']) {
+      const update = await send(client, {
+        method: 'PUT',
+        url: `${apps}/${String(app.body.id)}`,
+        data: { name: 'renamed', remark: '', [field]: 'a-new-credential-1234' },
+      });
+      expect(update).toMatchObject({ ok: false, error: { httpStatusCode: 400, errorCode: 'APIG.2012' } });
+      expect(JSON.stringify(update)).toContain(`parameterName:${field}`);
+    }
+    const shown = await send(client, { method: 'GET', url: `${apps}/${String(app.body.id)}` });
+    expect(shown).toMatchObject({ ok: true, body: { name: 'rotated', app_key: app.body.app_key } });
+  });
+
   it("gets the service's errors as the SDK reads them, with X-Request-Id as the request id", async () => {
     const missing = await send(client, { method: 'GET', url: `/v2/{project_id}/apigw/instances/${'0'.repeat(32)}` });
     expect(missing).toMatchObject({ ok: false, error: { httpStatusCode: 404, errorCode: 'APIG.3030' } });

@@ -56,14 +56,31 @@ export const getInstanceCounts = async (
   return Item ? { apps: Number(Item.app_num ?? 0), quotas: Number(Item.quota_num ?? 0) } : undefined;
 };
 
-/** A page of the project's instances by name. */
-export const listInstances = async (db: Db, projectId: string, query: ListQuery): Promise<Page<Instance>> => {
+/** What list instances filters by: the name, a second name (the vendor's `instance_name`), the id. */
+export interface InstanceListQuery extends ListQuery {
+  /** Another substring the name must hold (given both `name` and `instance_name`). */
+  readonly alsoName?: string | undefined;
+  readonly id?: string | undefined;
+}
+
+/** A page of the project's instances by name, filtered by name and id. */
+export const listInstances = async (db: Db, projectId: string, query: InstanceListQuery): Promise<Page<Instance>> => {
+  const filters = [
+    query.id === undefined ? undefined : 'instance_id = :id',
+    query.alsoName === undefined ? undefined : 'contains(name_lc, :alsoName)',
+  ].filter((filter) => filter !== undefined);
   const page = await queryPage<InstanceItem>(
     db,
     {
       IndexName: 'lsi1',
       KeyConditionExpression: 'pk = :pk AND begins_with(lsi1sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': instancesPartition(projectId), ':prefix': LIST_PREFIX.instance },
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      ExpressionAttributeValues: {
+        ':pk': instancesPartition(projectId),
+        ':prefix': LIST_PREFIX.instance,
+        ...(query.id === undefined ? {} : { ':id': query.id }),
+        ...(query.alsoName === undefined ? {} : { ':alsoName': query.alsoName.toLowerCase() }),
+      },
     },
     query,
   );
