@@ -30,7 +30,7 @@ const callNearDeadline = async (method: string, url: string, request: TestReques
 };
 
 /** Slows every read by `delayMs` (each still answered within AWS's 1 s) and holds every write. */
-const slowReadsStalledWrites = (delayMs = 500) =>
+const slowReadsStalledWrites = (delayMs = 300) =>
   proxy.route((operation) => (READS.has(operation) ? { delayMs } : 'hold'));
 
 const storedApps = async (projectId: string, instanceId: string) => {
@@ -104,7 +104,7 @@ describe("a request that outlasts its function's deadline, with AWS's timeouts",
     const appId = await createApp('to-bind');
     const quotaId = await createQuota('q_deadline');
     const bind = { token, body: { app_ids: [appId] } };
-    slowReadsStalledWrites(300);
+    slowReadsStalledWrites(250);
     const first = await callNearDeadline('POST', `${base}/app-quotas/${quotaId}/binding-apps`, bind);
     expect(first).toMatchObject({
       status: 503,
