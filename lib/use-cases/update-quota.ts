@@ -45,7 +45,13 @@ export const updateQuota = (deps: UseCaseDeps, input: UpdateQuotaInput): Promise
       next.timeInterval !== quota.timeInterval ||
       !sameTime(next.resetTime, quota.resetTime);
     const settingsChanged = freshWindow || next.callLimits !== quota.callLimits;
-    const outcome = await deps.store.updateQuota({ current, next, settingsChanged, freshWindow });
+    const outcome = await deps.store.updateQuota({
+      current,
+      next,
+      settingsChanged,
+      freshWindow,
+      now: deps.clock.now(),
+    });
     if (outcome === 'name-taken') throw quotaNameExists();
     if (outcome === OVERTAKEN) return OVERTAKEN;
     return (await requireQuota(deps, input)).quota;

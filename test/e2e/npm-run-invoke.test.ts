@@ -27,12 +27,10 @@ describe('npm run invoke', () => {
     expect(JSON.parse(result.body)).toMatchObject({ error_code: 'APIG.3030' });
   });
 
-  it("sends app-quotas the schedule's event: one sweep of the quota deletes under way, and its report", async () => {
+  it("sends app-quotas the schedule's event: one sweep of the quota deletes and split updates under way, and its report", async () => {
     expect(await invoke('app-quotas', 'events/sweep.json')).toEqual({
-      finished: 0,
-      stale: 0,
-      failed: 0,
-      deferred: false,
+      deletes: { finished: 0, stale: 0, failed: 0, deferred: false },
+      updates: { caughtUp: 0, dropped: 0, left: 0, failed: 0, deferred: false },
     });
   });
 

@@ -111,8 +111,12 @@ const driveEveryRoute = async () => {
   expectStatus(await call('POST', `${doomedPath}/binding-apps`, { app_ids: [charlie.id, delta.id] }), 201, 'bind two');
   expectStatus(await call('DELETE', doomedPath), 204, 'delete a quota with bindings');
   expectStatus(await call('GET', doomedPath), 404, 'show the deleted quota');
-  // app-quotas on its schedule: the sweep of quota deletes under way (none left: the DELETE finished).
-  expect(await service.sweep()).toEqual({ finished: 0, stale: 0, failed: 0, deferred: false });
+  // app-quotas on its schedule: the sweep of quota deletes under way (none left: the DELETE
+  // finished) and of split updates (none: the update above was one transaction).
+  expect(await service.sweep()).toEqual({
+    deletes: { finished: 0, stale: 0, failed: 0, deferred: false },
+    updates: { caughtUp: 0, dropped: 0, left: 0, failed: 0, deferred: false },
+  });
 
   // registry: delete an unbound app, the health check, the OpenAPI document and an unmatched request ($default).
   expectStatus(await call('DELETE', `${base}/apps/${delta.id}`), 204, 'delete an unbound app');

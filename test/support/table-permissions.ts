@@ -9,7 +9,7 @@ import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { matchRoute } from '#routing/routes.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
-import type { QuotaSweepReport } from '#use-cases/finish-quota-deletes.ts';
+import type { QuotaSweepsReport } from '#use-cases/sweep-quotas.ts';
 import {
   createTestTable,
   type TestRequest,
@@ -99,8 +99,8 @@ export interface RecordedService {
   readonly recorders: Readonly<Record<FunctionName, PermissionRecorder>>;
   /** The operations each function has answered with a 2xx. */
   readonly succeeded: Readonly<Record<FunctionName, ReadonlySet<string>>>;
-  /** Sends the app-quotas function its schedule's event, as EventBridge does: one sweep of quota deletes. */
-  sweep(): Promise<QuotaSweepReport>;
+  /** Sends the app-quotas function its schedule's event, as EventBridge does: one sweep of quota deletes and split updates. */
+  sweep(): Promise<QuotaSweepsReport>;
 }
 
 type Invoke = (event: ApiEvent) => Promise<ApiResult>;
@@ -115,7 +115,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
   const recorders = {} as Record<FunctionName, PermissionRecorder>;
   const succeeded = {} as Record<FunctionName, Set<string>>;
   const invokers = {} as Record<FunctionName, Invoke>;
-  let sweep: (() => Promise<QuotaSweepReport>) | undefined;
+  let sweep: (() => Promise<QuotaSweepsReport>) | undefined;
   for (const fn of FUNCTION_NAMES) {
     const client = createDocumentClient({ region: 'us-east-1', endpoint });
     recorders[fn] = recordPermissions(client, tableName);
@@ -131,7 +131,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
   return {
     recorders,
     succeeded,
-    sweep: () => (sweep as () => Promise<QuotaSweepReport>)(),
+    sweep: () => (sweep as () => Promise<QuotaSweepsReport>)(),
     async call(method, url, request = {}) {
       const { fn, event } = testEvent(method, url, request);
       const response = testResponse(await invokers[fn](event));

@@ -275,6 +275,7 @@ describe('binding store: split binds', () => {
       subcounters,
     },
     configVersion: 1,
+    freshVersion: 0,
     deleting: false,
     pendingBinds: [],
   });

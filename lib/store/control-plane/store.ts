@@ -10,6 +10,7 @@ import * as bindings from './binding-store.ts';
 import * as clientTokens from './client-token-store.ts';
 import * as instances from './instance-store.ts';
 import * as quotas from './quota-store.ts';
+import * as quotaUpdates from './quota-update-store.ts';
 import * as usage from './usage-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */
@@ -44,7 +45,12 @@ export const createStore = (db: Db) => ({
   migrateAppById: (...args: Tail<typeof migration.migrateAppById>) => migration.migrateAppById(db, ...args),
   recoverSplitBinds: (...args: Tail<typeof bindings.recoverSplitBinds>) => bindings.recoverSplitBinds(db, ...args),
   listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),
-  updateQuota: (...args: Tail<typeof quotas.updateQuota>) => quotas.updateQuota(db, ...args),
+  updateQuota: (...args: Tail<typeof quotaUpdates.updateQuota>) => quotaUpdates.updateQuota(db, ...args),
+  listQuotaUpdates: (...args: Tail<typeof quotaUpdates.listQuotaUpdates>) => quotaUpdates.listQuotaUpdates(db, ...args),
+  catchUpQuotaCounters: (...args: Tail<typeof quotaUpdates.catchUpQuotaCounters>) =>
+    quotaUpdates.catchUpQuotaCounters(db, ...args),
+  removeQuotaUpdateMarker: (...args: Tail<typeof quotaUpdates.removeQuotaUpdateMarker>) =>
+    quotaUpdates.removeQuotaUpdateMarker(db, ...args),
   markQuotaDeleting: (...args: Tail<typeof quotas.markQuotaDeleting>) => quotas.markQuotaDeleting(db, ...args),
   removeDeletedQuota: (...args: Tail<typeof quotas.removeDeletedQuota>) => quotas.removeDeletedQuota(db, ...args),
   listQuotaDeletes: (...args: Tail<typeof quotas.listQuotaDeletes>) => quotas.listQuotaDeletes(db, ...args),

@@ -25,6 +25,12 @@ export interface QuotaItem {
    * apps and are conditioned on this version, so a copy is never of a superseded version.
    */
   readonly config_version: number;
+  /**
+   * The last settings version that started a fresh window (a new time unit, interval or reset
+   * time); absent when none did. A counter catching up from below it starts a fresh window too,
+   * however many versions it skips.
+   */
+  readonly fresh_version?: number;
   /** Set when a delete has begun: the quota is gone for every reader while its bindings go. */
   readonly deleting?: boolean;
   /** Sub-counters per bound credential; absent on quotas of the layout before counters (1). */
@@ -58,6 +64,8 @@ export const quotaItemOf = (quota: Quota): QuotaItem => ({
 export interface VersionedQuota {
   readonly quota: Quota;
   readonly configVersion: number;
+  /** The last settings version that started a fresh window (0: none); see `QuotaItem.fresh_version`. */
+  readonly freshVersion: number;
   readonly deleting: boolean;
   /** Split binds in progress (usually none). */
   readonly pendingBinds: readonly string[];
@@ -67,6 +75,7 @@ export interface VersionedQuota {
 export const versionedQuotaFromItem = (item: QuotaItem): VersionedQuota => ({
   quota: quotaFromItem(item),
   configVersion: item.config_version,
+  freshVersion: item.fresh_version ?? 0,
   deleting: item.deleting === true,
   pendingBinds: [...(item.pending_binds ?? [])],
 });

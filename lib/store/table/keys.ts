@@ -14,6 +14,8 @@
  * - counter:          `PROJECT#<project>#INSTANCE#<instance_id>#APPKEY#<app_key>#<n>` / `COUNTER`
  * - quota delete:     `SWEEP#QUOTA-DELETES` / `<project>#<instance_id>#<app_quota_id>` (from a quota's
  *                     mark as deleting to its removal)
+ * - quota update:     `SWEEP#QUOTA-UPDATES` / `<project>#<instance_id>#<app_quota_id>` (from a split
+ *                     update's first transaction until every bound counter has its settings)
  * - client token:     `PROJECT#<project>#CLIENTTOKEN#<token>` / `CLIENTTOKEN` (a create's answer, 24 h)
  *
  * A counter is the one item consume writes: sub-counter n of a credential, in a partition of its
@@ -105,6 +107,20 @@ export const quotaDeletesOfInstancePrefix = (projectId: string, instanceId: stri
 /** The marker of a quota's delete, while it runs. */
 export const quotaDeleteMarkerKey = (projectId: string, instanceId: string, quotaId: string): Key => ({
   pk: QUOTA_DELETES_PARTITION,
+  sk: `${quotaDeletesOfInstancePrefix(projectId, instanceId)}${quotaId}`,
+});
+
+/**
+ * The one partition of the quota updates whose counters may still lag: a marker per quota whose
+ * split update (more counters than one transaction holds) has written the quota and not yet every
+ * counter, so the sweep finds them with a Query. Written twice per split update (its first
+ * transaction, its end); its markers are as tiny and short-lived as the deletes'.
+ */
+export const QUOTA_UPDATES_PARTITION = 'SWEEP#QUOTA-UPDATES';
+
+/** The marker of a quota's split update, while its counters may lag (one per quota, of its newest update). */
+export const quotaUpdateMarkerKey = (projectId: string, instanceId: string, quotaId: string): Key => ({
+  pk: QUOTA_UPDATES_PARTITION,
   sk: `${quotaDeletesOfInstancePrefix(projectId, instanceId)}${quotaId}`,
 });
 
