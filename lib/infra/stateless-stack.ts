@@ -112,7 +112,8 @@ export const ACCESS_LOG_FIELDS = {
 export const QUOTA_SWEEP_FUNCTION: FunctionName = 'app-quotas';
 
 /**
- * The schedule of the sweep of quota deletes: every QUOTA_SWEEP_PERIOD_SECONDS. A run EventBridge
+ * The schedule of the sweep that finishes quota deletes and split quota updates their clients
+ * left: every QUOTA_SWEEP_PERIOD_SECONDS. A run EventBridge
  * could not deliver is not retried: the next one comes a period later and does the same work.
  */
 export const QUOTA_SWEEP_SCHEDULE = Schedule.rate(Duration.seconds(QUOTA_SWEEP_PERIOD_SECONDS));
@@ -271,10 +272,11 @@ export class StatelessStack extends Stack {
     }
     this.functions = functions;
 
-    // A delete whose client stopped after its first step is finished by this sweep, never left.
+    // A delete or a split update whose client stopped after its first step is finished by this
+    // sweep, never left (the construct keeps its first name, so deployed rules are not replaced).
     // Its failures are the function's errors, so the function's error alarm covers it.
     this.quotaSweep = new Rule(this, 'QuotaDeleteSweep', {
-      description: `${SERVICE_NAME} (${props.stage}): finishes quota deletes their clients left half done`,
+      description: `${SERVICE_NAME} (${props.stage}): finishes quota deletes and updates their clients left half done`,
       schedule: QUOTA_SWEEP_SCHEDULE,
       targets: [
         new LambdaFunction(functions[QUOTA_SWEEP_FUNCTION].function, {

@@ -55,7 +55,7 @@ const scheduleQuotaSweep = async (server: Server, seconds: number, options: Loca
     if (running) return;
     running = true;
     appQuotas(scheduledEvent(), contextFor('app-quotas', options))
-      .catch((error: unknown) => console.error(`quota delete sweep failed: ${(error as Error).message}`))
+      .catch((error: unknown) => console.error(`quota sweep failed: ${(error as Error).message}`))
       .finally(() => {
         running = false;
       });
