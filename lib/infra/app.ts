@@ -12,7 +12,7 @@ export interface AppOptions {
   readonly consumeConcurrency?: number;
   /**
    * X-Ray traces and Lambda's per-invocation platform lines for quota-consumptions.
-   * @default false: about $0.40 per million checks less (docs/design.md, "Cost per million checks")
+   * @default false: about $0.55 per million checks less (docs/design.md, "Cost per million checks")
    */
   readonly consumeDiagnostics?: boolean;
   /** @default - alarms notify the stage's SNS topic, which nobody is subscribed to */
