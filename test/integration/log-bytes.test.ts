@@ -10,10 +10,10 @@ const previousLevel = vi.hoisted(() => {
 });
 
 import { quotaGuard } from '#guard/quota-guard.ts';
-import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
+import { toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { createServiceHandlers } from '#local/service-handlers.ts';
 import { METRICS_BATCH_CALLS, ServiceMetrics } from '#observability/metrics.ts';
-import { createTestApi, type TestApi, testEvent, testResponse } from '../support/api-client.ts';
+import { createTestApi, type TestApi, testContext, testEvent, testResponse } from '../support/api-client.ts';
 import { billedLogBytes, logBytesFigure } from '../support/cost-figures.ts';
 import { newInstance } from '../support/fixtures.ts';
 
@@ -69,7 +69,7 @@ describe('log bytes per consume, at the stack default log level', () => {
     const consumeAll = (expected: number) => async () => {
       for (let call = 0; call < calls; call += 1) {
         const { fn, event } = testEvent('POST', `${base}/quota-consumptions`, { token, body: { app_key: appKey } });
-        expect(testResponse(await handlers[fn](event, lambdaContext(fn))).status).toBe(expected);
+        expect(testResponse(await handlers[fn](event, testContext(fn))).status).toBe(expected);
       }
     };
 
@@ -109,7 +109,7 @@ describe('log bytes per consume, at the stack default log level', () => {
       const lines = await linesWrittenBy(async () => {
         for (let call = 0; call < 30; call += 1) {
           const { event } = toApiGatewayEvent({ method: 'GET', url: '/work', headers: { 'x-app-key': appKey } });
-          statuses.push((await handler(event, lambdaContext('guarded'))).statusCode ?? 0);
+          statuses.push((await handler(event, testContext('guarded'))).statusCode ?? 0);
         }
       });
       expect(statuses.filter((status) => status === 200)).toHaveLength(20);
