@@ -3,7 +3,7 @@ import { createSignatureVerifier } from '#auth/signature-verifier.ts';
 import { createTokenVerifier } from '#auth/token-verifier.ts';
 import { type Clock, systemClock } from '#domain/time.ts';
 import type { HandlerDeps } from '#http/function-handler.ts';
-import { ServiceMetrics } from '#observability/metrics.ts';
+import { containerMetrics } from '#observability/metrics.ts';
 import { createStore, type Store } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
@@ -36,7 +36,7 @@ export const depsOver = (store: Store, config: DepsConfig, clock: Clock = system
     verifyToken: createTokenVerifier(config.auth, { maxLifetimeSeconds: config.maxTokenLifetimeSeconds }),
     verifySignature: createSignatureVerifier({ lookup: store.getAccessKey, secretBox }),
     basePath: config.basePath,
-    metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
+    metrics: config.emitMetrics ? containerMetrics() : undefined,
   };
 };
 

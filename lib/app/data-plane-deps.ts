@@ -3,7 +3,7 @@ import { createSignatureVerifier } from '#auth/signature-verifier.ts';
 import { createTokenVerifier } from '#auth/token-verifier.ts';
 import { type Clock, systemClock } from '#domain/time.ts';
 import type { HandlerDeps } from '#http/function-handler.ts';
-import { ServiceMetrics } from '#observability/metrics.ts';
+import { containerMetrics } from '#observability/metrics.ts';
 import { getAccessKey } from '#store/access-keys/access-key-store.ts';
 import { createConsumeStore } from '#store/data-plane/consume-store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
@@ -39,6 +39,6 @@ export const createDataPlaneDeps = (
       secretBox: sealingBox(config.accessKeySealing),
     }),
     basePath: config.basePath,
-    metrics: config.emitMetrics ? new ServiceMetrics() : undefined,
+    metrics: config.emitMetrics ? containerMetrics() : undefined,
   };
 };

@@ -10,6 +10,11 @@ export interface AppOptions {
   readonly auth?: AuthOptions;
   /** @default - no concurrency reserved for quota-consumptions */
   readonly consumeConcurrency?: number;
+  /**
+   * X-Ray traces and Lambda's per-invocation platform lines for quota-consumptions.
+   * @default false: about $0.55 per million checks less (docs/design.md, "Cost per million checks")
+   */
+  readonly consumeDiagnostics?: boolean;
   /** @default - alarms notify the stage's SNS topic, which nobody is subscribed to */
   readonly alarmEmail?: string;
   /** Origins browsers may call the API from. @default - no CORS: browsers cannot call the API */
@@ -51,6 +56,7 @@ export const buildApp = (app: App, stage: string, options: AppOptions = {}): Ser
     accessKeySealing: stateful.accessKeySealingSecret,
     auth: options.auth,
     consumeConcurrency: options.consumeConcurrency,
+    consumeDiagnostics: options.consumeDiagnostics,
     alarmEmail: options.alarmEmail,
     corsOrigins: options.corsOrigins,
     customDomain: options.customDomain,
@@ -149,9 +155,18 @@ const concurrencyFromContext = (app: App): number | undefined => {
   return parsed;
 };
 
+const diagnosticsFromContext = (app: App): boolean | undefined => {
+  const value: unknown = app.node.tryGetContext('consumeDiagnostics');
+  if (value === undefined || value === null || value === '') return undefined;
+  // `-c key=value` always gives a string; cdk.json may give a boolean.
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context consumeDiagnostics must be true or false, got ${JSON.stringify(value)}`);
+};
+
 /**
  * Reads the stage and options from the app's context (`-c stage=NAME`, `-c jwksUrl=...`,
- * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`, `-c alarmEmail=...`,
+ * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`, `-c consumeDiagnostics=true`, `-c alarmEmail=...`,
  * `-c corsOrigins=a,b`, `-c domainName=... -c certificateArn=... [-c basePath=...]`) and the
  * account and region from the CLI's `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`, when set. Throws on invalid values.
  */
@@ -166,6 +181,7 @@ export const readAppContext = (
     options: {
       auth: authFromContext(app),
       consumeConcurrency: concurrencyFromContext(app),
+      consumeDiagnostics: diagnosticsFromContext(app),
       alarmEmail: alarmEmailFromContext(app),
       corsOrigins: corsOriginsFromContext(app),
       customDomain: customDomainFromContext(app),

@@ -4,10 +4,12 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
+  LoggingFormat,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsLogLevel,
   ParamsAndSecretsVersions,
   Runtime,
+  SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -25,7 +27,10 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 /** The esbuild target matching {@link FUNCTION_RUNTIME}. */
 export const BUNDLE_TARGET = 'node24';
 
-/** How long function logs are kept. */
+/**
+ * How long function and access logs are kept: a month-end investigation still finds them, and
+ * storage is the small part of their cost (docs/design.md, "Cost per million checks").
+ */
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
@@ -55,6 +60,12 @@ export interface QuotaFunctionProps {
   readonly reservedConcurrency?: number;
   /** What happens to the function's log group when the function goes. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Whether Lambda traces invocations with X-Ray (at its fixed sampling: the first call each second
+   * and 5% of the rest) and writes its START, END and REPORT lines for each one. Off, Lambda writes
+   * only its warnings and traces nothing. @default true
+   */
+  readonly diagnostics?: boolean;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,8 +89,8 @@ const authEnvironment = (auth: FunctionAuth): Record<string, string> =>
 
 /**
  * One of the service's Lambda functions: a `functions/<name>.ts` entry point bundled by esbuild
- * as minified ESM for Node.js 24 on arm64, with its own log group, X-Ray active tracing and only
- * the permissions it is given. Bind it to the table with {@link QuotaFunction.bindTable};
+ * as minified ESM for Node.js 24 on arm64, with its own log group (JSON log format), X-Ray active
+ * tracing unless `diagnostics` is off, and only the permissions it is given. Bind it to the table with {@link QuotaFunction.bindTable};
  * synthesis fails if it is not.
  */
 export class QuotaFunction extends Construct {
@@ -95,6 +106,7 @@ export class QuotaFunction extends Construct {
   constructor(scope: Construct, id: string, props: QuotaFunctionProps) {
     super(scope, id);
     const description = `${SERVICE_NAME} ${props.name} (${props.stage})`;
+    const diagnostics = props.diagnostics ?? true;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: LOG_RETENTION,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -112,13 +124,15 @@ export class QuotaFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords, added by active tracing, are on "*": X-Ray ' +
-        'supports no resource-level permissions for them. Every other statement of the role names its resource ' +
-        '(the infra tests check that).',
-    });
+    if (diagnostics) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only xray:PutTraceSegments and xray:PutTelemetryRecords, added by active tracing, are on "*": X-Ray ' +
+          'supports no resource-level permissions for them. Every other statement of the role names its resource ' +
+          '(the infra tests check that).',
+      });
+    }
     this.function = new NodejsFunction(this, 'Function', {
       entry: entryOf(props.name),
       handler: 'handler',
@@ -131,7 +145,14 @@ export class QuotaFunction extends Construct {
       role: this.role,
       // The Lambda service traces each invocation (initialization, invocation, overhead) with no
       // tracing code in the bundle; the function's own calls to AWS are not broken down.
-      tracing: Tracing.ACTIVE,
+      tracing: diagnostics ? Tracing.ACTIVE : Tracing.DISABLED,
+      // JSON, so Lambda's own lines can be filtered by level: at WARN it drops the START, END and
+      // REPORT lines of every invocation (most of a busy function's log bytes) and keeps only its
+      // warnings; an uncaught error is the runtime's own ERROR line, kept, and timeouts still count
+      // in the Errors metric the alarms watch. The service's lines are JSON already; EMF lines,
+      // which have no level, count as INFO and pass Lambda's default application level.
+      loggingFormat: LoggingFormat.JSON,
+      systemLogLevelV2: diagnostics ? SystemLogLevel.INFO : SystemLogLevel.WARN,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: this.logGroup,
       // Every function reads a secret (the access-key sealing key, maybe the HS256 secret): through

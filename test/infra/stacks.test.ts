@@ -12,12 +12,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#guard/cdk.ts';
 import { type AppOptions, buildApp, readAppContext, stackNames } from '#infra/app.ts';
 import { QuotaFunction } from '#infra/quota-function.ts';
-import { ALARM_PERIOD, ALARM_THRESHOLDS, QUOTA_SWEEP_FUNCTION } from '#infra/stateless-stack.ts';
+import {
+  ACCESS_LOG_FIELDS,
+  ALARM_PERIOD,
+  ALARM_THRESHOLDS,
+  FUNCTION_SETTINGS,
+  QUOTA_SWEEP_FUNCTION,
+} from '#infra/stateless-stack.ts';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
 import { routeKey } from '#routing/route-table.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { FALLBACK_FUNCTION, ROUTES, routesOf } from '#routing/routes.ts';
 import { createTableInput, TABLE_DEFINITION } from '#store/table/table-definition.ts';
+import { billedLogBytes, logBytesFigure } from '../support/cost-figures.ts';
 
 // The same feature flags as `cdk synth`, so the tests check the templates the CLI produces.
 const CDK_CONTEXT = (
@@ -85,6 +92,9 @@ const JWKS_AUTH = {
 const jwks = memo(() => synth('oidc', { auth: JWKS_AUTH }));
 // The same stage with its bundles built, for what they carry.
 const jwksBundled = memo(() => synth('oidc', { auth: JWKS_AUTH }, {}));
+
+// The data plane with X-Ray and Lambda's platform lines back on.
+const diagnosed = memo(() => synth('diag', { consumeDiagnostics: true }));
 
 // The optional parts together: alarm e-mail, CORS, custom domain with a base path.
 const everyOption = memo(() =>
@@ -304,6 +314,16 @@ describe('context (bin/app.ts)', () => {
     expect(() => context({ issuer: 'https://login.example/', audience: 'quota' })).toThrow(/need jwksUrl/);
   });
 
+  it('reads consumeDiagnostics as true or false from the command line or cdk.json, off when absent', () => {
+    expect(context({}).options.consumeDiagnostics).toBeUndefined();
+    expect(context({ consumeDiagnostics: 'true' }).options.consumeDiagnostics).toBe(true);
+    expect(context({ consumeDiagnostics: true }).options.consumeDiagnostics).toBe(true);
+    expect(context({ consumeDiagnostics: 'false' }).options.consumeDiagnostics).toBe(false);
+    for (const bad of ['yes', '1', 'TRUE']) {
+      expect(() => context({ consumeDiagnostics: bad }), bad).toThrow(/consumeDiagnostics/);
+    }
+  });
+
   it('reads consumeConcurrency as a positive integer from the command line or cdk.json', () => {
     expect(context({ consumeConcurrency: '25' }).options.consumeConcurrency).toBe(25);
     expect(context({ consumeConcurrency: 5 }).options.consumeConcurrency).toBe(5);
@@ -481,7 +501,11 @@ describe('functions', () => {
           accountId: '123456789012', apiId: 'api', domainName: 'example', domainPrefix: 'example', time: '', timeEpoch: 0 } };
         const context = { functionName: 'f', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
           memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 3000 };
-        process.stdout.write(JSON.stringify(await handler(event, context)));`;
+        process.stdout.write(JSON.stringify(await handler(event, context)) + '\\n');
+        // As Lambda does before it shuts a container down (an extension is registered).
+        process.kill(process.pid, 'SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        process.stdout.write('not shut down');`;
       const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         env: {
           ...process.env,
@@ -493,12 +517,13 @@ describe('functions', () => {
         },
         encoding: 'utf8',
       });
-      const lines = output.split('\n');
-      const result = JSON.parse(lines.at(-1) ?? '') as { statusCode: number; body: string };
+      const lines = output.split('\n').filter((line) => line.length > 0);
+      const result = JSON.parse(lines[0] ?? '') as { statusCode: number; body: string };
       expect(result.statusCode, name).toBe(404);
       expect(JSON.parse(result.body)).toMatchObject({ error_code: expect.any(String), error_msg: expect.any(String) });
-      // The bundle carries the metrics: the 404 is counted, as EMF on stdout, by function.
-      const emf = lines.slice(0, -1).map((line) => JSON.parse(line) as Json);
+      // The bundle carries the metrics: the 404 is counted and held, then written as EMF on stdout,
+      // by function, when SIGTERM says the container goes; and the process exits there.
+      const emf = lines.slice(1).map((line) => JSON.parse(line) as Json);
       expect(emf, name).toEqual([
         expect.objectContaining({ ClientErrors: 1, function: name, service: 'credential-quota' }),
       ]);
@@ -531,7 +556,7 @@ describe('function roles and tracing', () => {
     }
   });
 
-  it('each function may write log streams of its own log group only, and nothing of any other service but DynamoDB, Secrets Manager and X-Ray', () => {
+  it('each function may write log streams of its own log group only, and nothing of any other service but DynamoDB, Secrets Manager and X-Ray (the data plane: not X-Ray)', () => {
     const { stateless } = dev();
     for (const [name, deployed] of functionsOf(stateless)) {
       const statements = roleStatements(stateless, deployed);
@@ -545,24 +570,95 @@ describe('function roles and tracing', () => {
       const services = new Set(
         statements.flatMap((statement) => asArray(statement.Action)).map((a) => a.split(':')[0]),
       );
-      expect([...services].sort(), name).toEqual(['dynamodb', 'logs', 'secretsmanager', 'xray']);
+      expect([...services].sort(), name).toEqual(
+        name === 'quota-consumptions'
+          ? ['dynamodb', 'logs', 'secretsmanager']
+          : ['dynamodb', 'logs', 'secretsmanager', 'xray'],
+      );
     }
   });
 
-  it('trace actively, with exactly the two X-Ray actions, the only actions any function may do on "*"', () => {
-    for (const synthesized of [dev(), prod(), jwks()]) {
+  it('trace actively, with exactly the two X-Ray actions, the only actions any function may do on "*"; the data plane only with consumeDiagnostics', () => {
+    for (const synthesized of [dev(), prod(), jwks(), diagnosed()]) {
       for (const [name, deployed] of functionsOf(synthesized.stateless)) {
-        expect(deployed.props.TracingConfig, name).toEqual({ Mode: 'Active' });
         const statements = roleStatements(synthesized.stateless, deployed);
-        expect(grantsObject(grants(statements, 'xray')), name).toEqual(
-          Object.fromEntries(XRAY_ACTIONS.map((action) => [action, [key('*')]])),
-        );
         const onEverything = statements
           .filter((statement) => asArray(statement.Resource).includes('*'))
           .flatMap((statement) => asArray(statement.Action));
+        if (name === 'quota-consumptions' && synthesized !== diagnosed()) {
+          expect(deployed.props.TracingConfig, name).toBeUndefined();
+          expect(grants(statements, 'xray').size, name).toBe(0);
+          expect(onEverything, name).toEqual([]);
+          continue;
+        }
+        expect(deployed.props.TracingConfig, name).toEqual({ Mode: 'Active' });
+        expect(grantsObject(grants(statements, 'xray')), name).toEqual(
+          Object.fromEntries(XRAY_ACTIONS.map((action) => [action, [key('*')]])),
+        );
         expect(onEverything.sort(), name).toEqual(XRAY_ACTIONS);
       }
     }
+  });
+});
+
+describe('what the cost table relies on (docs/design.md, "Cost per million checks")', () => {
+  it("quota-consumptions: 512 MB, no X-Ray and none of Lambda's per-invocation lines by default; both with consumeDiagnostics", () => {
+    expect(fn(dev().stateless, 'quota-consumptions').props.MemorySize).toBe(512);
+    expect(FUNCTION_SETTINGS['quota-consumptions'].memorySize).toBe(512);
+    for (const [synthesized, tracing, systemLevel] of [
+      [dev(), undefined, 'WARN'],
+      [prod(), undefined, 'WARN'],
+      [diagnosed(), { Mode: 'Active' }, 'INFO'],
+    ] as const) {
+      const { props } = fn(synthesized.stateless, 'quota-consumptions');
+      expect(props.TracingConfig).toEqual(tracing);
+      // JSON is what lets Lambda filter its own lines by level; the application level stays the default.
+      expect(props.LoggingConfig).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: systemLevel });
+      expect((props.LoggingConfig as Json).ApplicationLogLevel).toBeUndefined();
+    }
+    for (const name of ['registry', 'app-quotas'] as const) {
+      expect(fn(dev().stateless, name).props.LoggingConfig, name).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'INFO',
+      });
+    }
+  });
+
+  it('function logs are Standard (CloudWatch reads the EMF metrics there), access logs Infrequent Access, both kept 30 days', () => {
+    const { stateless } = dev();
+    const logGroups = new Map(resources(stateless, 'AWS::Logs::LogGroup'));
+    for (const [name, deployed] of functionsOf(stateless)) {
+      const group = logGroups.get(target((deployed.props.LoggingConfig as Json).LogGroup) ?? '');
+      expect(group?.Properties.LogGroupClass ?? 'STANDARD', name).toBe('STANDARD');
+      expect(group?.Properties.RetentionInDays, name).toBe(30);
+    }
+    const stage = resources(stateless, 'AWS::ApiGatewayV2::Stage')[0]?.[1].Properties ?? {};
+    const accessLogs = logGroups.get(target((stage.AccessLogSettings as Json).DestinationArn) ?? '');
+    expect(accessLogs?.Properties).toMatchObject({ LogGroupClass: 'INFREQUENT_ACCESS', RetentionInDays: 30 });
+  });
+
+  it('the access log line of a consume is at most the bytes the table counts', () => {
+    const stage = resources(dev().stateless, 'AWS::ApiGatewayV2::Stage')[0]?.[1].Properties ?? {};
+    const format = (stage.AccessLogSettings as { Format: string }).Format;
+    expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
+    // The longest values of a consume: a 32-character project id and instance id, API Gateway's
+    // 16-character request id, an IPv4 client, a latency under 10 s, no integration error.
+    const values: Record<string, string> = {
+      '$context.requestId': 'JDFrYgB9oAMEMPw=',
+      '$context.identity.sourceIp': '255.255.255.255',
+      '$context.requestTimeEpoch': String(Date.UTC(2026, 11, 2)),
+      '$context.httpMethod': 'POST',
+      '$context.path': `/v2/${'a'.repeat(32)}/apigw/instances/${'b'.repeat(32)}/quota-consumptions`,
+      '$context.status': '429',
+      '$context.responseLatency': '9999',
+      '$context.integrationErrorMessage': '-',
+    };
+    let line = format;
+    for (const [variable, value] of Object.entries(values)) line = line.replaceAll(`"${variable}"`, `"${value}"`);
+    expect(line).not.toContain('$context');
+    const figure = logBytesFigure('API Gateway access log');
+    expect(billedLogBytes([line])).toBeLessThanOrEqual(Math.min(figure.admitted, figure.refused));
+    expect(Math.max(figure.admitted, figure.refused) - billedLogBytes([line])).toBeLessThan(10);
   });
 });
 

@@ -17,28 +17,37 @@ export interface EmfLine {
   readonly [field: string]: unknown;
 }
 
-/** Invokes a function and returns its answer and the EMF lines it wrote to stdout. */
-export const invokeLogged = async (
-  handlers: ReturnType<typeof createServiceHandlers>,
-  fn: FunctionName,
-  event: ApiEvent,
-): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
+/** The EMF lines among what was written to stdout. */
+const emfLines = (written: readonly string[]): EmfLine[] =>
+  written
+    .join('')
+    .split('\n')
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfLine);
+
+/** Runs `run` and returns its result and the EMF lines it wrote to stdout (a flush, an invocation). */
+export const emfWrittenBy = async <T>(run: () => T | Promise<T>): Promise<{ result: T; emf: EmfLine[] }> => {
   const written: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
   });
   try {
-    const response = testResponse(await handlers[fn](event, testContext(fn)));
-    const emf = written
-      .join('')
-      .split('\n')
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as EmfLine);
-    return { response, emf };
+    const result = await run();
+    return { result, emf: emfLines(written) };
   } finally {
     write.mockRestore();
   }
+};
+
+/** Invokes a function and returns its answer and the EMF lines it wrote to stdout. */
+export const invokeLogged = async (
+  handlers: ReturnType<typeof createServiceHandlers>,
+  fn: FunctionName,
+  event: ApiEvent,
+): Promise<{ response: TestResponse; emf: EmfLine[] }> => {
+  const { result, emf } = await emfWrittenBy(async () => testResponse(await handlers[fn](event, testContext(fn))));
+  return { response: result, emf };
 };
 
 /** A line's metrics as name -> [unit, value], and its dimension sets and values. */
