@@ -43,7 +43,7 @@ export const runWindowStartBench = async (
   },
 ): Promise<WindowStartResult> => {
   const appKey = await boundAppKey(env, {
-    name: 'WindowStart',
+    name: `WindowStart${options.limit}`,
     call_limits: options.limit,
     time_unit: 'SECOND',
     time_interval: 1,
