@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- --smoke] [-- --out FILE]`: what each operation costs on top of the DynamoDB
  * requests it needs, consume against rate-limiter-flexible's DynamoDB limiter, consume
- * throughput, consume through the partition model (50 apps of one instance, one hot credential
- * over 4 sub-counters, each against a budget of 100 WCU/s per partition key), and the deployed bundles' size and import time. One process: it starts its own
+ * throughput, consume through the partition model (against a budget of 100 WCU/s per partition
+ * key: 50 apps of one instance offered more than their keys can take, one hot credential over 4
+ * sub-counters, an exhausted credential flooded by 64 callers over 4 containers, and a 1-second
+ * quota's window starts under load), and the deployed bundles' size and import time. One process: it starts its own
  * in-memory DynamoDB Local, composes the three functions as the deployment does and invokes them
  * with API Gateway events. Writes bench/results.json (or FILE), prints a table, and ends with
  * `bench: worst ratio R, consume ddb_requests N, peer ratio P, partition ratio R, hot ratio H`.
@@ -96,7 +98,10 @@ try {
   for (const concurrency of THROUGHPUT_CONCURRENCY) {
     throughput.push(await measureThroughput(env, consumeFixture, concurrency, throughputMs));
   }
-  partitionModel = await runPartitionBench(env, smoke ? 1 : 5);
+  partitionModel = await runPartitionBench(
+    env,
+    smoke ? { steady: 1, flood: 2, windowStart: 11 } : { steady: 5, flood: 5, windowStart: 15 },
+  );
 } finally {
   await env.stop();
 }

@@ -4,12 +4,13 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Context } from 'aws-lambda';
 import type { ResourceLimits } from '#app/config.ts';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEVELOPMENT_ACCESS_KEY_SEALING_KEY } from '#app/config.ts';
-import type { ControlPlaneDeps } from '#app/control-plane-deps.ts';
+import type { ControlPlaneDeps, DepsConfig } from '#app/control-plane-deps.ts';
 import { depsOver } from '#app/control-plane-deps.ts';
 import { signToken } from '#auth/token-issuer.ts';
 import { newCredential, newId } from '#domain/ids.ts';
 import type { App } from '#domain/models.ts';
 import { hashSecret } from '#domain/secrets.ts';
+import type { Clock } from '#domain/time.ts';
 import type { ApiEvent, ApiResult } from '#http/api-types.ts';
 import { lambdaContext, toApiGatewayEvent } from '#local/api-gateway-event.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
@@ -77,12 +78,30 @@ export interface BenchEnv {
   /** Creates a quota through the API; returns its id. */
   createQuota(name: string, callLimits: number): Promise<string>;
   /**
-   * The same functions over a second client to the same table, whose SDK retries at once and
-   * whose credentials' sub-counter round robins start at 0: for runs on the partition model's
-   * virtual clock, where waiting real time between attempts would measure nothing.
+   * The same functions over a second client to the same table, whose SDK retries at once: for
+   * runs on the partition model's virtual clock, where waiting real time between attempts would
+   * measure nothing. `invoke` is one container whose sub-counter round robins start at 0;
+   * `containers` are as many more, each with dependencies of its own as a Lambda container builds
+   * them (caches, refusal memory, openings in flight), sharing only the client.
    */
-  virtualTime(): { readonly db: Db; invoke(call: PreparedCall): Promise<ApiResult> };
+  virtualTime(options?: VirtualTimeOptions): VirtualTime;
   stop(): Promise<void>;
+}
+
+/** How {@link BenchEnv.virtualTime} builds its functions. */
+export interface VirtualTimeOptions {
+  /** The clock the functions read (the model's virtual one); the bench's own by default. */
+  readonly clock?: Clock;
+  /** How many separate containers to build besides `invoke`'s: 0 by default. */
+  readonly containers?: number;
+}
+
+/** Functions over a client that retries at once (see {@link BenchEnv.virtualTime}). */
+export interface VirtualTime {
+  readonly db: Db;
+  invoke(call: PreparedCall): Promise<ApiResult>;
+  /** Separate containers: container `c` of C starts each credential's round robin at sub-counter c·N/C. */
+  readonly containers: ReadonlyArray<(call: PreparedCall) => Promise<ApiResult>>;
 }
 
 /** Runs `task(0..count-1)` with at most `concurrency` at a time. */
@@ -122,14 +141,15 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
     raw.destroy();
     const db: Db = { client: createDocumentClient({ region: REGION, endpoint }), tableName };
     const counter = countRequests(db.client);
-    const deps = depsOver(createStore(db), {
+    const config: DepsConfig = {
       auth: { kind: 'hs256-secret', secret: BENCH_SECRET },
       maxTokenLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
       accessKeySealing: { kind: 'key', key: DEVELOPMENT_ACCESS_KEY_SEALING_KEY },
       limits,
-    });
+    };
+    const deps = depsOver(createStore(db), config);
     const handlers = createServiceHandlers(deps);
-    const virtualTime = () => {
+    const virtualTime = (options: VirtualTimeOptions = {}): VirtualTime => {
       const virtualDb: Db = {
         client: createDocumentClient({
           region: REGION,
@@ -138,14 +158,16 @@ export const startBenchEnv = async (limits: ResourceLimits): Promise<BenchEnv> =
         }),
         tableName,
       };
-      const virtualHandlers = createServiceHandlers({
-        ...deps,
-        store: createStore(virtualDb),
-        subcounters: new SubcounterCache(10_000, () => 0),
-      });
+      const container = (start: number) => {
+        const own = depsOver(createStore(virtualDb), config, options.clock ?? deps.clock);
+        const handlers = createServiceHandlers({ ...own, subcounters: new SubcounterCache(10_000, () => start) });
+        return (call: PreparedCall) => handlers[call.fn](call.event, freshContext(call));
+      };
+      const count = options.containers ?? 0;
       return {
         db: virtualDb,
-        invoke: (call: PreparedCall) => virtualHandlers[call.fn](call.event, freshContext(call)),
+        invoke: container(0),
+        containers: Array.from({ length: count }, (_, index) => container(index / count)),
       };
     };
     const projectId = `bench${newId().slice(0, 8)}`;

@@ -1,17 +1,22 @@
 import { MAX_INT32 } from '#schemas/quota-bodies.ts';
 import type { BenchEnv } from './environment.ts';
+import { type FloodResult, runFloodBench } from './flood-bench.ts';
 import { runVirtualLoad, type VirtualLoadResult } from './partition-load.ts';
+import { runWindowStartBench, type WindowStartResult } from './window-start-bench.ts';
 
 /** One partition key's budget in the model: DynamoDB's 1,000 WCU/s scaled down 10x. */
 export const BUDGET_WCU = 100;
 
-type Measured = Pick<VirtualLoadResult, 'admitted_per_s' | 'ratio' | 'failed' | 'throttled' | 'wall_calls_per_s'>;
+type Measured = Pick<VirtualLoadResult, 'admitted_per_s' | 'ratio' | 'failed' | 'throttled' | 'wall_calls_per_s'> & {
+  /** Calls offered per second of the model's clock, and that divided by one key's budget. */
+  readonly offered_per_s: number;
+  readonly offered_ratio: number;
+};
 
 /** What bench/results.json's `partition_model` holds. */
 export interface PartitionModelResult {
   readonly budget_wcu: number;
-  /** Calls offered per second of the model's clock, and for how many of its seconds. */
-  readonly offered_per_s: number;
+  /** Model seconds the instance and hot blocks ran. */
   readonly seconds: number;
   readonly instance: { readonly apps: number } & Measured;
   readonly hot: {
@@ -19,13 +24,35 @@ export interface PartitionModelResult {
     /** Units admitted past the limit when 400 calls met a limit of 100 through the model (must be 0). */
     readonly over_limit: number;
   } & Measured;
+  /** An exhausted credential flooded by 64 callers over 4 containers at 20x the budget, per sub-counter count. */
+  readonly flood: readonly FloodResult[];
+  /** A 1-second quota's windows opened under 64 callers over 4 containers at 10x the budget. */
+  readonly window_start: WindowStartResult;
+}
+
+/** How long each block runs, in model seconds. */
+export interface PartitionBenchSeconds {
+  readonly steady: number;
+  readonly flood: number;
+  readonly windowStart: number;
 }
 
 const APPS = 50;
 const SUBCOUNTERS = 4;
+/** 60x one key's budget over 50 keys: more than the layout's 50x, so the layout bounds the ratio. */
+const INSTANCE_OFFERED_PER_S = 60 * BUDGET_WCU;
+const HOT_OFFERED_PER_S = 10 * BUDGET_WCU;
+/**
+ * The window-start block's limit: each window's writes are its admissions, the failed updates of
+ * the calls in flight when it runs out (up to 63 of 64 callers) and the openings (two writes per
+ * container at most), and they must fit one key's budget of 100: 20 + 63 + 8 = 91.
+ */
+const WINDOW_START_LIMIT = 20;
 const START_MS = Date.parse('2026-11-23T07:00:00.000Z');
 
-const measured = (result: VirtualLoadResult): Measured => ({
+const measured = (result: VirtualLoadResult, offeredPerS: number): Measured => ({
+  offered_per_s: offeredPerS,
+  offered_ratio: offeredPerS / BUDGET_WCU,
   admitted_per_s: result.admitted_per_s,
   ratio: result.ratio,
   failed: result.failed,
@@ -34,11 +61,15 @@ const measured = (result: VirtualLoadResult): Measured => ({
 });
 
 /**
- * Consume through the partition model on its virtual clock, 1,000 calls offered per model second
- * for `seconds`: over 50 apps of one instance, then over one hot credential with 4 sub-counters;
- * then 400 calls against that credential's limit of 100, to count any over-admission.
+ * Consume through the partition model on its virtual clock: 6,000 calls offered per model second
+ * over 50 apps of one instance (more than their 50 keys can take), 1,000 over one hot credential
+ * with 4 sub-counters, then 400 calls against that credential's limit of 100, to count any
+ * over-admission; then the flood and the window-start blocks (see their modules).
  */
-export const runPartitionBench = async (env: BenchEnv, seconds: number): Promise<PartitionModelResult> => {
+export const runPartitionBench = async (
+  env: BenchEnv,
+  seconds: PartitionBenchSeconds,
+): Promise<PartitionModelResult> => {
   const virtual = env.virtualTime();
   const consume = async (appKey: string) =>
     (await virtual.invoke(env.prepare('POST', `${env.base}/quota-consumptions`, { app_key: appKey, cost: 1 })))
@@ -62,21 +93,44 @@ export const runPartitionBench = async (env: BenchEnv, seconds: number): Promise
     for (const key of keys) for (let n = 0; n < 2 * subcounters; n += 1) await consume(key);
     return keys;
   };
-  const load = async (appKeys: readonly string[], calls = 1000 * seconds) =>
-    runVirtualLoad({ client: virtual.db.client, budgetWcu: BUDGET_WCU, consume, appKeys, calls, startMs: START_MS });
+  const load = async (appKeys: readonly string[], offeredPerS: number, calls = offeredPerS * seconds.steady) =>
+    runVirtualLoad({
+      client: virtual.db.client,
+      budgetWcu: BUDGET_WCU,
+      consume,
+      appKeys,
+      calls,
+      offeredPerS,
+      startMs: START_MS,
+    });
 
   try {
-    const instance = await load(await credentials('PartitionInstance', APPS, MAX_INT32, 1));
-    const hot = await load(await credentials('PartitionHot', 1, MAX_INT32, SUBCOUNTERS));
-    const limited = await load(await credentials('PartitionLimit', 1, 100, SUBCOUNTERS), 400);
+    const instance = await load(await credentials('PartitionInstance', APPS, MAX_INT32, 1), INSTANCE_OFFERED_PER_S);
+    const hot = await load(await credentials('PartitionHot', 1, MAX_INT32, SUBCOUNTERS), HOT_OFFERED_PER_S);
+    const limited = await load(await credentials('PartitionLimit', 1, 100, SUBCOUNTERS), HOT_OFFERED_PER_S, 400);
     // The warm-up took 2 x SUBCOUNTERS of the 100 units.
     const overLimit = Math.max(0, limited.admitted + 2 * SUBCOUNTERS - 100);
+    const flood = await runFloodBench(env, {
+      budgetWcu: BUDGET_WCU,
+      offeredPerS: 20 * BUDGET_WCU,
+      seconds: seconds.flood,
+      startMs: START_MS,
+      subcounters: [1, SUBCOUNTERS],
+    });
+    const windowStart = await runWindowStartBench(env, {
+      budgetWcu: BUDGET_WCU,
+      limit: WINDOW_START_LIMIT,
+      offeredPerS: 10 * BUDGET_WCU,
+      seconds: seconds.windowStart,
+      startMs: START_MS,
+    });
     return {
       budget_wcu: BUDGET_WCU,
-      offered_per_s: 1000,
-      seconds,
-      instance: { apps: APPS, ...measured(instance) },
-      hot: { subcounters: SUBCOUNTERS, over_limit: overLimit, ...measured(hot) },
+      seconds: seconds.steady,
+      instance: { apps: APPS, ...measured(instance, INSTANCE_OFFERED_PER_S) },
+      hot: { subcounters: SUBCOUNTERS, over_limit: overLimit, ...measured(hot, HOT_OFFERED_PER_S) },
+      flood,
+      window_start: windowStart,
     };
   } finally {
     virtual.db.client.destroy();

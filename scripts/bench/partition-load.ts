@@ -80,8 +80,10 @@ export interface VirtualLoad {
   readonly budgetWcu: number;
   readonly consume: (appKey: string) => Promise<number>;
   readonly appKeys: readonly string[];
-  /** Calls offered, one per millisecond of the model's clock (1,000 per second). */
+  /** Calls offered, evenly spaced on the model's clock. */
   readonly calls: number;
+  /** Calls offered per second of the model's clock. @default 1000 (one per millisecond) */
+  readonly offeredPerS?: number;
   /** Where the model's clock starts: a whole second. */
   readonly startMs: number;
   /** Folds partition keys together (to model a layout that shares one). */
@@ -95,12 +97,16 @@ export interface VirtualLoadResult extends PartitionLoadResult {
 }
 
 /**
- * Offers `calls` consumes, one at a time, one per millisecond of the model's clock: the same load
+ * Offers `calls` consumes, one at a time, `offeredPerS` per second of the model's clock: the same load
  * on any machine however busy, so the outcome is deterministic (the SDK's retries must not wait
  * real time, see `BenchEnv.virtualTime`). The model is installed for the run only.
  */
 export const runVirtualLoad = async (load: VirtualLoad): Promise<VirtualLoadResult> => {
-  let now = load.startMs - 1;
+  const step = 1000 / (load.offeredPerS ?? 1000);
+  // Each call's time from its index: adding a fraction of a millisecond to an epoch time thousands
+  // of times would drift (doubles there are exact to ~0.0002 ms) and move calls across a second.
+  let offered = 0;
+  let now = load.startMs - step;
   const model = installPartitionModel(load.client, {
     wcuPerSecond: load.budgetWcu,
     now: () => now,
@@ -115,9 +121,10 @@ export const runVirtualLoad = async (load: VirtualLoad): Promise<VirtualLoadResu
       appKeys: load.appKeys,
       concurrency: 1,
       more: (started) => started < load.calls,
-      elapsedMs: () => now + 1 - load.startMs,
+      elapsedMs: () => offered * step,
       beforeCall: () => {
-        now += 1;
+        now = load.startMs + offered * step;
+        offered += 1;
       },
     });
     const wallSeconds = Math.max(1, Date.now() - wallStart) / 1000;

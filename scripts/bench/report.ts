@@ -83,13 +83,7 @@ export const formatReport = (results: BenchResults): string => {
       `  ${String(level.concurrency).padStart(2)} callers: ${String(level.calls_per_s).padStart(5)} calls/s, p50 ${fixed(level.p50_ms)} ms, ${level.calls} calls${level.non_200 ? `, ${level.non_200} not 200` : ''}`,
     );
   }
-  const pm = results.partition_model;
-  lines.push(
-    '',
-    `consume through the partition model (${pm.budget_wcu} WCU/s per partition key; ${pm.offered_per_s} calls offered per model second for ${pm.seconds} s):`,
-    `  ${pm.instance.apps} apps of one instance: ${pm.instance.admitted_per_s} admitted/s = ${fixed(pm.instance.ratio)} x the budget, ${pm.instance.throttled} throttled, ${pm.instance.failed} failed (machine: ${pm.instance.wall_calls_per_s} calls/s)`,
-    `  one hot credential, ${pm.hot.subcounters} sub-counters: ${pm.hot.admitted_per_s} admitted/s = ${fixed(pm.hot.ratio)} x the budget, ${pm.hot.throttled} throttled, ${pm.hot.failed} failed, ${pm.hot.over_limit} over its limit`,
-  );
+  lines.push('', ...partitionLines(results.partition_model));
   lines.push(
     '',
     'bundles (esbuild as the stack: ESM, minified, node24, AWS SDK bundled; floor: the document client sending one UpdateItem):',
@@ -104,6 +98,21 @@ export const formatReport = (results: BenchResults): string => {
     );
   }
   return lines.join('\n');
+};
+
+/** The partition model's block of the report. */
+const partitionLines = (pm: PartitionModelResult): string[] => {
+  const ws = pm.window_start;
+  return [
+    `consume through the partition model (${pm.budget_wcu} WCU/s per partition key, on the model's clock; one call at a time for ${pm.seconds} s):`,
+    `  ${pm.instance.apps} apps of one instance: offered ${pm.instance.offered_per_s}/s = ${fixed(pm.instance.offered_ratio)} x the budget, admitted ${pm.instance.admitted_per_s}/s = ${fixed(pm.instance.ratio)} x, ${pm.instance.throttled} throttled, ${pm.instance.failed} failed (machine: ${pm.instance.wall_calls_per_s} calls/s)`,
+    `  one hot credential, ${pm.hot.subcounters} sub-counters: offered ${pm.hot.offered_per_s}/s = ${fixed(pm.hot.offered_ratio)} x, admitted ${pm.hot.admitted_per_s}/s = ${fixed(pm.hot.ratio)} x the budget, ${pm.hot.throttled} throttled, ${pm.hot.failed} failed, ${pm.hot.over_limit} over its limit`,
+    ...pm.flood.map(
+      (flood) =>
+        `  flood, exhausted credential, ${flood.subcounters} sub-counter(s), ${flood.callers} callers over ${flood.containers} containers, ${flood.offered_per_s}/s for ${flood.seconds} s: ${flood.refused_per_s} refused/s, ${flood.admitted} admitted, ${flood.failed} failed, ${flood.throttled} throttled, ${flood.ddb_requests} DynamoDB requests = ${fixed(flood.ddb_requests_per_refusal, 4)} per refusal`,
+    ),
+    `  window starts, ${ws.limit} per ${ws.window_s} s, ${ws.callers} callers over ${ws.containers} containers, ${ws.offered_per_s}/s for ${ws.seconds} s: ${ws.windows} whole windows admitted ${ws.admitted_per_window_min}-${ws.admitted_per_window_max} each (target ${ws.target}), ${ws.over_limit} over the limit, ${ws.failed} failed, ${ws.throttled} throttled, ${ws.ddb_requests} DynamoDB requests`,
+  ];
 };
 
 /** The one-line summary the bench ends with. */

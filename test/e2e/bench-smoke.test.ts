@@ -81,9 +81,40 @@ describe('npm run bench -- --smoke', () => {
     );
     const model = results.partition_model;
     expect(model.budget_wcu).toBe(100);
-    // On the model's virtual clock the outcome does not depend on the machine: 1,000 calls a second
-    // over 50 partitions all pass; over 4 sub-counters, 4 budgets' worth.
-    expect(model.instance).toMatchObject({ apps: 50, failed: 0, throttled: 0, admitted_per_s: 1000, ratio: 10 });
+    // On the model's virtual clock the outcome does not depend on the machine: 6,000 calls a second
+    // over 50 partitions, more than they take, admit 50 budgets' worth (the layout's bound, below
+    // the offer); over 4 sub-counters, 4 budgets' worth.
+    expect(model.instance).toMatchObject({ apps: 50, offered_per_s: 6000, offered_ratio: 60 });
+    expect(model.instance).toMatchObject({ admitted_per_s: 5000, ratio: 50, failed: 1000 });
+    expect(model.instance.offered_ratio).toBeGreaterThan(model.instance.ratio);
     expect(model.hot).toMatchObject({ subcounters: 4, over_limit: 0, admitted_per_s: 400, ratio: 4 });
+
+    // The flood: an exhausted credential, 64 callers over 4 containers at 20x the budget: every
+    // call answered 429, none failed or throttled, at most 0.05 DynamoDB requests per refusal.
+    expect(model.flood.map((flood: { subcounters: number }) => flood.subcounters)).toEqual([1, 4]);
+    for (const flood of model.flood) {
+      expect(flood, `${flood.subcounters} sub-counter(s)`).toMatchObject({
+        containers: 4,
+        callers: 64,
+        offered_per_s: 2000,
+        refused_per_s: 2000,
+        admitted: 0,
+        failed: 0,
+        throttled: 0,
+      });
+      expect(flood.ddb_requests_per_refusal, `${flood.subcounters} sub-counter(s)`).toBeLessThanOrEqual(0.05);
+    }
+
+    // Window starts: a 1-second quota no one opened before, 64 callers over 4 containers at 10x the
+    // budget: each of at least 10 whole windows admits within 5% of min(limit, budget), never over.
+    const starts = model.window_start;
+    expect(starts).toMatchObject({ window_s: 1, containers: 4, callers: 64, offered_per_s: 1000, failed: 0 });
+    expect(starts.target).toBe(Math.min(starts.limit, model.budget_wcu));
+    expect(starts.windows).toBeGreaterThanOrEqual(10);
+    expect(starts.admitted_per_window_min).toBeGreaterThanOrEqual(0.95 * starts.target);
+    expect(starts.admitted_per_window_max).toBeLessThanOrEqual(starts.limit);
+    expect(starts.over_limit).toBe(0);
+    expect(stdout).toContain('flood, exhausted credential, 4 sub-counter(s)');
+    expect(stdout).toContain('window starts, ');
   }, 300_000);
 });

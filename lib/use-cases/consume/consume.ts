@@ -7,6 +7,7 @@ import type { Clock } from '#domain/time.ts';
 import { type Window, windowAt } from '#domain/window.ts';
 import type { ConsumeStore } from '#store/data-plane/consume-store.ts';
 import type { CounterItem, Credential } from '#store/items/counter-item.ts';
+import { KnownWindows } from './known-windows.ts';
 import type { QuotaStateCache } from './quota-state-cache.ts';
 import { RefusalMemory, type SeenRefusal, WindowOpenings } from './refusal-memory.ts';
 import type { SubcounterCache } from './subcounter-cache.ts';
@@ -121,6 +122,7 @@ interface Call {
   readonly recheckMs: number;
   readonly refusals: RefusalMemory;
   readonly openings: WindowOpenings;
+  readonly windows: KnownWindows;
   /** What the container remembered of the credential's window, while the counters asked agree with it. */
   remembered: SeenRefusal | undefined;
   /** Sub-counters the memory says cannot take this call's cost: not asked (unless the memory is found out of date). */
@@ -159,15 +161,43 @@ interface Call {
  * round). Concurrent calls that find the same counter with no window open wait for one opener.
  * Admissions never come from memory: each one is DynamoDB's condition.
  */
-export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> => {
+export const consume = (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> =>
+  consumeOnce(deps, input, true);
+
+/**
+ * Where the container knows no open window of the credential (cold, or the window it knew has
+ * ended), one call goes first and the concurrent ones wait for its answer, then start over (once):
+ * at a window's start each would otherwise spend a write that can only fail before one opens it,
+ * and on a hot key those writes starve the opening.
+ */
+const consumeOnce = async (deps: ConsumeDeps, input: ConsumeInput, mayWait: boolean): Promise<ConsumeOutcome> => {
   const call = startCall(deps, input);
   const remembered = fromMemory(call);
   if (remembered) return remembered;
+  if (call.windows.isOpen(call.name, deps.clock.now().getTime())) return inDynamoDb(call);
+  const first = call.windows.first(call.name);
+  if (first && mayWait) {
+    await first.catch(() => undefined);
+    return consumeOnce(deps, input, false);
+  }
+  const outcome = inDynamoDb(call);
+  if (!first) call.windows.goFirst(call.name, outcome);
+  return outcome;
+};
+
+/** The attempts against DynamoDB until the call is decided; the container learns the window it was decided in. */
+const inDynamoDb = async (call: Call): Promise<ConsumeOutcome> => {
   for (; call.attempt <= attemptLimit(call); call.attempt += 1) {
     const outcome = (await attempt(call)) ?? (nothingLeftToAsk(call) ? await decide(call) : undefined);
-    if (outcome) return outcome;
+    if (outcome) {
+      // Unbound: no window to open, none to wait for.
+      call.windows.set(call.name, outcome.quota?.windowEnd ?? Number.POSITIVE_INFINITY);
+      return outcome;
+    }
   }
-  throw new Error(`consume for an app of instance ${input.instanceId} undecided after ${call.attempt - 1} attempts`);
+  throw new Error(
+    `consume for an app of instance ${call.input.instanceId} undecided after ${call.attempt - 1} attempts`,
+  );
 };
 
 /**
@@ -175,15 +205,21 @@ export const consume = async (deps: ConsumeDeps, input: ConsumeInput): Promise<C
  * cache, so that deps copied with a new cache (another container, in tests and the bench) never
  * share them.
  */
-const memoriesOf = new WeakMap<SubcounterCache, { refusals: RefusalMemory; openings: WindowOpenings }>();
+const memoriesOf = new WeakMap<SubcounterCache, Memories>();
 
-const memories = (deps: ConsumeDeps): { refusals: RefusalMemory; openings: WindowOpenings } => {
+interface Memories {
+  readonly refusals: RefusalMemory;
+  readonly openings: WindowOpenings;
+  readonly windows: KnownWindows;
+}
+
+const memories = (deps: ConsumeDeps): Memories => {
   let own = memoriesOf.get(deps.subcounters);
   if (!own) {
-    own = { refusals: new RefusalMemory(), openings: new WindowOpenings() };
+    own = { refusals: new RefusalMemory(), openings: new WindowOpenings(), windows: new KnownWindows() };
     memoriesOf.set(deps.subcounters, own);
   }
-  return { refusals: deps.refusals ?? own.refusals, openings: deps.openings ?? own.openings };
+  return { refusals: deps.refusals ?? own.refusals, openings: deps.openings ?? own.openings, windows: own.windows };
 };
 
 const startCall = (deps: ConsumeDeps, input: ConsumeInput): Call => {
@@ -400,6 +436,10 @@ const remember = (call: Call, now: number): void => {
   if (before && before.window.end === window.end && before.opened === opened)
     for (const [index, bound] of before.bounds) bounds.set(index, bound);
   for (const [index, { bound, windowEnd }] of call.seen) if (windowEnd === window.end) bounds.set(index, bound);
+  // A call that went to DynamoDB before the last real attempt may decide after it: its reading
+  // must not bring the next real attempt forward (in-flight refusals would each cause one).
+  const latest = call.refusals.get(call.name, now);
+  const checkedAt = latest?.window.end === window.end ? Math.max(now, latest.checkedAt) : now;
   const share = largestShare(item);
   if (call.input.cost > share)
     for (let index = 0; index < call.count; index += 1) bounds.set(index, Math.min(bounds.get(index) ?? share, share));
@@ -413,7 +453,7 @@ const remember = (call: Call, now: number): void => {
     opened,
     bounds,
     remaining: Math.max(0, item.remaining ?? 0),
-    checkedAt: now,
+    checkedAt,
   });
 };
 
