@@ -13,6 +13,11 @@ const jsonSchema = (schema: z.ZodType): JsonSchema => {
   return rest;
 };
 
+// A query value arrives as text; one the handler reads as a decimal integer is one to a client.
+const queryValue = (schema: JsonSchema): JsonSchema =>
+  schema.type === 'string' && schema.pattern === INTEGER_TEXT ? { type: 'integer' } : schema;
+const INTEGER_TEXT = '^-?\\d+$';
+
 const parametersOf = (schemas: OperationSchemas, path: string) => {
   const parameters: JsonSchema[] = [];
   if (path.includes('{product}')) {
@@ -22,7 +27,7 @@ const parametersOf = (schemas: OperationSchemas, path: string) => {
     parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType) });
   }
   for (const [name, schema] of Object.entries(schemas.query?.shape ?? {})) {
-    parameters.push({ name, in: 'query', required: false, schema: jsonSchema(schema as z.ZodType) });
+    parameters.push({ name, in: 'query', required: false, schema: queryValue(jsonSchema(schema as z.ZodType)) });
   }
   return parameters;
 };
