@@ -1,11 +1,12 @@
 /**
- * `npm test`: the typecheck and the four test tiers (unit, integration, e2e, infra), each run
- * whatever the others did, so one red tier never hides whether the rest pass. Prints one line per
- * step with its time and exits non-zero when any step failed.
+ * `npm test`: the typecheck, Redocly's lint of the OpenAPI document, and the four test tiers
+ * (unit, integration, e2e, infra), each run whatever the others did, so one red tier never hides
+ * whether the rest pass. Prints one line per step with its time and exits non-zero when any step
+ * failed.
  */
 import { spawnSync } from 'node:child_process';
 
-const STEPS = ['typecheck', 'test:unit', 'test:integration', 'test:e2e', 'test:infra'] as const;
+const STEPS = ['typecheck', 'lint:openapi', 'test:unit', 'test:integration', 'test:e2e', 'test:infra'] as const;
 
 const results = STEPS.map((step) => {
   const started = Date.now();

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '#auth/permissions.ts';
-import type { Route } from '#routing/routes.ts';
+import type { Operation, Route } from '#routing/routes.ts';
+import type { ResponseBody } from '#schemas/responses.ts';
 
 /** The API Gateway (HTTP API, payload 2.0) event every function receives. */
 export type ApiEvent = APIGatewayProxyEventV2;
@@ -33,3 +34,16 @@ export interface ApiResponse {
 
 /** An adapter from a request to one use case and back. */
 export type OperationHandler<Deps> = (request: ApiRequest, deps: Deps) => Promise<ApiResponse>;
+
+/**
+ * What the handler of `O` answers: its body typed by the route's schema in
+ * `lib/schemas/responses.ts` (none for a 204), the schema the OpenAPI document shows.
+ */
+export type OperationResponse<O extends Operation> = ApiResponse &
+  (ResponseBody<O> extends undefined ? { readonly body?: undefined } : { readonly body: ResponseBody<O> });
+
+/** The adapter of operation `O`: {@link OperationHandler} answering {@link OperationResponse}. */
+export type TypedOperationHandler<O extends Operation, Deps> = (
+  request: ApiRequest,
+  deps: Deps,
+) => Promise<OperationResponse<O>>;

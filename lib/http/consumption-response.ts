@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { quotaExhausted } from '#domain/errors.ts';
 import { formatTime } from '#domain/time.ts';
+import type { consumptionSchema } from '#schemas/responses.ts';
 import type { ConsumeOutcome, QuotaState } from '#use-cases/consume/consume.ts';
 import type { ApiResponse } from './api-types.ts';
 
@@ -19,7 +21,7 @@ export const rateLimitHeaders = (quota: QuotaState, now: number): Record<string,
 };
 
 /** The consume answer's body: the quota fields are null when no quota applies. */
-export const consumptionBody = (outcome: ConsumeOutcome) => ({
+export const consumptionBody = (outcome: ConsumeOutcome): z.output<typeof consumptionSchema> => ({
   app_id: outcome.appId,
   app_quota_id: outcome.quota?.quotaId ?? null,
   limit: outcome.quota?.limit ?? null,
@@ -31,7 +33,9 @@ export const consumptionBody = (outcome: ConsumeOutcome) => ({
  * The HTTP answer to a consume, for the route and the Middy guard alike: 200 with the RateLimit
  * fields when admitted; when refused, throws 429 `APIG.0308` with them and `Retry-After`.
  */
-export const consumptionResponse = (outcome: ConsumeOutcome): ApiResponse => {
+export const consumptionResponse = (
+  outcome: ConsumeOutcome,
+): ApiResponse & { body: z.output<typeof consumptionSchema> } => {
   const headers = outcome.quota ? rateLimitHeaders(outcome.quota, outcome.now) : {};
   if (!outcome.admitted && outcome.quota) {
     throw quotaExhausted(outcome.quota.quotaId, {

@@ -5,7 +5,7 @@ import { RouteTable } from '#routing/route-table.ts';
 import type { FunctionName } from '#routing/route-types.ts';
 import type { OperationOf, Route } from '#routing/routes.ts';
 import { withRequestDeadline } from '#store/table/request-scope.ts';
-import type { ApiContext, ApiEvent, ApiResult, OperationHandler } from './api-types.ts';
+import type { ApiContext, ApiEvent, ApiResult, TypedOperationHandler } from './api-types.ts';
 import { authenticate, type Verifiers } from './authenticate.ts';
 import { errorMapper } from './error-mapper.ts';
 import { jsonBody } from './json-body.ts';
@@ -23,8 +23,11 @@ export interface HandlerDeps extends Verifiers {
   readonly metrics?: ServiceMetrics | undefined;
 }
 
-/** The adapters of one function, one per operation the route table gives it, over dependencies `D`. */
-export type HandlerSet<F extends FunctionName, D> = Record<OperationOf<F>, OperationHandler<D>>;
+/**
+ * The adapters of one function, one per operation the route table gives it, over dependencies `D`,
+ * each answering its route's success body (see `OperationResponse`).
+ */
+export type HandlerSet<F extends FunctionName, D> = { [O in OperationOf<F>]: TypedOperationHandler<O, D> };
 
 /** A function's entry point, as Lambda (and the local server) calls it. */
 export type FunctionHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;

@@ -1,11 +1,25 @@
+import type { z } from 'zod';
 import type { App, AppBinding, Instance } from '#domain/models.ts';
 import type { Page } from '#domain/page.ts';
 import { type Binding, formatResetTime, type Quota } from '#domain/quota.ts';
 import { formatTime } from '#domain/time.ts';
+import type {
+  appSchema,
+  bindableAppSchema,
+  bindingSchema,
+  boundAppSchema,
+  instanceSchema,
+  listedAppSchema,
+  quotaSchema,
+  usageSchema,
+} from '#schemas/responses.ts';
 import type { Usage } from '#use-cases/show-usage.ts';
 
+// Each view is typed by its schema in lib/schemas/responses.ts, which the OpenAPI document is made of.
+type Shape<S extends z.ZodType> = z.output<S>;
+
 /** An instance as the API shows it. */
-export const instanceView = (instance: Instance) => ({
+export const instanceView = (instance: Instance): Shape<typeof instanceSchema> => ({
   instance_id: instance.instanceId,
   instance_name: instance.name,
   description: instance.description,
@@ -17,7 +31,7 @@ export const instanceView = (instance: Instance) => ({
  * SDK's fields with the values of an app an operator made through this API: `USER` (not from a
  * marketplace) and `apig` (not a ROMA Connect integration app).
  */
-export const appView = (app: App) => ({
+export const appView = (app: App): Shape<typeof appSchema> => ({
   id: app.appId,
   name: app.name,
   remark: app.remark,
@@ -30,17 +44,24 @@ export const appView = (app: App) => ({
 });
 
 /** An app as list apps shows it: `bind_num` counts the quotas it is bound to (0 or 1). */
-export const listedAppView = (app: App & { readonly bindNum: number }) => ({ ...appView(app), bind_num: app.bindNum });
-
-/** A list answer: `{total, size, <name>: [...]}`. */
-export const pageView = <T, V>(page: Page<T>, name: string, view: (item: T) => V) => ({
-  total: page.total,
-  size: page.items.length,
-  [name]: page.items.map(view),
+export const listedAppView = (app: App & { readonly bindNum: number }): Shape<typeof listedAppSchema> => ({
+  ...appView(app),
+  bind_num: app.bindNum,
 });
 
+/** A list answer: `{total, size, <name>: [...]}`. */
+export const pageView = <T, V, N extends string>(
+  page: Page<T>,
+  name: N,
+  view: (item: T) => V,
+): { total: number; size: number } & Record<N, V[]> =>
+  ({ total: page.total, size: page.items.length, [name]: page.items.map(view) }) as {
+    total: number;
+    size: number;
+  } & Record<N, V[]>;
+
 /** A quota as the API shows it (AppQuotaInfo); `reset_time` is omitted when it has none. */
-export const quotaView = (quota: Quota) => ({
+export const quotaView = (quota: Quota): Shape<typeof quotaSchema> => ({
   app_quota_id: quota.quotaId,
   name: quota.name,
   call_limits: quota.callLimits,
@@ -53,14 +74,14 @@ export const quotaView = (quota: Quota) => ({
 });
 
 /** A binding as bind answers it (AppQuotaAppBinding). */
-export const bindingView = (binding: Binding) => ({
+export const bindingView = (binding: Binding): Shape<typeof bindingSchema> => ({
   app_quota_id: binding.quotaId,
   app_id: binding.appId,
   bound_time: formatTime(binding.boundTime),
 });
 
 /** An app in the bindable list: AppQuotaAppInfo without the quota fields it does not have. */
-export const bindableAppView = ({ app }: AppBinding) => ({
+export const bindableAppView = ({ app }: AppBinding): Shape<typeof bindableAppSchema> => ({
   app_id: app.appId,
   name: app.name,
   status: app.status,
@@ -71,7 +92,7 @@ export const bindableAppView = ({ app }: AppBinding) => ({
 });
 
 /** An app in the bound list (AppQuotaAppInfo). */
-export const boundAppView = (binding: AppBinding, quota: Quota) => ({
+export const boundAppView = (binding: AppBinding, quota: Quota): Shape<typeof boundAppSchema> => ({
   ...bindableAppView(binding),
   app_quota_id: quota.quotaId,
   app_quota_name: quota.name,
@@ -81,7 +102,7 @@ export const boundAppView = (binding: AppBinding, quota: Quota) => ({
 const timeOrNull = (ms: number | null) => (ms === null ? null : formatTime(new Date(ms)));
 
 /** An app's usage of its quota. */
-export const usageView = (usage: Usage) => ({
+export const usageView = (usage: Usage): Shape<typeof usageSchema> => ({
   app_id: usage.appId,
   app_quota_id: usage.quotaId,
   limit: usage.limit,

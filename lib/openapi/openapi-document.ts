@@ -1,27 +1,22 @@
 import * as z from 'zod';
 import { CLIENT_TOKEN_HEADER } from '#http/client-token.ts';
-import { UNKNOWN_OUTCOME_ADVICE } from '#http/unknown-outcomes.ts';
 import { PRODUCTS } from '#routing/route-table.ts';
-import { ROUTES } from '#routing/routes.ts';
+import { type Operation, ROUTES, type Route } from '#routing/routes.ts';
 import { OPERATION_SCHEMAS, type OperationSchemas } from '#schemas/operations.ts';
-
-type JsonSchema = Record<string, unknown>;
+import { errorResponses } from './error-responses.ts';
+import { HEADER_COMPONENTS, headerEntry, headersOf, RATELIMIT_DRAFT, rateLimitHeaders } from './response-headers.ts';
+import { type JsonSchema, responseComponents, successBodySchema } from './response-schemas.ts';
+import { SECURITY, SECURITY_SCHEMES } from './security-schemes.ts';
 
 const jsonSchema = (schema: z.ZodType): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return rest;
 };
 
-const ERROR_ENVELOPE: JsonSchema = {
-  type: 'object',
-  properties: { error_code: { type: 'string', examples: ['APIG.2012'] }, error_msg: { type: 'string' } },
-  required: ['error_code', 'error_msg'],
-};
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
+// A query value arrives as text; one the handler reads as a decimal integer is one to a client.
+const queryValue = (schema: JsonSchema): JsonSchema =>
+  schema.type === 'string' && schema.pattern === INTEGER_TEXT ? { type: 'integer' } : schema;
+const INTEGER_TEXT = '^-?\\d+$';
 
 const parametersOf = (schemas: OperationSchemas, path: string) => {
   const parameters: JsonSchema[] = [];
@@ -32,7 +27,7 @@ const parametersOf = (schemas: OperationSchemas, path: string) => {
     parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType) });
   }
   for (const [name, schema] of Object.entries(schemas.query?.shape ?? {})) {
-    parameters.push({ name, in: 'query', required: false, schema: jsonSchema(schema as z.ZodType) });
+    parameters.push({ name, in: 'query', required: false, schema: queryValue(jsonSchema(schema as z.ZodType)) });
   }
   return parameters;
 };
@@ -53,27 +48,43 @@ const CLIENT_TOKEN_PARAMETER = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
 };
 
-// What a 503 of each route means: the creates have answers of their own; every other route that
-// writes answers CQ.5032 with the advice the error mapper gives when a write may have landed.
-const UNAVAILABLE: Partial<Record<string, string>> = {
-  createApp:
-    'DynamoDB failed past retries or the deadline: the outcome is unknown, repeat with the X-Client-Token of the answer (CQ.5031)',
-  createInstance:
-    'DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
-  createQuota:
-    'DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: list by name (CQ.5032)',
-  ...Object.fromEntries(
-    Object.entries(UNKNOWN_OUTCOME_ADVICE).map(([operation, advice]) => [
-      operation,
-      `DynamoDB busy past retries, nothing written (CQ.5030), or the outcome is unknown: ${advice} (CQ.5032)`,
-    ]),
-  ),
+// The groups a generator makes one client class of, and what each holds.
+const TAGS = [
+  { name: 'Instances', description: 'Instances: the containers of apps and quotas, per project' },
+  { name: 'Apps', description: 'Apps (credentials): a key and secret, and the quota they are bound to' },
+  { name: 'AppQuotas', description: 'Credential quotas and the apps bound to them' },
+  { name: 'Consumption', description: 'The data plane: count a call against its credential quota' },
+  { name: 'Service', description: 'Health and this document' },
+] as const;
+
+const tagOf = (route: Route): (typeof TAGS)[number]['name'] => {
+  if (route.action === null) return 'Service';
+  if (route.operation === 'consume') return 'Consumption';
+  if (route.action.startsWith('apig:instance:')) return 'Instances';
+  return route.action.startsWith('apig:app:') ? 'Apps' : 'AppQuotas';
+};
+
+// The headers of a success: the creates' client token, consume's RateLimit fields when a quota applies.
+const successHeaders = (operation: Operation) => {
+  if (operation === 'createApp') return headersOf(headerEntry(CLIENT_TOKEN_HEADER));
+  if (operation === 'consume') return headersOf(...rateLimitHeaders(false));
+  return headersOf();
+};
+
+const successResponse = (operation: Operation, status: number) => {
+  const schema = successBodySchema(operation);
+  return {
+    description: status === 204 ? 'No content' : OPERATION_SCHEMAS[operation].summary,
+    headers: successHeaders(operation),
+    ...(schema ? { content: { 'application/json': { schema } } } : {}),
+  };
 };
 
 /**
- * The OpenAPI 3.1 document of the whole API, generated from the route table and the very schemas
- * the handlers validate requests with (`OPERATION_SCHEMAS`). Extensions: `x-action` (the action
- * a token must grant) and `x-function` (the Lambda function that serves the route).
+ * The OpenAPI 3.1 document of the whole API, generated from the route table, the very schemas
+ * the handlers validate requests with (`OPERATION_SCHEMAS`) and those their answers are typed by
+ * (`RESPONSE_BODIES`). Extensions: `x-action` (the action a token must grant) and `x-function`
+ * (the Lambda function that serves the route).
  */
 export const openApiDocument = (options: OpenApiOptions = {}) => {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -82,6 +93,7 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
     const operation = {
       operationId: route.operation,
       summary: schemas.summary,
+      tags: [tagOf(route)],
       'x-action': route.action,
       'x-function': route.fn,
       ...(route.action === null ? { security: [] } : {}),
@@ -98,23 +110,8 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
           }
         : {}),
       responses: {
-        [String(schemas.status)]: { description: schemas.status === 204 ? 'No content' : 'Success' },
-        ...(route.action === null
-          ? {}
-          : {
-              '400': errorResponse('Invalid parameter (APIG.2012) or a rule of the resource'),
-              '401': errorResponse('Incorrect token (APIG.1002)'),
-              '403': errorResponse('No permission (APIG.1005) or a resource limit (APIG.3100)'),
-              '404': errorResponse('The instance, app or quota does not exist'),
-              ...(route.operation === 'consume' ? { '429': errorResponse('Quota exhausted (APIG.0308)') } : {}),
-              ...(route.operation === 'createApp'
-                ? { '422': errorResponse('X-Client-Token already used for another request (CQ.4220)') }
-                : {}),
-              '500': errorResponse('System error (APIG.9999)'),
-              '503': errorResponse(
-                UNAVAILABLE[route.operation] ?? 'DynamoDB busy past retries or the deadline (CQ.5030)',
-              ),
-            }),
+        [String(schemas.status)]: successResponse(route.operation, schemas.status),
+        ...errorResponses(route),
       },
     };
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
@@ -124,16 +121,16 @@ export const openApiDocument = (options: OpenApiOptions = {}) => {
     info: {
       title: 'credential-quota',
       version: '1.0.0',
-      description:
-        'Credential quotas for API gateways, compatible with the Huawei Cloud APIG / ROMA Connect credential-quota API.',
+      description: `Credential quotas for API gateways, compatible with the Huawei Cloud APIG / ROMA Connect credential-quota API. Consume's \`RateLimit\` and \`RateLimit-Policy\` fields follow ${RATELIMIT_DRAFT}.`,
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     ...(options.serverUrl === undefined ? {} : { servers: [{ url: options.serverUrl }] }),
-    security: [{ token: [] }],
+    tags: TAGS,
+    security: SECURITY,
     components: {
-      securitySchemes: {
-        token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'A JWT: project_id, actions, exp' },
-      },
-      schemas: { Error: ERROR_ENVELOPE },
+      securitySchemes: SECURITY_SCHEMES,
+      headers: HEADER_COMPONENTS,
+      schemas: responseComponents(),
     },
     paths,
   };

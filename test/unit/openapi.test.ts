@@ -106,3 +106,25 @@ describe('OpenAPI document', () => {
     expect(Object.keys(createQuota?.responses ?? {})).toContain('201');
   });
 });
+
+describe('OpenAPI document: the answers', () => {
+  it('gives every route a typed success body (none for a 204) and X-Request-Id on every answer', () => {
+    for (const { operation } of operations) {
+      const status = String(OPERATION_SCHEMAS[operation.operationId as keyof typeof OPERATION_SCHEMAS].status);
+      const success = operation.responses[status] as { content?: unknown; headers: Record<string, unknown> };
+      expect(success.content === undefined, operation.operationId).toBe(status === '204');
+      for (const [code, response] of Object.entries(operation.responses))
+        expect((response as { headers: object }).headers, `${operation.operationId} ${code}`).toHaveProperty(
+          'X-Request-Id',
+        );
+      expect(operation.responses, operation.operationId).toHaveProperty('405');
+    }
+  });
+
+  it('names both security schemes, a license, and the RateLimit draft', () => {
+    expect(Object.keys(document.components.securitySchemes)).toEqual(['token', 'signature']);
+    expect(document.components.securitySchemes.signature.description).toContain('X-Sdk-Date');
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    expect(document.info.description).toContain('draft-ietf-httpapi-ratelimit-headers-12');
+  });
+});
