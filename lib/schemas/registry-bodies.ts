@@ -26,8 +26,8 @@ export const createAppBody = z.object({
  * a new key).
  */
 export const updateAppBody = createAppBody.pick({ name: true, remark: true }).extend({
-  app_key: z.never().optional(),
-  app_secret: z.never().optional(),
+  app_key: z.never().optional().describe('Not taken: refused with 400 APIG.2012 (a new key is a new app)'),
+  app_secret: z.never().optional().describe('Not taken: refused with 400 APIG.2012 (use reset secret)'),
 });
 
 /** Reset secret body: the new secret, generated when absent. */
