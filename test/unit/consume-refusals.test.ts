@@ -273,7 +273,7 @@ describe('settings changes reach refusals within D', () => {
 
 describe('a quota seen being deleted', () => {
   it.each([1, 4])(
-    'costs one update, no read of the quota and no second round, and a bind elsewhere counts at once (%i sub-counters)',
+    'costs no request within D (let through as unbound), one update after D, and a bind elsewhere counts within D (%i sub-counters)',
     async (count) => {
       const w = world(count);
       w.store.bind(credential, quota(2 * count, count));
@@ -291,19 +291,28 @@ describe('a quota seen being deleted', () => {
         w.clock.advance(D / 4);
         expect(await call(w, cost)).toEqual({
           outcome: { admitted: true, appId: APP, quota: undefined, now: w.clock.ms },
-          sent: ['consumeInWindow'],
+          sent: [],
         });
       }
-      // Bound to another quota: never let through from memory, so the very next call counts there.
+      // D after the last question: one sub-counter is asked, the ghost's refusal lets it through.
+      w.clock.advance(D);
+      expect(await call(w)).toEqual({
+        outcome: { admitted: true, appId: APP, quota: undefined, now: w.clock.ms },
+        sent: ['consumeInWindow'],
+      });
+      // Bound to another quota: within D still let through unbound, from D on counted there.
       w.store.bind(credential, quota(10 * count, count, { quotaId: 'quota-2' }));
       leave(w, Array(count).fill(10));
+      w.clock.advance(D / 2);
+      expect((await call(w)).sent).toEqual([]);
+      w.clock.advance(D / 2);
       const rebound = await call(w);
       expect(rebound.outcome).toMatchObject({ admitted: true, quota: { quotaId: 'quota-2', remaining: 9 } });
       expect(rebound.sent).toEqual(['consumeInWindow']);
     },
   );
 
-  it('costs one update for a credential refused before its quota was seen deleting', async () => {
+  it('costs no request for a credential refused in this container before its quota was seen deleting', async () => {
     const w = world();
     w.store.bind(credential, quota(2));
     leave(w, [0]);
@@ -319,7 +328,7 @@ describe('a quota seen being deleted', () => {
     w.clock.set(T0 + 1);
     expect(await call(w)).toEqual({
       outcome: { admitted: true, appId: APP, quota: undefined, now: T0 + 1 },
-      sent: ['consumeInWindow'],
+      sent: [],
     });
   });
 });

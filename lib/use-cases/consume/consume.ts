@@ -157,9 +157,10 @@ interface Call {
  * known unable to take is refused from that memory with NO request, showing the quota as seen;
  * one real attempt goes to DynamoDB at most every D (`refusalRecheckMs`), so a settings change
  * reaches refusals within D. A call some sub-counter may take asks only those. A credential whose
- * quota the container knows is being deleted costs one update (never the quota's read or a second
- * round). Concurrent calls that find the same counter with no window open wait for one opener.
- * Admissions never come from memory: each one is DynamoDB's condition.
+ * quota the container knows is being deleted goes through as unbound with no request, asking one
+ * sub-counter at most every D (never the quota's read or a second round). Concurrent calls that
+ * find the same counter with no window open wait for one opener. Admissions within a quota never
+ * come from memory: each one is DynamoDB's condition.
  */
 export const consume = (deps: ConsumeDeps, input: ConsumeInput): Promise<ConsumeOutcome> =>
   consumeOnce(deps, input, true);
@@ -265,11 +266,18 @@ const fromMemory = (call: Call): ConsumeOutcome | undefined => {
     return undefined;
   }
   call.remembered = seen;
-  // A quota being deleted refuses nothing, and the call cannot be let through from memory (a bind
-  // elsewhere may have followed, and admissions are never stale): one sub-counter is asked, and
-  // its refusal, if it still names the quota, is the ghost's at once (no read, no second round).
+  // A quota being deleted refuses nothing: the credential is unbound but for its delete's
+  // unbinding, which the sweep finishes. So its calls go through as unbound from memory, with no
+  // request, until D has passed since the credential was last asked; then one sub-counter is
+  // asked, and its refusal, if it still names the quota, is the ghost's at once (no read, no
+  // second round). A bind elsewhere thus reaches such calls within D, as a settings change
+  // reaches refusals: the one admission from memory, and it counts against no quota.
   const deleting = deps.quotaStates.get(input.projectId, input.instanceId, seen.quotaId, now) === 'deleting';
-  if (deleting) call.deleted = seen.quotaId;
+  if (deleting) {
+    if (now < seen.checkedAt + call.recheckMs) return { admitted: true, appId: seen.appId, quota: undefined, now };
+    call.deleted = seen.quotaId;
+    seen.checkedAt = now;
+  }
   for (let index = 0; index < call.count; index += 1)
     if (input.cost > (seen.bounds.get(index) ?? Number.POSITIVE_INFINITY)) call.known.add(index);
   if (call.known.size === call.count) {
