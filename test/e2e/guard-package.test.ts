@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,18 +15,26 @@ const CONSUMER = join(ROOT, 'test', 'guard-consumer');
 
 /**
  * What the consumer project gets from this repository's node_modules instead of the registry: the
- * guard's peer dependencies (and the type packages and CDK its own code uses), linked as a
- * project that had installed them would have them. Only the guard itself comes from the tarball.
+ * guard's peer dependencies, the type packages its own code uses, and Middy's optional peer (its
+ * types import it, so a `skipLibCheck: false` project needs it), linked as a project that had
+ * installed them would have them. Only the guard itself comes from the tarball; the peers' code
+ * is not in it, so without these links its imports fail.
  */
 const LINKED = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@aws/durable-execution-sdk-js',
   '@middy/core',
+  '@smithy/core',
   '@types/aws-lambda',
   '@types/node',
   'aws-cdk-lib',
   'constructs',
 ];
+
+/** What `npm pack` put in the tarball, as `npm pack --json` lists it. */
+let packed: string[];
 
 let dir: string;
 let project: string;
@@ -35,7 +43,15 @@ let api: TestApi;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'guard-package-'));
   // `npm pack` runs the package's prepack (the build), as it would before a publish.
-  await run('npm', ['pack', '--pack-destination', dir], { cwd: PACKAGE, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], {
+    cwd: PACKAGE,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  // The build's own lines come first; the JSON report is the last thing printed.
+  packed =
+    (JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as { files: { path: string }[] }[])[0]?.files.map(
+      (file) => file.path,
+    ) ?? [];
   const [tarball] = readdirSync(dir).filter((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack left no tarball in ${dir}`);
   project = join(dir, 'consumer');
@@ -68,11 +84,62 @@ const consumer = (args: string[], env: Record<string, string> = {}) =>
   });
 
 describe('@credential-quota/guard installed from its npm pack tarball', () => {
-  it('ships JS and types with no repository alias, and the consumer typechecks against them', async () => {
+  it('packs one JS file and one declaration file per entry point, a license and a README, and nothing else', () => {
+    expect(packed.sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/cdk.d.ts',
+      'dist/cdk.js',
+      'dist/index.d.ts',
+      'dist/index.js',
+      'package.json',
+    ]);
     const installed = join(project, 'node_modules', '@credential-quota', 'guard');
-    expect(readdirSync(join(installed, 'dist'))).toEqual(expect.arrayContaining(['index.js', 'cdk.js', 'types']));
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(manifest.license).toBe('MIT');
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toBe(readFileSync(join(ROOT, 'LICENSE'), 'utf8'));
+    expect(manifest.exports).toEqual({
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      './cdk': { types: './dist/cdk.d.ts', default: './dist/cdk.js' },
+    });
+  });
+
+  it('carries no SDK code: @aws-sdk and @smithy are imported from the peers, never bundled', () => {
+    const installed = join(project, 'node_modules', '@credential-quota', 'guard');
+    for (const file of ['dist/index.js', 'dist/cdk.js']) {
+      const code = readFileSync(join(installed, file), 'utf8');
+      // esbuild heads every bundled module with its path: none may come from node_modules.
+      expect(code, file).not.toMatch(/^\/\/ .*node_modules\//m);
+      expect(code, file).not.toMatch(/@smithy\/[a-z-]+\/dist|@aws-sdk\/[a-z-]+\/dist/);
+    }
+    const index = readFileSync(join(installed, 'dist', 'index.js'), 'utf8');
+    expect(index).toMatch(/^import \{[^}]*\} from "@smithy\/core\/retry";$/m);
+    expect(index).toMatch(/^import \{[^}]*\} from "@aws-sdk\/util-dynamodb";$/m);
+    const peers = Object.keys(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).peerDependencies);
+    const imported = [...index.matchAll(/^import .* from "(@[a-z-]+\/[a-z-]+)[^"]*";$/gm)].map(([, name]) => name);
+    expect(imported.length).toBeGreaterThan(0);
+    for (const name of imported) expect(peers).toContain(name);
+  });
+
+  it('declares only the public API, and the consumer typechecks against it with skipLibCheck off', async () => {
+    const installed = join(project, 'node_modules', '@credential-quota', 'guard');
+    const index = readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8');
+    // The repository's folders and aliases are gone: the roll-up imports only other packages.
+    expect([...index.matchAll(/^import .* from '([^']+)';$/gm)].map(([, from]) => from).sort()).toEqual([
+      '@aws-sdk/lib-dynamodb',
+      '@middy/core',
+    ]);
+    const exported = index.match(/^export (?:type )?\{[^}]*\};$/gm)?.join(' ') ?? '';
+    for (const name of ['quotaGuard', 'createGuardDeps', 'GuardTableOptions', 'QuotaGuardOptions', 'ConsumeDeps']) {
+      expect(exported).toMatch(new RegExp(`\\b${name}\\b`));
+    }
+    // Internal types the API names are declared for the checker but not exported.
+    expect(index).toMatch(/^declare class SubcounterCache\b/m);
+    expect(exported).not.toMatch(/\bSubcounterCache\b|\bcreateConsumeStore\b|\bDb\b/);
+    const tsconfig = JSON.parse(readFileSync(join(project, 'tsconfig.json'), 'utf8'));
+    expect(tsconfig.compilerOptions.skipLibCheck).toBe(false);
     await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(project, 'tsconfig.json')], { cwd: project });
-  }, 120_000);
+  }, 180_000);
 
   it('guards a handler against DynamoDB Local: the limit exactly, then 429; with leases the same admissions', async () => {
     const { call, createQuota, bind, project: projectId, instanceId } = await newInstance(api);
