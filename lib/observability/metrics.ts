@@ -71,7 +71,7 @@ export const METRICS_FLUSH_INTERVAL_MS = 60_000;
  * bytes a write costs however many credentials its calls came from (docs/design.md, "Cost per
  * million checks").
  */
-export const METRICS_TOP_CREDENTIALS = 10;
+export const METRICS_TOP_CREDENTIALS = 5;
 
 /**
  * The fields of a consume tally line: one JSON line per credential (project, instance, app key)

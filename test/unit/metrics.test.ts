@@ -143,7 +143,7 @@ describe('ServiceMetrics batching', () => {
     expect(line.metrics.ConsumeAdmitted?.[1]).toBe(66);
     expect(line.metrics.ConsumeRefused?.[1]).toBe(34);
     expect(line.metrics.AdmittedUnits?.[1]).toBe(admittedUnits);
-    const latencies = [...(line.metrics.ConsumeLatency?.[1] as number[])].sort((x, y) => x - y);
+    const latencies = [...((line.metrics.ConsumeLatency?.[1] ?? []) as number[])].sort((x, y) => x - y);
     expect(latencies).toEqual(Array.from({ length: METRICS_BATCH_CALLS }, (_, call) => call / 10));
     expect(lines[0]?._aws.Timestamp).toBe(1_000);
     // Most calls first; every count of every credential, and together every call.
