@@ -627,7 +627,7 @@ describe('what the cost table relies on (docs/design.md, "Cost per million check
     }
   });
 
-  it('function logs are Standard (CloudWatch reads the EMF metrics there), access logs Infrequent Access, both kept 30 days', () => {
+  it('function logs are Standard (CloudWatch reads the EMF metrics there, Contributor Insights the tally lines), access logs Infrequent Access, both kept 30 days', () => {
     const { stateless } = dev();
     const logGroups = new Map(resources(stateless, 'AWS::Logs::LogGroup'));
     for (const [name, deployed] of functionsOf(stateless)) {
