@@ -1554,8 +1554,7 @@ describe('bounded metrics', () => {
     }));
 
   it('Contributor Insights rules rank instances and credentials by admitted and by refused calls, from the tally lines of the data plane', () => {
-    const consume = functionsOf(dev().stateless).get('quota-consumptions');
-    const logGroup = target((consume?.props.LoggingConfig as { LogGroup: unknown }).LogGroup);
+    const logGroup = target((fn(dev().stateless, 'quota-consumptions').props.LoggingConfig as Json).LogGroup);
     const rules = insightRules();
     const byName = new Map(rules.map((rule) => [rule.name, rule.body]));
     expect(rules).toHaveLength(4);
