@@ -11,7 +11,7 @@ export const consumptionHandlers: HandlerSet<'quota-consumptions', ConsumeDeps &
     const { projectId, instanceId, appKey, cost } = parseConsumeRequest(request);
     if (!isWellFormedAppKey(appKey)) throw unknownAppKey();
     const outcome = await consume(deps, { projectId, instanceId, appKey, cost });
-    deps.metrics?.consumption({ instanceId, admitted: outcome.admitted, cost });
+    deps.metrics?.consumption({ projectId, instanceId, appKey, admitted: outcome.admitted, cost });
     return consumptionResponse(outcome);
   },
 };

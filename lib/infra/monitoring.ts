@@ -17,8 +17,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
-import { METRIC, METRICS_NAMESPACE } from '#observability/metrics.ts';
+import { METRIC, METRICS_NAMESPACE, METRICS_TOP_CREDENTIALS, TALLY_OTHERS } from '#observability/metrics.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
+import { ContributorInsights, ContributorsWidget } from './contributor-insights.ts';
 import type { QuotaFunction } from './quota-function.ts';
 
 /** The period of the dashboard's graphs: fine enough to see a burst, coarse enough to be cheap. */
@@ -59,7 +60,8 @@ const perSecond = (id: string, metric: Metric, label: string) =>
 
 /**
  * The stage's operations: an SNS topic every alarm notifies (raised and back to OK), with an
- * optional e-mail subscription, and a CloudWatch dashboard of the data plane, the functions, the
+ * optional e-mail subscription, the Contributor Insights rules of the data plane's callers, and a
+ * CloudWatch dashboard of the data plane, its top instances and credentials, the functions, the
  * API, the table and the alarms.
  */
 export class Monitoring extends Construct {
@@ -67,6 +69,8 @@ export class Monitoring extends Construct {
   public readonly topic: Topic;
   /** The stage's dashboard. */
   public readonly dashboard: Dashboard;
+  /** The top instances and credentials by admitted and refused calls. */
+  public readonly contributors: ContributorInsights;
 
   /** Creates the topic, wires every alarm to it, and builds the dashboard. */
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -117,6 +121,10 @@ export class Monitoring extends Construct {
       alarm.addOkAction(action);
     }
 
+    this.contributors = new ContributorInsights(this, 'Contributors', {
+      stage: props.stage,
+      logGroup: props.functions['quota-consumptions'].logGroup,
+    });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${SERVICE_NAME}-${props.stage}`,
       defaultInterval: Duration.hours(3),
@@ -134,7 +142,9 @@ export class Monitoring extends Construct {
       new TextWidget({
         markdown:
           `# ${SERVICE_NAME} (${props.stage})\n` +
-          `Service metrics are namespace \`${METRICS_NAMESPACE}\` (EMF, dimensions \`service\`, \`instance\`, \`function\`); ` +
+          `Service metrics are namespace \`${METRICS_NAMESPACE}\` (EMF, dimensions \`service\`, \`function\`); ` +
+          'the top instances and credentials are Contributor Insights rules on the `quota-consumptions` log ' +
+          `(each container names its ${METRICS_TOP_CREDENTIALS} busiest credentials a write, the rest as \`${TALLY_OTHERS}\`); ` +
           'alarms notify the stack output `AlarmTopicArn`.',
         width: 24,
         height: 2,
@@ -155,6 +165,15 @@ export class Monitoring extends Construct {
         ],
         ...half,
       }),
+      ...[...this.contributors.rules].map(
+        ([name, rule]) =>
+          new ContributorsWidget({
+            title: `Top ${name.replace('-', ' by ')} calls`,
+            rule,
+            period: DASHBOARD_PERIOD,
+            ...half,
+          }),
+      ),
       new GraphWidget({
         title: 'Latency p50 / p99 of each function (ms)',
         left: each((name, fn) => [

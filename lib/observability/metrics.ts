@@ -8,22 +8,22 @@ export const METRICS_NAMESPACE = 'CredentialQuota';
  * The metrics the functions write, in CloudWatch embedded metric format (JSON lines on stdout,
  * which Lambda sends to the function's log group and CloudWatch turns into metrics: no request).
  *
- * Dimensions are bounded on purpose: `service` always; `instance` (one per gateway instance, a
- * handful per account) on the consume metrics, which also go out with `service` alone for totals;
- * `function` (three) on the error metrics. Never the app: apps number in the thousands per
- * instance and are created by API callers, and each dimension value is a separate, billed
- * CloudWatch metric.
+ * Dimensions take only values the service fixes, never one a tenant creates: `service` always, and
+ * `function` (three) on the error metrics. Instances (up to 100 a project, projects unbounded) and
+ * apps (thousands an instance) are created by API callers, and each dimension value is a separate,
+ * billed CloudWatch metric: who calls most goes in {@link CONSUME_TALLY} lines instead, which
+ * Contributor Insights rules rank.
  */
 export const METRIC = {
-  /** Consume calls admitted (200), by instance. */
+  /** Consume calls admitted (200). */
   consumeAdmitted: 'ConsumeAdmitted',
-  /** Consume calls refused (429), by instance. */
+  /** Consume calls refused (429). */
   consumeRefused: 'ConsumeRefused',
-  /** Cost units of admitted calls, by instance. */
+  /** Cost units of admitted calls. */
   admittedUnits: 'AdmittedUnits',
-  /** Cost units of refused calls, by instance. */
+  /** Cost units of refused calls. */
   refusedUnits: 'RefusedUnits',
-  /** The consume invocation from routing to response, milliseconds, by instance. */
+  /** The consume invocation from routing to response, milliseconds. */
   consumeLatency: 'ConsumeLatency',
   /** Answers 400-499 other than a consume's 429 refusal, by function. */
   clientErrors: 'ClientErrors',
@@ -35,9 +35,11 @@ export const METRIC = {
   dynamoDbThrottles: 'DynamoDbThrottles',
 } as const;
 
-/** What the consume handler learned: which instance, admitted or not, for how many units. */
+/** What the consume handler learned: which credential of which instance, admitted or not, for how many units. */
 export interface ConsumptionRecord {
+  readonly projectId: string;
   readonly instanceId: string;
+  readonly appKey: string;
   readonly admitted: boolean;
   readonly cost: number;
 }
@@ -62,6 +64,37 @@ export const METRICS_BATCH_CALLS = 100;
  * standard resolution, so a busy minute costs one line per container, not one per call.
  */
 export const METRICS_FLUSH_INTERVAL_MS = 60_000;
+
+/**
+ * How many credentials a container names in the {@link CONSUME_TALLY} lines of one write, the ones
+ * with the most calls in it; the rest go in one line under {@link TALLY_OTHERS}. It bounds the
+ * bytes a write costs however many credentials its calls came from (docs/design.md, "Cost per
+ * million checks").
+ */
+export const METRICS_TOP_CREDENTIALS = 5;
+
+/**
+ * The fields of a consume tally line: one JSON line per credential (project, instance, app key)
+ * with its calls admitted and refused since the last write, a count left out when zero. Not a
+ * metric: the Contributor Insights rules of the stack (lib/infra/contributor-insights.ts) sum
+ * these fields per instance and per credential, so the hottest and most refused are ranked with no
+ * CloudWatch metric per tenant.
+ */
+export const CONSUME_TALLY = {
+  /** The field that marks the line, with the value {@link CONSUME_TALLY_KIND}. */
+  kind: 'tally',
+  projectId: 'project',
+  instanceId: 'instance',
+  appKey: 'app_key',
+  admitted: 'admitted',
+  refused: 'refused',
+} as const;
+
+/** The value of a tally line's {@link CONSUME_TALLY} `kind` field. */
+export const CONSUME_TALLY_KIND = 'consume';
+
+/** The project, instance and app key of the tally line that sums the credentials a write does not name. */
+export const TALLY_OTHERS = '(others)';
 
 type Unit = 'Count' | 'Milliseconds';
 type Metric = readonly [name: string, unit: Unit, value: number | readonly number[]];
@@ -95,13 +128,22 @@ const emfLine = (
   return `${JSON.stringify(document)}\n`;
 };
 
-/** The counts of one instance's consumes since the last write. */
+/** The consumes since the last write. */
 interface ConsumeTally {
   admitted: number;
   admittedUnits: number;
   refused: number;
   refusedUnits: number;
   readonly latencies: number[];
+}
+
+/** One credential's calls since the last write. */
+interface CredentialTally {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly appKey: string;
+  admitted: number;
+  refused: number;
 }
 
 /** The error answers of one function since the last write. */
@@ -131,11 +173,48 @@ export interface ServiceMetricsOptions {
   readonly flushIntervalMs?: number;
 }
 
+const tallyLine = (tally: CredentialTally): string => {
+  const line: Record<string, string | number> = {
+    [CONSUME_TALLY.kind]: CONSUME_TALLY_KIND,
+    [CONSUME_TALLY.projectId]: tally.projectId,
+    [CONSUME_TALLY.instanceId]: tally.instanceId,
+    [CONSUME_TALLY.appKey]: tally.appKey,
+  };
+  if (tally.admitted > 0) line[CONSUME_TALLY.admitted] = tally.admitted;
+  if (tally.refused > 0) line[CONSUME_TALLY.refused] = tally.refused;
+  return `${JSON.stringify(line)}\n`;
+};
+
+/**
+ * The tally lines of one write: the {@link METRICS_TOP_CREDENTIALS} credentials with the most calls
+ * (ties in the order they first called), then one {@link TALLY_OTHERS} line summing the rest.
+ */
+const tallyLines = (tallies: Iterable<CredentialTally>): string[] => {
+  const ranked = [...tallies].sort((a, b) => b.admitted + b.refused - (a.admitted + a.refused));
+  const named = ranked.slice(0, METRICS_TOP_CREDENTIALS);
+  const rest = ranked.slice(METRICS_TOP_CREDENTIALS);
+  const lines = named.map(tallyLine);
+  if (rest.length > 0) {
+    lines.push(
+      tallyLine({
+        projectId: TALLY_OTHERS,
+        instanceId: TALLY_OTHERS,
+        appKey: TALLY_OTHERS,
+        admitted: rest.reduce((sum, tally) => sum + tally.admitted, 0),
+        refused: rest.reduce((sum, tally) => sum + tally.refused, 0),
+      }),
+    );
+  }
+  return lines;
+};
+
 /**
  * The metrics of one container. The consume handler notes its outcome with {@link consumption};
- * the middleware adds the invocation with {@link publish} when it ends. Counts are summed per
- * instance (consumes) and per function (errors) and written as one EMF line each, stamped with the
- * time of the first call they hold, when the end of an invocation finds {@link METRICS_BATCH_CALLS}
+ * the middleware adds the invocation with {@link publish} when it ends. Counts are summed (consumes
+ * in total, errors per function, calls per credential) and written as one EMF line for the
+ * consumes, one per function with errors and the {@link CONSUME_TALLY} lines of at most
+ * {@link METRICS_TOP_CREDENTIALS} credentials and the rest, the EMF lines stamped with the time of
+ * the first call they hold, when the end of an invocation finds {@link METRICS_BATCH_CALLS}
  * invocations held or the first of them {@link METRICS_FLUSH_INTERVAL_MS} old, and when the
  * container shuts down ({@link flushOnShutdown}). A frozen container writes nothing until it is
  * thawed or shut down; what a crashed or timed-out container held is lost (docs/operations.md,
@@ -149,7 +228,8 @@ export class ServiceMetrics {
   readonly #batchCalls: number;
   readonly #flushIntervalMs: number;
   #consumption: ConsumptionRecord | undefined;
-  #consumes = new Map<string, ConsumeTally>();
+  #consumes: ConsumeTally | undefined;
+  #credentials = new Map<string, CredentialTally>();
   #errors = new Map<FunctionName, ErrorTally>();
   #held = 0;
   #firstAt = 0;
@@ -181,21 +261,7 @@ export class ServiceMetrics {
     const now = this.#now();
     if (this.#held === 0) this.#firstAt = now;
     this.#held += 1;
-    if (consumption) {
-      let tally = this.#consumes.get(consumption.instanceId);
-      if (!tally) {
-        tally = { admitted: 0, admittedUnits: 0, refused: 0, refusedUnits: 0, latencies: [] };
-        this.#consumes.set(consumption.instanceId, tally);
-      }
-      if (consumption.admitted) {
-        tally.admitted += 1;
-        tally.admittedUnits += consumption.cost;
-      } else {
-        tally.refused += 1;
-        tally.refusedUnits += consumption.cost;
-      }
-      tally.latencies.push(tenths(invocation.latencyMs));
-    }
+    if (consumption) this.#count(consumption, invocation.latencyMs);
     const { status } = invocation;
     const refusal = consumption !== undefined && !consumption.admitted && status === 429;
     if (status >= 400 && !refusal) {
@@ -216,22 +282,44 @@ export class ServiceMetrics {
     if (this.#held >= this.#batchCalls || now - this.#firstAt >= this.#flushIntervalMs) this.flush();
   }
 
-  /** Writes everything held (one line per instance with consumes, one per function with errors) and starts afresh. */
+  #count({ projectId, instanceId, appKey, admitted, cost }: ConsumptionRecord, latencyMs: number): void {
+    this.#consumes ??= { admitted: 0, admittedUnits: 0, refused: 0, refusedUnits: 0, latencies: [] };
+    const tally = this.#consumes;
+    // A separator no id or app key can hold (they are letters, digits and a few marks).
+    const key = `${projectId}\n${instanceId}\n${appKey}`;
+    let credential = this.#credentials.get(key);
+    if (!credential) {
+      credential = { projectId, instanceId, appKey, admitted: 0, refused: 0 };
+      this.#credentials.set(key, credential);
+    }
+    if (admitted) {
+      tally.admitted += 1;
+      tally.admittedUnits += cost;
+      credential.admitted += 1;
+    } else {
+      tally.refused += 1;
+      tally.refusedUnits += cost;
+      credential.refused += 1;
+    }
+    tally.latencies.push(tenths(latencyMs));
+  }
+
+  /** Writes everything held (the consumes' line, one per function with errors, the tally lines) and starts afresh. */
   flush(): void {
     const timestamp = this.#firstAt;
-    for (const [instanceId, tally] of this.#consumes) {
-      // A second dimension set of `service` alone: the totals, without summing every instance.
+    const consumes = this.#consumes;
+    if (consumes) {
       this.#sink(
         emfLine(
           timestamp,
-          { instance: instanceId },
-          [['instance'], []],
+          {},
+          [[]],
           nonZero([
-            [METRIC.consumeAdmitted, 'Count', tally.admitted],
-            [METRIC.admittedUnits, 'Count', tally.admittedUnits],
-            [METRIC.consumeRefused, 'Count', tally.refused],
-            [METRIC.refusedUnits, 'Count', tally.refusedUnits],
-            [METRIC.consumeLatency, 'Milliseconds', tally.latencies],
+            [METRIC.consumeAdmitted, 'Count', consumes.admitted],
+            [METRIC.admittedUnits, 'Count', consumes.admittedUnits],
+            [METRIC.consumeRefused, 'Count', consumes.refused],
+            [METRIC.refusedUnits, 'Count', consumes.refusedUnits],
+            [METRIC.consumeLatency, 'Milliseconds', consumes.latencies],
           ]),
         ),
       );
@@ -251,7 +339,9 @@ export class ServiceMetrics {
         ),
       );
     }
-    this.#consumes = new Map();
+    for (const line of tallyLines(this.#credentials.values())) this.#sink(line);
+    this.#consumes = undefined;
+    this.#credentials = new Map();
     this.#errors = new Map();
     this.#held = 0;
   }

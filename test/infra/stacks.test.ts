@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
@@ -9,6 +10,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVICE_NAME } from '#app/config.ts';
 import { grantQuotaGuard, QUOTA_GUARD_TABLE_ACTIONS } from '#guard/cdk.ts';
 import { type AppOptions, buildApp, readAppContext, stackNames } from '#infra/app.ts';
 import { QuotaFunction } from '#infra/quota-function.ts';
@@ -20,6 +22,7 @@ import {
   QUOTA_SWEEP_FUNCTION,
 } from '#infra/stateless-stack.ts';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
+import { METRICS_BATCH_CALLS, METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
 import { routeKey } from '#routing/route-table.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { FALLBACK_FUNCTION, ROUTES, routesOf } from '#routing/routes.ts';
@@ -624,7 +627,7 @@ describe('what the cost table relies on (docs/design.md, "Cost per million check
     }
   });
 
-  it('function logs are Standard (CloudWatch reads the EMF metrics there), access logs Infrequent Access, both kept 30 days', () => {
+  it('function logs are Standard (CloudWatch reads the EMF metrics there, Contributor Insights the tally lines), access logs Infrequent Access, both kept 30 days', () => {
     const { stateless } = dev();
     const logGroups = new Map(resources(stateless, 'AWS::Logs::LogGroup'));
     for (const [name, deployed] of functionsOf(stateless)) {
@@ -1442,6 +1445,169 @@ describe('dashboard', () => {
     const expected = resources(dev().stateless, 'AWS::CloudWatch::Alarm').map(([id]) => `<GetAtt:${id}.Arn>`);
     expect(alarms.sort()).toEqual(expected.sort());
     expect(expected).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2);
+  });
+});
+
+describe('bounded metrics', () => {
+  /** A `Fn::Join` of strings and references as text, each `Ref` and `Fn::GetAtt` written `<Ref:id>` / `<GetAtt:id.attr>`. */
+  const joined = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const parts = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    return parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        if (ref.Ref) return `<Ref:${ref.Ref}>`;
+        if (ref['Fn::GetAtt']) return `<GetAtt:${ref['Fn::GetAtt'].join('.')}>`;
+        throw new Error(`unexpected token: ${key(part)}`);
+      })
+      .join('');
+  };
+  const ALLOWED_DIMENSIONS: Readonly<Record<string, readonly string[]>> = {
+    service: [SERVICE_NAME],
+    function: FUNCTION_NAMES,
+  };
+  const expectFixedDimensions = (dimensions: Record<string, unknown>, where: string) => {
+    for (const [name, value] of Object.entries(dimensions)) {
+      expect(Object.keys(ALLOWED_DIMENSIONS), `${where}: dimension ${name}`).toContain(name);
+      expect(ALLOWED_DIMENSIONS[name], `${where}: ${name}=${String(value)}`).toContain(value);
+    }
+  };
+
+  it('no metric dimension the functions write takes a tenant-created value, whatever tenants create', () => {
+    const written: string[] = [];
+    const metrics = new ServiceMetrics({ sink: (line) => written.push(line), now: () => 0 });
+    const tenantValues: string[] = [];
+    // Every kind of invocation the middleware counts, with ids and keys no two runs share.
+    for (let call = 0; call < 3 * METRICS_BATCH_CALLS; call += 1) {
+      const fn = FUNCTION_NAMES[call % FUNCTION_NAMES.length] as FunctionName;
+      const status = [200, 429, 404, 400, 500, 503][call % 6] as number;
+      if (fn === 'quota-consumptions') {
+        const record = {
+          projectId: randomUUID().replaceAll('-', ''),
+          instanceId: randomUUID().replaceAll('-', ''),
+          appKey: randomUUID().replaceAll('-', ''),
+        };
+        tenantValues.push(record.projectId, record.instanceId, record.appKey);
+        metrics.consumption({ ...record, admitted: status === 200, cost: 1 + (call % 5) });
+      }
+      metrics.publish({ fn, status, latencyMs: call % 50, throttled: call % 2 === 0 });
+    }
+    metrics.flush();
+    const emf = written.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => '_aws' in line);
+    expect(emf.length).toBeGreaterThan(FUNCTION_NAMES.length);
+    for (const line of emf) {
+      const directive = (line._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] })
+        .CloudWatchMetrics;
+      for (const { Namespace, Dimensions } of directive) {
+        expect(Namespace).toBe(METRICS_NAMESPACE);
+        for (const set of Dimensions) {
+          expectFixedDimensions(Object.fromEntries(set.map((name) => [name, line[name]])), 'EMF');
+        }
+      }
+      // Not as a dimension, nor anywhere else in a line that CloudWatch turns into metrics.
+      const text = JSON.stringify(line);
+      for (const value of tenantValues) expect(text).not.toContain(value);
+    }
+  });
+
+  it("no dashboard graph or alarm reads a service metric by a dimension that is not the service's own", () => {
+    let read = 0;
+    for (const widget of dashboardOf(dev().stateless).widgets) {
+      for (const row of graphMetrics(widget)) {
+        if (row.namespace !== METRICS_NAMESPACE) continue;
+        read += 1;
+        expectFixedDimensions(row.dimensions, `${widget.properties.title} ${row.metricName}`);
+      }
+    }
+    expect(read).toBeGreaterThan(0);
+    for (const [id, alarm] of resources(dev().stateless, 'AWS::CloudWatch::Alarm')) {
+      const props = alarm.Properties as {
+        Namespace?: string;
+        Dimensions?: { Name: string; Value: unknown }[];
+        Metrics?: { MetricStat?: { Metric: { Namespace: string; Dimensions?: { Name: string; Value: unknown }[] } } }[];
+      };
+      const metrics = [
+        { Namespace: props.Namespace, Dimensions: props.Dimensions },
+        ...(props.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])),
+      ];
+      for (const metric of metrics) {
+        if (metric.Namespace !== METRICS_NAMESPACE) continue;
+        expectFixedDimensions(Object.fromEntries((metric.Dimensions ?? []).map((d) => [d.Name, d.Value])), id);
+      }
+    }
+  });
+
+  /** The stage's Contributor Insights rules: logical id, name and definition. */
+  const insightRules = () =>
+    resources(dev().stateless, 'AWS::CloudWatch::InsightRule').map(([id, rule]) => ({
+      id,
+      name: rule.Properties.RuleName as string,
+      state: rule.Properties.RuleState as string,
+      body: JSON.parse(joined(rule.Properties.RuleBody)) as {
+        Schema: unknown;
+        LogGroupNames: string[];
+        LogFormat: string;
+        AggregateOn: string;
+        Contribution: { Keys: string[]; ValueOf: string; Filters: Record<string, unknown>[] };
+      },
+    }));
+
+  it('Contributor Insights rules rank instances and credentials by admitted and by refused calls, from the tally lines of the data plane', () => {
+    const logGroup = target((fn(dev().stateless, 'quota-consumptions').props.LoggingConfig as Json).LogGroup);
+    const rules = insightRules();
+    const byName = new Map(rules.map((rule) => [rule.name, rule.body]));
+    expect(rules).toHaveLength(4);
+    for (const rule of rules) expect(rule.state).toBe('ENABLED');
+    const instance = ['$.project', '$.instance'];
+    for (const [kind, keys] of [
+      ['instances', instance],
+      ['credentials', [...instance, '$.app_key']],
+    ] as const) {
+      for (const calls of ['admitted', 'refused']) {
+        const body = byName.get(`credential-quota-dev-top-${kind}-${calls}`);
+        expect(body, `${kind} ${calls}`).toEqual({
+          Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+          LogGroupNames: [`<Ref:${logGroup}>`],
+          LogFormat: 'JSON',
+          AggregateOn: 'Sum',
+          Contribution: {
+            Keys: keys,
+            ValueOf: `$.${calls}`,
+            Filters: [
+              { Match: '$.tally', In: ['consume'] },
+              { Match: `$.${calls}`, GreaterThan: 0 },
+            ],
+          },
+        });
+      }
+    }
+    // The fields the rules read are those a tally line carries.
+    const written: string[] = [];
+    const metrics = new ServiceMetrics({ sink: (line) => written.push(line), now: () => 0 });
+    metrics.consumption({ projectId: 'p', instanceId: 'i', appKey: 'k', admitted: true, cost: 1 });
+    metrics.publish({ fn: 'quota-consumptions', status: 200, latencyMs: 1, throttled: false });
+    metrics.consumption({ projectId: 'p', instanceId: 'i', appKey: 'k', admitted: false, cost: 1 });
+    metrics.publish({ fn: 'quota-consumptions', status: 429, latencyMs: 1, throttled: false });
+    metrics.flush();
+    const tally = written.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => !('_aws' in line));
+    expect(tally).toEqual({ tally: 'consume', project: 'p', instance: 'i', app_key: 'k', admitted: 1, refused: 1 });
+  });
+
+  it('the dashboard graphs the top contributors of each rule', () => {
+    const rules = insightRules();
+    const shown = dashboardOf(dev().stateless)
+      .widgets.map((widget) => widget.properties as { title?: string; insightRule?: Record<string, unknown> })
+      .filter((properties) => properties.insightRule);
+    expect(shown.map((properties) => properties.insightRule)).toEqual(
+      rules.map((rule) => ({ maxContributorCount: 10, orderBy: 'Sum', ruleName: `<GetAtt:${rule.id}.RuleName>` })),
+    );
+    expect(shown.map((properties) => properties.title)).toEqual([
+      'Top instances by admitted calls',
+      'Top instances by refused calls',
+      'Top credentials by admitted calls',
+      'Top credentials by refused calls',
+    ]);
   });
 });
 

@@ -27,15 +27,16 @@ afterEach(() => {
 });
 
 const call = (method: string, path: string, body?: unknown) => callLogged(handlers, fixture, method, path, body);
-/** Calls a route, which writes nothing itself, then the EMF lines the container's flush writes. */
+/** Calls a route, which writes nothing itself, then the EMF and tally lines the container's flush writes. */
 const callFlushed = async (method: string, path: string, body?: unknown) => {
   const { response, emf } = await call(method, path, body);
   expect(emf).toEqual([]);
-  return { response, emf: (await emfWrittenBy(() => metrics.flush())).emf };
+  const flushed = await emfWrittenBy(() => metrics.flush());
+  return { response, emf: flushed.emf, tallies: flushed.tallies };
 };
 
 describe('EMF metrics of the deployed handler stack', () => {
-  it('an admitted consume: one line when written, by instance and in total, with its units and latency', async () => {
+  it('an admitted consume: one line when written, in total only, with its units and latency', async () => {
     const appId = await fixture.createApp('metered');
     const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
     await fixture.bind(await fixture.createQuota('metered_q', { call_limits: 5 }), [appId]);
@@ -45,8 +46,8 @@ describe('EMF metrics of the deployed handler stack', () => {
     expect(admitted.emf).toHaveLength(1);
     const line = readEmf(admitted.emf[0]);
     expect(line.namespace).toBe(METRICS_NAMESPACE);
-    expect(line.dimensions).toEqual([['service', 'instance'], ['service']]);
-    expect(line.values).toEqual({ service: 'credential-quota', instance: fixture.instanceId });
+    expect(line.dimensions).toEqual([['service']]);
+    expect(line.values).toEqual({ service: 'credential-quota' });
     expect(line.metrics).toEqual({
       ConsumeAdmitted: ['Count', 1],
       AdmittedUnits: ['Count', 3],
@@ -58,19 +59,23 @@ describe('EMF metrics of the deployed handler stack', () => {
     // No app anywhere in the line: not as a dimension, not as a field.
     expect(JSON.stringify(admitted.emf)).not.toContain(appId);
     expect(JSON.stringify(admitted.emf)).not.toContain(key);
+    // The credential is in its tally line, for the Contributor Insights rules.
+    const credential = { tally: 'consume', project: fixture.project, instance: fixture.instanceId, app_key: key };
+    expect(admitted.tallies).toEqual([{ ...credential, admitted: 1 }]);
 
     const refused = await callFlushed('POST', '/quota-consumptions', { app_key: key, cost: 3 });
     expect(refused.response.status).toBe(429);
     expect(refused.emf).toHaveLength(1);
     expect(readEmf(refused.emf[0])).toMatchObject({
-      dimensions: [['service', 'instance'], ['service']],
-      values: { service: 'credential-quota', instance: fixture.instanceId },
+      dimensions: [['service']],
+      values: { service: 'credential-quota' },
       metrics: {
         ConsumeRefused: ['Count', 1],
         RefusedUnits: ['Count', 3],
         ConsumeLatency: ['Milliseconds', [expect.any(Number)]],
       },
     });
+    expect(refused.tallies).toEqual([{ ...credential, refused: 1 }]);
     expect(Object.keys(readEmf(refused.emf[0]).metrics).sort()).toEqual([
       'ConsumeLatency',
       'ConsumeRefused',
@@ -107,8 +112,9 @@ describe('EMF metrics of the deployed handler stack', () => {
     await fixture.bind(await fixture.createQuota('slow_q'), [appId]);
     await fixture.call('POST', '/quota-consumptions', { app_key: key });
     injected = injectFaults(api.db.client, { operation: 'UpdateItem', kind: 'timeout' });
-    const { response, emf } = await callFlushed('POST', '/quota-consumptions', { app_key: key });
+    const { response, emf, tallies } = await callFlushed('POST', '/quota-consumptions', { app_key: key });
     expect(response.status).toBe(503);
+    expect(tallies).toEqual([]);
     expect(emf.map((line) => [readEmf(line).values, readEmf(line).metrics])).toEqual([
       [
         { service: 'credential-quota', function: 'quota-consumptions' },
@@ -117,7 +123,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     ]);
   });
 
-  it('consumes of one instance held together: one line with every count, unit and latency', async () => {
+  it('consumes held together: one line with every count, unit and latency', async () => {
     const appId = await fixture.createApp('summed');
     const key: string = (await fixture.call('GET', `/apps/${appId}`)).body.app_key;
     await fixture.bind(await fixture.createQuota('summed_q', { call_limits: 4 }), [appId]);
@@ -131,7 +137,7 @@ describe('EMF metrics of the deployed handler stack', () => {
     const { emf } = await emfWrittenBy(() => metrics.flush());
     expect(emf).toHaveLength(1);
     const line = readEmf(emf[0]);
-    expect(line.values).toEqual({ service: 'credential-quota', instance: fixture.instanceId });
+    expect(line.values).toEqual({ service: 'credential-quota' });
     expect(line.metrics).toMatchObject({
       ConsumeAdmitted: ['Count', 3],
       AdmittedUnits: ['Count', 4],

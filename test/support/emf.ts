@@ -17,16 +17,21 @@ export interface EmfLine {
   readonly [field: string]: unknown;
 }
 
-/** The EMF lines among what was written to stdout. */
-const emfLines = (written: readonly string[]): EmfLine[] =>
+/** The JSON lines among what was written to stdout. */
+const jsonLines = (written: readonly string[]): Record<string, unknown>[] =>
   written
     .join('')
     .split('\n')
-    .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as EmfLine);
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-/** Runs `run` and returns its result and the EMF lines it wrote to stdout (a flush, an invocation). */
-export const emfWrittenBy = async <T>(run: () => T | Promise<T>): Promise<{ result: T; emf: EmfLine[] }> => {
+/**
+ * Runs `run` and returns its result, the EMF lines it wrote to stdout (a flush, an invocation), and
+ * the consume tally lines (`CONSUME_TALLY` of lib/observability/metrics.ts).
+ */
+export const emfWrittenBy = async <T>(
+  run: () => T | Promise<T>,
+): Promise<{ result: T; emf: EmfLine[]; tallies: Record<string, unknown>[] }> => {
   const written: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -34,7 +39,12 @@ export const emfWrittenBy = async <T>(run: () => T | Promise<T>): Promise<{ resu
   });
   try {
     const result = await run();
-    return { result, emf: emfLines(written) };
+    const lines = jsonLines(written);
+    return {
+      result,
+      emf: lines.filter((line) => '_aws' in line) as EmfLine[],
+      tallies: lines.filter((line) => line.tally === 'consume'),
+    };
   } finally {
     write.mockRestore();
   }

@@ -2,9 +2,8 @@ import type { TestApi } from './api-client.ts';
 import { freshProject } from './api-client.ts';
 import { tokenFor } from './tokens.ts';
 
-/** A fresh project with one instance, and helpers that call its routes with an all-actions token. */
-export const newInstance = async (api: TestApi, product = 'apigw') => {
-  const project = freshProject();
+/** A fresh project (or `project`) with one instance, and helpers that call its routes with an all-actions token. */
+export const newInstance = async (api: TestApi, product = 'apigw', project = freshProject()) => {
   const token = await tokenFor(project);
   const created = await api.call('POST', `/v2/${project}/${product}/instances`, {
     token,

@@ -5,7 +5,9 @@ import {
   METRICS_BATCH_CALLS,
   METRICS_FLUSH_INTERVAL_MS,
   METRICS_NAMESPACE,
+  METRICS_TOP_CREDENTIALS,
   ServiceMetrics,
+  TALLY_OTHERS,
 } from '#observability/metrics.ts';
 import { freshProject, testEvent } from '../support/api-client.ts';
 import { callLogged, type EmfLine, emfWrittenBy, invokeLogged, readEmf } from '../support/emf.ts';
@@ -87,57 +89,125 @@ describe('EMF metrics of the deployed handler stack', () => {
 
 describe('ServiceMetrics batching', () => {
   const record = { fn: 'quota-consumptions', status: 200, latencyMs: 1.26, throttled: false } as const;
+  type Tally = Record<string, string | number>;
   const collecting = (now: () => number) => {
     const lines: EmfLine[] = [];
-    const batched = new ServiceMetrics({ sink: (line) => lines.push(JSON.parse(line) as EmfLine), now });
-    return { lines, batched };
+    const tallies: Tally[] = [];
+    const batched = new ServiceMetrics({
+      sink: (line) => {
+        const parsed = JSON.parse(line) as EmfLine;
+        if ('_aws' in parsed) lines.push(parsed);
+        else tallies.push(parsed as Tally);
+      },
+      now,
+    });
+    return { lines, tallies, batched };
   };
+  const PROJECT = 'f'.repeat(32);
+  const credential = (instance: string, appKey: string) => ({ projectId: PROJECT, instanceId: instance, appKey });
+  const tally = (instance: string, app_key: string, counts: { admitted?: number; refused?: number }) => ({
+    tally: 'consume',
+    project: PROJECT,
+    instance,
+    app_key,
+    ...counts,
+  });
 
-  it('writes one line per instance after METRICS_BATCH_CALLS invocations, with every count and latency they held', () => {
-    const { lines, batched } = collecting(() => 1_000);
-    const instances = ['a'.repeat(32), 'b'.repeat(32)];
+  it('writes one consume line (no instance in it) after METRICS_BATCH_CALLS invocations, and a tally line per credential', () => {
+    const { lines, tallies, batched } = collecting(() => 1_000);
+    // In the order they first call: the tally lines of a tie keep it.
+    const credentials = [
+      credential('a'.repeat(32), 'KeyOfA0000000001'),
+      credential('b'.repeat(32), 'KeyOfB0000000002'),
+      credential('b'.repeat(32), 'KeyOfB0000000001'),
+    ];
     let admittedUnits = 0;
-    for (let call = 0; call < METRICS_BATCH_CALLS - 1; call += 1) {
+    const expected = credentials.map(() => ({ admitted: 0, refused: 0 }));
+    for (let call = 0; call < METRICS_BATCH_CALLS; call += 1) {
       const admitted = call % 3 !== 0;
       const cost = 1 + (call % 4);
       if (admitted) admittedUnits += cost;
-      batched.consumption({ instanceId: instances[call % 2] as string, admitted, cost });
+      const which = call % 5 === 0 ? 0 : call % 2 === 0 ? 2 : 1;
+      const counts = expected[which] as { admitted: number; refused: number };
+      if (admitted) counts.admitted += 1;
+      else counts.refused += 1;
+      expect(lines).toEqual([]);
+      batched.consumption({ ...(credentials[which] as ReturnType<typeof credential>), admitted, cost });
       batched.publish({ ...record, status: admitted ? 200 : 429, latencyMs: call / 10 });
     }
-    expect(lines).toEqual([]);
-    batched.consumption({ instanceId: instances[1] as string, admitted: true, cost: 1 });
-    batched.publish({ ...record, latencyMs: 99 / 10 });
-    admittedUnits += 1;
 
-    expect(lines).toHaveLength(2);
-    const read = lines.map(readEmf);
-    expect(read.map((line) => line.values.instance)).toEqual(instances);
-    const total = (name: string) => read.reduce((sum, line) => sum + Number(line.metrics[name]?.[1] ?? 0), 0);
-    expect(total('ConsumeAdmitted') + total('ConsumeRefused')).toBe(METRICS_BATCH_CALLS);
-    expect(total('ConsumeRefused')).toBe(33);
-    expect(total('AdmittedUnits')).toBe(admittedUnits);
-    const latencies = read.flatMap((line) => line.metrics.ConsumeLatency?.[1] as number[]).sort((x, y) => x - y);
+    expect(lines).toHaveLength(1);
+    const line = readEmf(lines[0]);
+    expect(line.dimensions).toEqual([['service']]);
+    expect(line.values).toEqual({ service: 'credential-quota' });
+    expect(line.metrics.ConsumeAdmitted?.[1]).toBe(66);
+    expect(line.metrics.ConsumeRefused?.[1]).toBe(34);
+    expect(line.metrics.AdmittedUnits?.[1]).toBe(admittedUnits);
+    const latencies = [...((line.metrics.ConsumeLatency?.[1] ?? []) as number[])].sort((x, y) => x - y);
     expect(latencies).toEqual(Array.from({ length: METRICS_BATCH_CALLS }, (_, call) => call / 10));
-    for (const line of lines) expect(line._aws.Timestamp).toBe(1_000);
+    expect(lines[0]?._aws.Timestamp).toBe(1_000);
+    // Most calls first; every count of every credential, and together every call.
+    const byCalls = credentials
+      .map((c, i) => tally(c.instanceId, c.appKey, expected[i] as { admitted: number; refused: number }))
+      .sort((x, y) => Number(y.admitted) + Number(y.refused) - Number(x.admitted) - Number(x.refused));
+    expect(tallies).toEqual(byCalls);
+  });
+
+  it('names the METRICS_TOP_CREDENTIALS credentials with the most calls in a write, and sums the rest as (others)', () => {
+    const { tallies, batched } = collecting(() => 0);
+    // Credential n calls n + 1 times, in an order that is not theirs, half of them refused.
+    const count = METRICS_TOP_CREDENTIALS + 3;
+    const order = Array.from({ length: count }, (_, n) => (n * 7) % count);
+    for (const n of order) {
+      for (let call = 0; call <= n; call += 1) {
+        batched.consumption({
+          ...credential('e'.repeat(32), `Key${String(n).padStart(13, '0')}`),
+          admitted: call % 2 === 0,
+          cost: 1,
+        });
+        batched.publish(record);
+      }
+    }
+    batched.flush();
+    const counts = (n: number) => ({
+      admitted: Math.ceil((n + 1) / 2),
+      ...(n > 0 ? { refused: Math.floor((n + 1) / 2) } : {}),
+    });
+    const named = Array.from({ length: METRICS_TOP_CREDENTIALS }, (_, i) => count - 1 - i);
+    expect(tallies.slice(0, -1)).toEqual(
+      named.map((n) => tally('e'.repeat(32), `Key${String(n).padStart(13, '0')}`, counts(n))),
+    );
+    // Credentials 0, 1 and 2: 1 + 2 + 3 calls, 4 admitted and 2 refused.
+    expect(tallies.at(-1)).toEqual({
+      tally: 'consume',
+      project: TALLY_OTHERS,
+      instance: TALLY_OTHERS,
+      app_key: TALLY_OTHERS,
+      admitted: 4,
+      refused: 2,
+    });
+    expect(tallies).toHaveLength(METRICS_TOP_CREDENTIALS + 1);
   });
 
   it('at the end of the first invocation METRICS_FLUSH_INTERVAL_MS after the first it holds, writes them all, stamped with the first', () => {
     let now = 5_000;
-    const { lines, batched } = collecting(() => now);
-    batched.consumption({ instanceId: 'c'.repeat(32), admitted: true, cost: 2 });
+    const { lines, tallies, batched } = collecting(() => now);
+    const c = credential('c'.repeat(32), 'KeyOfC0000000001');
+    batched.consumption({ ...c, admitted: true, cost: 2 });
     batched.publish(record);
     now += METRICS_FLUSH_INTERVAL_MS - 1;
-    batched.consumption({ instanceId: 'c'.repeat(32), admitted: false, cost: 5 });
+    batched.consumption({ ...c, admitted: false, cost: 5 });
     batched.publish({ ...record, status: 429 });
     expect(lines).toEqual([]);
+    expect(tallies).toEqual([]);
     now += 1;
     batched.publish({ ...record, fn: 'registry', status: 503, throttled: true });
 
     expect(lines.map(readEmf)).toEqual([
       {
         namespace: METRICS_NAMESPACE,
-        dimensions: [['service', 'instance'], ['service']],
-        values: { service: 'credential-quota', instance: 'c'.repeat(32) },
+        dimensions: [['service']],
+        values: { service: 'credential-quota' },
         metrics: {
           ConsumeAdmitted: ['Count', 1],
           AdmittedUnits: ['Count', 2],
@@ -153,9 +223,10 @@ describe('ServiceMetrics batching', () => {
         metrics: { ServerErrors: ['Count', 1], ServiceUnavailable: ['Count', 1], DynamoDbThrottles: ['Count', 1] },
       },
     ]);
+    expect(tallies).toEqual([tally(c.instanceId, c.appKey, { admitted: 1, refused: 1 })]);
     expect(lines.map((line) => line._aws.Timestamp)).toEqual([5_000, 5_000]);
     // The next batch starts afresh, at its own first call.
-    batched.consumption({ instanceId: 'c'.repeat(32), admitted: true, cost: 1 });
+    batched.consumption({ ...c, admitted: true, cost: 1 });
     batched.publish(record);
     batched.flush();
     expect(lines).toHaveLength(3);
@@ -165,10 +236,12 @@ describe('ServiceMetrics batching', () => {
       ConsumeLatency: ['Milliseconds', [1.3]],
     });
     expect(lines[2]?._aws.Timestamp).toBe(now);
+    expect(tallies.at(-1)).toEqual(tally(c.instanceId, c.appKey, { admitted: 1 }));
+    expect(tallies).toHaveLength(2);
   });
 
   it('writes what it holds when Lambda sends SIGTERM before shutting the container down, then exits', () => {
-    const { lines, batched } = collecting(() => 0);
+    const { lines, tallies, batched } = collecting(() => 0);
     let onTerm: (() => void) | undefined;
     const exit = vi.fn();
     flushOnShutdown(batched, {
@@ -178,7 +251,7 @@ describe('ServiceMetrics batching', () => {
       },
       exit: exit as unknown as (code: number) => never,
     });
-    batched.consumption({ instanceId: 'd'.repeat(32), admitted: false, cost: 7 });
+    batched.consumption({ ...credential('d'.repeat(32), 'KeyOfD0000000001'), admitted: false, cost: 7 });
     batched.publish({ ...record, status: 429 });
     expect(lines).toEqual([]);
     expect(exit).not.toHaveBeenCalled();
@@ -186,6 +259,7 @@ describe('ServiceMetrics batching', () => {
     expect(lines.map((line) => readEmf(line).metrics)).toEqual([
       { ConsumeRefused: ['Count', 1], RefusedUnits: ['Count', 7], ConsumeLatency: ['Milliseconds', [1.3]] },
     ]);
+    expect(tallies).toEqual([tally('d'.repeat(32), 'KeyOfD0000000001', { refused: 1 })]);
     expect(exit).toHaveBeenCalledWith(0);
   });
 
