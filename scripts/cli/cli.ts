@@ -28,8 +28,9 @@ export class UsageError extends Error {
  * an unknown access key): told in one line, exit 1. {@link SetupError} is told the same way.
  */
 export class CommandFailure extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `cause`: the error behind it, whose stack `DEBUG` shows. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'CommandFailure';
   }
 }
@@ -93,6 +94,14 @@ export const parseCommandLine = <T extends CliArgsConfig>(
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
 
+/** An error as one line: its name too, unless plain, since the name often says what failed. */
+export const errorLine = (error: unknown): string =>
+  error instanceof Error
+    ? error.name === 'Error' || error instanceof SetupError || error instanceof CommandFailure
+      ? error.message
+      : `${error.name}: ${error.message}`
+    : String(error);
+
 /**
  * The line (and exit code) an error comes to. A usage error carries the synopsis; a failure the
  * command knows (SetupError, CommandFailure) is its message; anything else keeps its error name
@@ -108,14 +117,9 @@ export const describeError = (
     return { exitCode: 2, stderr: `${spec.name}: ${oneLine(error.message)}; ${spec.usage}` };
   }
   const known = error instanceof SetupError || error instanceof CommandFailure;
-  const message =
-    error instanceof Error
-      ? known || error.name === 'Error'
-        ? error.message
-        : `${error.name}: ${error.message}`
-      : String(error);
-  const line = `${spec.name}: ${oneLine(message) || 'failed'}${known || debug ? '' : ' (DEBUG=1 shows the stack)'}`;
-  const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  const line = `${spec.name}: ${oneLine(errorLine(error)) || 'failed'}${known || debug ? '' : ' (DEBUG=1 shows the stack)'}`;
+  const behind = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const stack = debug && behind instanceof Error && behind.stack ? `\n${behind.stack}` : '';
   return { exitCode: 1, stderr: `${line}${stack}` };
 };
 
