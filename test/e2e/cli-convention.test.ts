@@ -127,7 +127,7 @@ const SCRIPTS: Record<string, ScriptCase> = {
 
 describe.each(Object.entries(SCRIPTS))('npm run %s', (script, { command, failure }) => {
   it('--help prints the usage on stdout and exits 0, even beside an unknown option', async () => {
-    for (const args of [['--help'], ['-h'], ['--bogus', '--help']]) {
+    for (const args of [['--help'], ['--bogus', '-h']]) {
       const outcome = await npmRun(script, args);
       expect(outcome.code, outcome.stderr).toBe(0);
       expect(outcome.stdout.startsWith(`usage: npm ${script === 'start' ? 'start' : 'run'}`), outcome.stdout).toBe(
