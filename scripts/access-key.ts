@@ -6,7 +6,6 @@
  * (DYNAMODB_ENDPOINT, or a running `npm start`'s DynamoDB Local, or one started on DATA_DIR for
  * the call). `create` prints the secret key, the only time it is ever shown.
  */
-import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readConfig } from '#app/config.ts';
@@ -14,17 +13,40 @@ import { sealingBox } from '#auth/sealing.ts';
 import { createSecretBox, type SecretBox } from '#domain/secret-box.ts';
 import { systemClock } from '#domain/time.ts';
 import { describeDeployedAccessKeys } from '#infra/deployed-stage.ts';
-import { parseStage } from '#infra/stage.ts';
 import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
 import { readLocalSettings } from '#local/local-settings.ts';
-import { runCommand, SetupError } from '#local/setup-error.ts';
 import type { AccessKeyListing } from '#store/access-keys/access-key-store.ts';
 import { createStore, type Store } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import { createAccessKey } from '#use-cases/access-keys.ts';
+import { CommandFailure, runCli, UsageError } from './cli/cli.ts';
+import { actionsArg, projectIdArg, stageArg } from './cli/input.ts';
 
-const USAGE =
-  'usage: npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT] [--access-key AK] [--stage NAME [--region REGION]]';
+const COMMAND = {
+  name: 'npm run access-key',
+  usage:
+    'usage: npm run access-key -- <create|list|revoke> --project ID [--actions a,b] [--description TEXT] [--access-key AK] [--stage NAME [--region REGION]]',
+  help: `create   a key for project ID with --actions (default apig:*); prints its secret key, shown only now
+list     the project's keys (no secrets)
+revoke   the key --access-key AK of the project
+
+Without --stage: the DynamoDB of a local run (DYNAMODB_ENDPOINT, or a running npm start's DynamoDB
+Local, or one started on DATA_DIR for the call). With --stage NAME: the deployed stage's table, with
+your AWS credentials.`,
+  config: {
+    allowPositionals: true,
+    options: {
+      project: { type: 'string' },
+      actions: { type: 'string', default: 'apig:*' },
+      description: { type: 'string', default: '' },
+      'access-key': { type: 'string' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
+    },
+  },
+} as const;
+
+const SUBCOMMANDS = ['create', 'list', 'revoke'] as const;
 
 /** An access key as the command prints it, in the API's snake_case. */
 const view = (key: AccessKeyListing & { readonly secretKey?: string }) => ({
@@ -64,12 +86,12 @@ const stageTarget = async (stage: string, region: string | undefined): Promise<T
   const cloudFormation = new CloudFormationClient(options);
   let deployed: Awaited<ReturnType<typeof describeDeployedAccessKeys>>;
   try {
-    deployed = await describeDeployedAccessKeys(parseStage(stage), {
+    deployed = await describeDeployedAccessKeys(stage, {
       cloudFormation,
       secretsManager: new SecretsManagerClient(options),
     });
   } catch (error) {
-    throw new SetupError((error as Error).message);
+    throw new CommandFailure((error as Error).message);
   }
   const client = createDocumentClient({ region: await cloudFormation.config.region() });
   return {
@@ -79,41 +101,26 @@ const stageTarget = async (stage: string, region: string | undefined): Promise<T
   };
 };
 
-const parse = () => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        project: { type: 'string' },
-        actions: { type: 'string', default: 'apig:*' },
-        description: { type: 'string', default: '' },
-        'access-key': { type: 'string' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new SetupError(`${(error as Error).message}; ${USAGE}`);
+await runCli(COMMAND, async ({ values, positionals }) => {
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new UsageError(`give one of ${SUBCOMMANDS.join(', ')}`);
+  if (!(SUBCOMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}: give one of ${SUBCOMMANDS.join(', ')}`);
   }
-};
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const projectId = projectIdArg(values.project);
+  // Read before any DynamoDB is started: a refusal costs nothing.
+  const actions = actionsArg(values.actions);
+  if (command === 'revoke' && !values['access-key']) throw new UsageError('revoke needs --access-key');
+  const stage = values.stage === undefined ? undefined : stageArg(values.stage);
 
-await runCommand('npm run access-key', async () => {
-  const { values, positionals } = parse();
-  const [command] = positionals;
-  const projectId = values.project;
-  if (!projectId || !['create', 'list', 'revoke'].includes(command ?? '')) throw new SetupError(USAGE);
-  if (command === 'revoke' && !values['access-key']) throw new SetupError(`revoke needs --access-key; ${USAGE}`);
-
-  const target = values.stage === undefined ? await localTarget() : await stageTarget(values.stage, values.region);
+  const target = stage === undefined ? await localTarget() : await stageTarget(stage, values.region);
   const { store, box } = target;
   try {
     if (command === 'create') {
       const created = await createAccessKey({ store, clock: systemClock }, box, {
         projectId,
-        actions: values.actions
-          .split(',')
-          .map((action) => action.trim())
-          .filter(Boolean),
+        actions,
         description: values.description,
       });
       console.log(JSON.stringify(view(created), null, 2));
@@ -122,7 +129,9 @@ await runCommand('npm run access-key', async () => {
     } else {
       const accessKey = values['access-key'] as string;
       if (!(await store.revokeAccessKey(projectId, accessKey)))
-        throw new SetupError(`project ${projectId} has no access key ${accessKey}: list them with the list command`);
+        throw new CommandFailure(
+          `project ${projectId} has no access key ${accessKey}: list them with the list command`,
+        );
       console.log(JSON.stringify({ revoked: accessKey }));
     }
   } finally {

@@ -9,17 +9,32 @@
  * the DynamoDB Local of a running `npm start`, or one started here on DATA_DIR for this call.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEVELOPMENT_JWT_SECRET } from '#app/config.ts';
 import { signToken } from '#auth/token-issuer.ts';
 import { lambdaContext } from '#local/api-gateway-event.ts';
 import { loadFunction } from '#local/functions.ts';
 import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
 import { readLocalSettings } from '#local/local-settings.ts';
-import { runCommand, SetupError } from '#local/setup-error.ts';
+import { SetupError } from '#local/setup-error.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
+import { runCli, UsageError } from './cli/cli.ts';
 
-const USAGE = `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`;
+const COMMAND = {
+  name: 'npm run invoke',
+  usage: `usage: npm run invoke -- <${FUNCTION_NAMES.join('|')}> <event.json> [--var name=value] [--print-event]`,
+  help: `Runs one function's handler on an API Gateway event file (events/*.json), without a server, and
+prints its result; app-quotas with events/sweep.json runs one sweep. In the event, {{token}} becomes a
+fresh token for the event's project and {{name}} the value of --var name=value; --print-event prints
+the event instead of running it. DynamoDB: DYNAMODB_ENDPOINT, or a running npm start's DynamoDB Local,
+or one started on DATA_DIR for the call.`,
+  config: {
+    allowPositionals: true,
+    options: {
+      var: { type: 'string', multiple: true, default: [] as string[] },
+      'print-event': { type: 'boolean', default: false },
+    },
+  },
+} as const;
 
 const readEvent = (file: string): string => {
   try {
@@ -34,16 +49,16 @@ const readEvent = (file: string): string => {
   }
 };
 
-await runCommand('npm run invoke', async () => {
-  let parsed: ReturnType<typeof parseInvokeArgs>;
-  try {
-    parsed = parseInvokeArgs();
-  } catch (error) {
-    throw new SetupError(`${(error as Error).message}; ${USAGE}`);
+await runCli(COMMAND, async ({ values, positionals }) => {
+  const [fn, eventFile, ...extra] = positionals;
+  if (fn === undefined || eventFile === undefined) throw new UsageError('give a function and an event file');
+  if (!(FUNCTION_NAMES as readonly string[]).includes(fn)) {
+    throw new UsageError(`unknown function ${JSON.stringify(fn)}: give one of ${FUNCTION_NAMES.join(', ')}`);
   }
-  const { values, positionals } = parsed;
-  const [fn, eventFile] = positionals;
-  if (!fn || !eventFile || !(FUNCTION_NAMES as readonly string[]).includes(fn)) throw new SetupError(USAGE);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  for (const pair of values.var) {
+    if (!/^\w+=/.test(pair)) throw new UsageError(`--var ${JSON.stringify(pair)} is not name=value`);
+  }
 
   const secret = process.env.AUTH_JWT_SECRET || DEVELOPMENT_JWT_SECRET;
   const raw = readEvent(eventFile);
@@ -86,13 +101,3 @@ await runCommand('npm run invoke', async () => {
     await dynamodb.stop();
   }
 });
-
-function parseInvokeArgs() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      var: { type: 'string', multiple: true, default: [] },
-      'print-event': { type: 'boolean', default: false },
-    },
-  });
-}

@@ -5,7 +5,6 @@
  * started. A wrong setting is one line naming it and the fix.
  */
 import type { Server } from 'node:http';
-import { parseArgs } from 'node:util';
 import { DEVELOPMENT_JWT_SECRET, readConfig } from '#app/config.ts';
 import { sealingBox } from '#auth/sealing.ts';
 import { signToken } from '#auth/token-issuer.ts';
@@ -14,21 +13,23 @@ import { ensurePortFree, listenError } from '#local/listen.ts';
 import { type LocalDynamoDb, prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
 import { startLocalServer } from '#local/local-server.ts';
 import { readLocalSettings } from '#local/local-settings.ts';
-import { runCommand, SetupError } from '#local/setup-error.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { CreatedAccessKey } from '#use-cases/access-keys.ts';
 import { freshDemoAccessKey } from '#use-cases/demo-access-key.ts';
+import { runCli } from './cli/cli.ts';
 
-const USAGE = 'usage: npm start [-- --in-memory]';
+const COMMAND = {
+  name: 'npm start',
+  usage: 'usage: npm start [-- --in-memory]',
+  help: `Serves the whole API on http://127.0.0.1:\${PORT:-3000}, backed by DynamoDB Local (started here on
+DATA_DIR, or in memory with --in-memory) unless DYNAMODB_ENDPOINT is set, and prints a token and an
+access key for project "demo" with every action. Ctrl-C stops everything it started.
+Settings: PORT, DYNAMODB_LOCAL_PORT, DATA_DIR, TABLE_NAME, DYNAMODB_ENDPOINT, AUTH_JWT_SECRET.`,
+  config: { options: { 'in-memory': { type: 'boolean', default: false } } },
+} as const;
 
-await runCommand('npm start', async () => {
-  let args: { 'in-memory': boolean };
-  try {
-    args = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } }).values;
-  } catch (error) {
-    throw new SetupError(`${(error as Error).message}; ${USAGE}`);
-  }
+await runCli(COMMAND, async ({ values: args }) => {
   // `npm start --in-memory` (without `--`) reaches us as npm's own config, not as an argument.
   const inMemory = args['in-memory'] || process.env.npm_config_in_memory === 'true';
   const settings = readLocalSettings(process.env);

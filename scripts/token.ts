@@ -6,12 +6,14 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runTokenCommand } from './token/token-command.ts';
+import { runCli } from './cli/cli.ts';
+import { TOKEN_COMMAND, tokenFor } from './token/token-command.ts';
 
-const result = await runTokenCommand(process.argv.slice(2), process.env, {
-  secretsManager: (region) => new SecretsManagerClient(region ? { region } : {}),
-  cloudFormation: (region) => new CloudFormationClient(region ? { region } : {}),
+await runCli(TOKEN_COMMAND, async (args) => {
+  console.log(
+    await tokenFor(args, process.env, {
+      secretsManager: (region) => new SecretsManagerClient(region ? { region } : {}),
+      cloudFormation: (region) => new CloudFormationClient(region ? { region } : {}),
+    }),
+  );
 });
-if (result.stdout) console.log(result.stdout);
-if (result.stderr) console.error(result.stderr);
-process.exitCode = result.exitCode;

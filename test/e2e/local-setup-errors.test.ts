@@ -33,15 +33,22 @@ const run = (script: string, args: string[], env: Record<string, string>): Promi
     });
   });
 
-/** The one line a mistake must give: exit 1, the command, the setting, the fix, and no stack. */
-const expectOneLine = (outcome: Outcome, command: string, ...mentions: string[]) => {
-  expect(outcome.code, outcome.stderr).toBe(1);
-  const lines = outcome.stderr.trim().split('\n');
-  expect(lines, outcome.stderr).toHaveLength(1);
-  expect(lines[0]?.startsWith(`${command}: `), outcome.stderr).toBe(true);
-  for (const mention of mentions) expect(lines[0]).toContain(mention);
-  expect(outcome.stderr).not.toMatch(/^\s+at /m);
-};
+/**
+ * The one line a mistake must give: the command, the setting, the fix, and no stack; exit 1 for a
+ * failure (a setting, a file), 2 for a wrong command line (scripts/cli/cli.ts).
+ */
+const expectLine =
+  (exitCode: 1 | 2) =>
+  (outcome: Outcome, command: string, ...mentions: string[]) => {
+    expect(outcome.code, outcome.stderr).toBe(exitCode);
+    const lines = outcome.stderr.trim().split('\n');
+    expect(lines, outcome.stderr).toHaveLength(1);
+    expect(lines[0]?.startsWith(`${command}: `), outcome.stderr).toBe(true);
+    for (const mention of mentions) expect(lines[0]).toContain(mention);
+    expect(outcome.stderr).not.toMatch(/^\s+at /m);
+  };
+const expectOneLine = expectLine(1);
+const expectUsageLine = expectLine(2);
 
 const holdPort = async (host: string): Promise<{ port: number; server: Server }> => {
   const port = await freePort();
@@ -166,7 +173,7 @@ describe('npm start: a wrong setting is one line naming it and the fix', () => {
   });
 
   it('an unknown option', async () => {
-    expectOneLine(await run('start', ['--in-memroy'], await fresh()), 'npm start', '--in-memroy', 'usage: npm start');
+    expectUsageLine(await run('start', ['--in-memroy'], await fresh()), 'npm start', '--in-memroy', 'usage: npm start');
   });
 });
 
@@ -180,7 +187,7 @@ describe('npm run invoke: a wrong argument is one line', () => {
     const notJson = join(scratch, 'not-json.json');
     writeFileSync(notJson, '{"version": ');
     expectOneLine(await run('invoke', ['registry', notJson], {}), 'npm run invoke', `${notJson} is not JSON`);
-    expectOneLine(await run('invoke', ['nope', 'events/create-instance.json'], {}), 'npm run invoke', 'usage:');
+    expectUsageLine(await run('invoke', ['nope', 'events/create-instance.json'], {}), 'npm run invoke', 'usage:');
     expectOneLine(
       await run('invoke', ['registry', 'events/create-app.json'], {}),
       'npm run invoke',

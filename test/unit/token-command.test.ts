@@ -143,31 +143,38 @@ describe('npm run token', () => {
     expect(missing).toEqual({
       exitCode: 1,
       stderr: expect.stringMatching(
-        /^token: could not read stack CredentialQuota-qa-Stateless in eu-west-1: .*does not exist/,
+        /^npm run token: could not read stack CredentialQuota-qa-Stateless in eu-west-1: .*does not exist/,
       ),
     });
     secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
     expect(await run('--project', 'p1', '--secret-arn', SECRET_ARN)).toEqual({
       exitCode: 1,
-      stderr: `token: secret ${SECRET_ARN} has no string value`,
+      stderr: `npm run token: secret ${SECRET_ARN} has no string value`,
     });
   });
 
-  it('refuses a missing project, a bad ttl, an unknown flag, an invalid stage and --stage with --secret-arn', async () => {
+  it('refuses, in one line with exit 2, a missing or malformed project, bad actions, a bad ttl, an unknown flag, an invalid stage and --stage with --secret-arn', async () => {
     for (const args of [
       [],
       ['--project', 'p1', '--ttl', '0'],
       ['--project', 'p1', '--ttl', '1.5'],
       ['--project', 'p1', '--bogus'],
       ['--project', 'p1', '--stage', 'dev', '--secret-arn', SECRET_ARN],
+      // What the API would refuse: a project id no route takes, actions that grant nothing.
+      ['--project', 'demo#INSTANCE#x'],
+      ['--project', '../x'],
+      ['--project', 'p1', '--actions', ','],
+      ['--project', 'p1', '--actions', 'apig:app:get,'],
+      ['--project', 'p1', '--actions', 'apig:app:gets'],
     ]) {
       const result = await run(...args);
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toContain(TOKEN_USAGE);
+      expect(result.stderr?.split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stdout).toBeUndefined();
     }
     expect(await run('--project', 'p1', '--stage', 'Prod!')).toMatchObject({
-      exitCode: 1,
+      exitCode: 2,
       stderr: expect.stringContaining('invalid stage'),
     });
     expect(secretsManager.calls()).toHaveLength(0);
