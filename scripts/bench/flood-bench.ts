@@ -1,5 +1,5 @@
 import type { BenchEnv } from './environment.ts';
-import { runFleetLoad, type VirtualClock, virtualClock } from './fleet-load.ts';
+import { type FleetLoadResult, runFleetLoad, type VirtualClock, virtualClock } from './fleet-load.ts';
 
 /** One flood run: an exhausted credential's callers, as `partition_model.flood` holds it. */
 export interface FloodResult {
@@ -21,6 +21,40 @@ export interface FloodResult {
 
 /** The shape of the fleets the flood and the window-start blocks drive. */
 export const FLEET = { containers: 4, callers: 64 } as const;
+
+/** What one fleet run is offered: the model's budget, the load, and for how long. */
+export interface FleetOffer {
+  readonly budgetWcu: number;
+  readonly offeredPerS: number;
+  readonly seconds: number;
+}
+
+/**
+ * Consumes `appKey` at cost 1 with a {@link FLEET} of containers of their own (cold), on `clock`,
+ * through the partition model; the fleet's client goes when the run ends.
+ */
+export const consumeWithFleet = async (
+  env: BenchEnv,
+  clock: VirtualClock,
+  appKey: string,
+  offer: FleetOffer,
+): Promise<FleetLoadResult> => {
+  const fleet = env.virtualTime({ clock, containers: FLEET.containers });
+  try {
+    return await runFleetLoad({
+      client: fleet.db.client,
+      budgetWcu: offer.budgetWcu,
+      containers: fleet.containers,
+      call: () => env.prepare('POST', `${env.base}/quota-consumptions`, { app_key: appKey, cost: 1 }),
+      callers: FLEET.callers,
+      offeredPerS: offer.offeredPerS,
+      seconds: offer.seconds,
+      clock,
+    });
+  } finally {
+    fleet.db.client.destroy();
+  }
+};
 
 /** A quota as the API creates it. */
 export interface QuotaBody {
@@ -84,34 +118,20 @@ export const runFloodBench = async (
     const clock = virtualClock(options.startMs - 60_000);
     const appKey = await exhaustedKey(env, clock, subcounters, 2 * subcounters);
     clock.ms = options.startMs;
-    const fleet = env.virtualTime({ clock, containers: FLEET.containers });
-    try {
-      const run = await runFleetLoad({
-        client: fleet.db.client,
-        budgetWcu: options.budgetWcu,
-        containers: fleet.containers,
-        call: () => env.prepare('POST', `${env.base}/quota-consumptions`, { app_key: appKey, cost: 1 }),
-        callers: FLEET.callers,
-        offeredPerS: options.offeredPerS,
-        seconds: options.seconds,
-        clock,
-      });
-      results.push({
-        subcounters,
-        containers: FLEET.containers,
-        callers: FLEET.callers,
-        offered_per_s: options.offeredPerS,
-        seconds: options.seconds,
-        refused_per_s: Math.round(run.refused / options.seconds),
-        admitted: run.admitted,
-        failed: run.failed,
-        throttled: run.throttled,
-        ddb_requests: run.ddbRequests,
-        ddb_requests_per_refusal: Math.round((run.ddbRequests / Math.max(1, run.refused)) * 10_000) / 10_000,
-      });
-    } finally {
-      fleet.db.client.destroy();
-    }
+    const run = await consumeWithFleet(env, clock, appKey, options);
+    results.push({
+      subcounters,
+      containers: FLEET.containers,
+      callers: FLEET.callers,
+      offered_per_s: options.offeredPerS,
+      seconds: options.seconds,
+      refused_per_s: Math.round(run.refused / options.seconds),
+      admitted: run.admitted,
+      failed: run.failed,
+      throttled: run.throttled,
+      ddb_requests: run.ddbRequests,
+      ddb_requests_per_refusal: Math.round((run.ddbRequests / Math.max(1, run.refused)) * 10_000) / 10_000,
+    });
   }
   return results;
 };

@@ -1,6 +1,6 @@
 import type { BenchEnv } from './environment.ts';
-import { runFleetLoad, virtualClock } from './fleet-load.ts';
-import { boundAppKey, FLEET } from './flood-bench.ts';
+import { virtualClock } from './fleet-load.ts';
+import { boundAppKey, consumeWithFleet, FLEET } from './flood-bench.ts';
 
 /** The window-start block, as `partition_model.window_start` holds it. */
 export interface WindowStartResult {
@@ -49,41 +49,27 @@ export const runWindowStartBench = async (
     time_interval: 1,
   });
   const clock = virtualClock(options.startMs);
-  const fleet = env.virtualTime({ clock, containers: FLEET.containers });
-  try {
-    const run = await runFleetLoad({
-      client: fleet.db.client,
-      budgetWcu: options.budgetWcu,
-      containers: fleet.containers,
-      call: () => env.prepare('POST', `${env.base}/quota-consumptions`, { app_key: appKey, cost: 1 }),
-      callers: FLEET.callers,
-      offeredPerS: options.offeredPerS,
-      seconds: options.seconds,
-      clock,
-    });
-    // Unanchored windows of 1 s: each opens at its first call, so a window ends within the run
-    // when its end is before the last call; the one open at the end is partial.
-    const whole = [...run.admittedByWindow]
-      .filter(([end]) => Date.parse(end) <= run.endMs)
-      .map(([, admitted]) => admitted);
-    return {
-      limit: options.limit,
-      window_s: 1,
-      containers: FLEET.containers,
-      callers: FLEET.callers,
-      offered_per_s: options.offeredPerS,
-      seconds: options.seconds,
-      target: Math.min(options.limit, options.budgetWcu),
-      windows: whole.length,
-      admitted_per_window_min: whole.length ? Math.min(...whole) : 0,
-      admitted_per_window_max: whole.length ? Math.max(...whole) : 0,
-      over_limit: Math.max(0, ...[...run.admittedByWindow.values()].map((admitted) => admitted - options.limit)),
-      refused: run.refused,
-      failed: run.failed,
-      throttled: run.throttled,
-      ddb_requests: run.ddbRequests,
-    };
-  } finally {
-    fleet.db.client.destroy();
-  }
+  const run = await consumeWithFleet(env, clock, appKey, options);
+  // Unanchored windows of 1 s: each opens at its first call, so a window ends within the run
+  // when its end is before the last call; the one open at the end is partial.
+  const whole = [...run.admittedByWindow]
+    .filter(([end]) => Date.parse(end) <= run.endMs)
+    .map(([, admitted]) => admitted);
+  return {
+    limit: options.limit,
+    window_s: 1,
+    containers: FLEET.containers,
+    callers: FLEET.callers,
+    offered_per_s: options.offeredPerS,
+    seconds: options.seconds,
+    target: Math.min(options.limit, options.budgetWcu),
+    windows: whole.length,
+    admitted_per_window_min: whole.length ? Math.min(...whole) : 0,
+    admitted_per_window_max: whole.length ? Math.max(...whole) : 0,
+    over_limit: Math.max(0, ...[...run.admittedByWindow.values()].map((admitted) => admitted - options.limit)),
+    refused: run.refused,
+    failed: run.failed,
+    throttled: run.throttled,
+    ddb_requests: run.ddbRequests,
+  };
 };

@@ -8,6 +8,7 @@ import type { QuotaSweepsReport } from '#use-cases/sweep-quotas.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
+import { failTransactions } from '../support/transaction-faults.ts';
 
 /**
  * A quota delete whose client stopped looking (the DELETE died after one of its steps, and the
@@ -29,19 +30,7 @@ afterEach(() => {
 });
 
 /** Makes the `n`th transaction sent from now on fail as a process dying there would: nothing after it runs. */
-const crashAtTransaction = (n: number) => {
-  let sent = 0;
-  api.db.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'TransactWriteItemsCommand') {
-        sent += 1;
-        if (sent === n) throw new Error('the process died here (injected)');
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name: STEP },
-  );
-};
+const crashAtTransaction = (n: number) => failTransactions(api.db.client, STEP, { [n]: 'crash' });
 
 /**
  * One run of the schedule's event through the app-quotas function, as EventBridge sends it: its

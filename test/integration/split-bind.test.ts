@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT_BIND_STALE_MS } from '#store/control-plane/binding-store.ts';
@@ -7,6 +6,7 @@ import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { inFlight } from '../support/in-flight.ts';
+import { failTransactions as failAt } from '../support/transaction-faults.ts';
 
 const T0 = Date.parse('2026-11-23T07:00:00.000Z');
 const clock = manualClock(T0);
@@ -20,30 +20,7 @@ afterEach(() => {
   api.db.client.middlewareStack.remove(STEP);
 });
 
-/**
- * Makes transactions fail by number (1 = the first one sent from now on): `crash` as a process
- * dying there would (nothing after it runs), `cancel` as a concurrent change would.
- */
-const failTransactions = (plan: Record<number, 'crash' | 'cancel'>) => {
-  let sent = 0;
-  api.db.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'TransactWriteItemsCommand') {
-        sent += 1;
-        if (plan[sent] === 'crash') throw new Error('the process died here (injected)');
-        if (plan[sent] === 'cancel') {
-          throw new TransactionCanceledException({
-            message: 'injected',
-            $metadata: {},
-            CancellationReasons: [{ Code: 'TransactionConflict' }],
-          });
-        }
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name: STEP },
-  );
-};
+const failTransactions = (plan: Readonly<Record<number, 'crash' | 'cancel'>>) => failAt(api.db.client, STEP, plan);
 
 const hundredApps = async () => {
   const instance = await newInstance(api);

@@ -23,17 +23,13 @@ const scopes = new AsyncLocalStorage<RequestScope>();
  * Named like the SDK's own timeouts, so everything that classifies failures treats it as one.
  */
 export class DeadlineExceeded extends Error {
-  /** Whether the call had left (so it may land) or was refused before leaving. */
-  readonly sent: boolean;
-
-  /** @param sent whether the call had left or was refused before leaving. */
-  constructor(sent: boolean, options?: ErrorOptions) {
+  /** @param inFlight whether the call had left (so it may land) or was refused before leaving. */
+  constructor(inFlight: boolean, options?: ErrorOptions) {
     super(
-      sent ? "DynamoDB did not answer before the request's deadline" : "The request's deadline has passed",
+      inFlight ? "DynamoDB did not answer before the request's deadline" : "The request's deadline has passed",
       options,
     );
     this.name = 'TimeoutError';
-    this.sent = sent;
   }
 }
 
