@@ -1,38 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
-import { type ConsumeDeps, consume } from '#use-cases/consume/consume.ts';
-import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
-import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
+import { consume } from '#use-cases/consume/consume.ts';
 import { type ManualClock, manualClock } from '../support/clocks.ts';
+import { CREDENTIAL, consumeWorld, fakeQuota, HOUR, T0 } from '../support/consume-world.ts';
 import { FakeConsumeStore, type FakeQuota } from '../support/fake-consume-store.ts';
 
-const T0 = Date.parse('2026-11-23T07:00:00.000Z');
-const HOUR = 3_600_000;
 const D = DEFAULT_REFUSAL_RECHECK_MS;
 const K = 16;
-const credential = { projectId: 'project-1', instanceId: 'instance-1', appKey: 'key-1' };
+const credential = CREDENTIAL;
 
 /** `callLimits` per hour, anchored at T0. */
-const quota = (callLimits: number, subcounters = 1): FakeQuota => ({
-  quotaId: 'quota-1',
-  callLimits,
-  subcounters,
-  windowMs: HOUR,
-  anchorMs: T0,
-});
+const quota = (callLimits: number, subcounters = 1): FakeQuota => fakeQuota(callLimits, subcounters, { anchorMs: T0 });
 
 /** A cold container (its own caches and memories) over a fake table holding app-1, at T0. */
 const container = (store = new FakeConsumeStore(), clock: ManualClock = manualClock(T0)) => {
-  if (!store.counter(credential)) {
-    store.addInstance(credential.projectId, credential.instanceId);
-    store.addApp(credential, 'app-1');
-  }
-  const deps: ConsumeDeps = {
-    store,
-    clock,
-    subcounters: new SubcounterCache(100, () => 0),
-    quotaStates: new QuotaStateCache(),
-  };
+  const { deps } = consumeWorld({ store, clock });
   const calls = (count: number) =>
     Promise.all(Array.from({ length: count }, () => consume(deps, { ...credential, cost: 1 })));
   return { store, clock, deps, calls };

@@ -2,51 +2,24 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_REFUSAL_RECHECK_MS } from '#domain/refusals.ts';
 import { createGuardDeps } from '#guard/index.ts';
 import { consumptionResponse } from '#http/consumption-response.ts';
-import { type ConsumeDeps, type ConsumeOutcome, consume } from '#use-cases/consume/consume.ts';
-import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
+import { type ConsumeOutcome, consume } from '#use-cases/consume/consume.ts';
 import { RefusalMemory, WindowOpenings } from '#use-cases/consume/refusal-memory.ts';
-import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
-import { type ManualClock, manualClock } from '../support/clocks.ts';
-import { type ConsumeRequest, FakeConsumeStore, type FakeQuota } from '../support/fake-consume-store.ts';
+import { APP, type ConsumeWorld, CREDENTIAL, consumeWorld, fakeQuota, HOUR, T0 } from '../support/consume-world.ts';
+import type { ConsumeRequest, FakeQuota } from '../support/fake-consume-store.ts';
 
-const T0 = Date.parse('2026-11-23T07:00:00.000Z');
-const HOUR = 3_600_000;
 const D = DEFAULT_REFUSAL_RECHECK_MS;
-const credential = { projectId: 'project-1', instanceId: 'instance-1', appKey: 'key-1' };
-const APP = 'app-1';
+const credential = CREDENTIAL;
+type World = ConsumeWorld;
 
 /** A quota of `callLimits` per hour over `subcounters` sub-counters, anchored at T0 (every sub-counter opens the same window). */
-const quota = (callLimits: number, subcounters = 1, extra: Partial<FakeQuota> = {}): FakeQuota => ({
-  quotaId: 'quota-1',
-  callLimits,
-  subcounters,
-  windowMs: HOUR,
-  anchorMs: T0,
-  ...extra,
-});
-
-interface World {
-  readonly store: FakeConsumeStore;
-  readonly clock: ManualClock;
-  readonly deps: ConsumeDeps;
-}
+const quota = (callLimits: number, subcounters = 1, extra: Partial<FakeQuota> = {}): FakeQuota =>
+  fakeQuota(callLimits, subcounters, { anchorMs: T0, ...extra });
 
 /** One container over a fake table holding app-1 (key-1), its round robin starting at `start`, refusals re-checked every D. */
 const world = (count = 1, start = 0): World => {
-  const store = new FakeConsumeStore();
-  store.addInstance(credential.projectId, credential.instanceId);
-  store.addApp(credential, APP);
-  const clock = manualClock(T0);
-  const deps: ConsumeDeps = {
-    store,
-    clock,
-    subcounters: new SubcounterCache(100, () => start),
-    quotaStates: new QuotaStateCache(),
-    refusals: new RefusalMemory(),
-    openings: new WindowOpenings(),
-  };
-  deps.subcounters.set(credential.projectId, credential.instanceId, credential.appKey, count);
-  return { store, clock, deps };
+  const w = consumeWorld({ start, refusals: new RefusalMemory(), openings: new WindowOpenings() });
+  w.deps.subcounters.set(credential.projectId, credential.instanceId, credential.appKey, count);
+  return w;
 };
 
 /** Consumes `cost` and says which requests it took. */

@@ -1,53 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '#domain/errors.ts';
 import { counterKey } from '#store/table/keys.ts';
-import { type ConsumeDeps, consume } from '#use-cases/consume/consume.ts';
-import { QuotaStateCache } from '#use-cases/consume/quota-state-cache.ts';
-import { SubcounterCache } from '#use-cases/consume/subcounter-cache.ts';
-import { type ManualClock, manualClock } from '../support/clocks.ts';
-import { type ConsumeRequest, FakeConsumeStore, type FakeQuota } from '../support/fake-consume-store.ts';
+import { consume } from '#use-cases/consume/consume.ts';
+import { APP, type ConsumeWorld, CREDENTIAL, consumeWorld, fakeQuota, HOUR, T0 } from '../support/consume-world.ts';
+import type { ConsumeRequest } from '../support/fake-consume-store.ts';
 
-const T0 = Date.parse('2026-11-23T07:00:00.000Z');
-const HOUR = 3_600_000;
-const credential = { projectId: 'project-1', instanceId: 'instance-1', appKey: 'key-1' };
-const APP = 'app-1';
-
-/** A quota of `callLimits` per hour, unanchored, over `subcounters` sub-counters. */
-const quota = (callLimits: number, subcounters = 1, extra: Partial<FakeQuota> = {}): FakeQuota => ({
-  quotaId: 'quota-1',
-  callLimits,
-  subcounters,
-  windowMs: HOUR,
-  ...extra,
-});
-
-interface World {
-  readonly store: FakeConsumeStore;
-  readonly clock: ManualClock;
-  readonly deps: ConsumeDeps;
-}
+const credential = CREDENTIAL;
+const quota = fakeQuota;
+type World = ConsumeWorld;
 
 /**
- * A fake table with instance-1 and app-1 (key-1) in it, a clock at T0, and a container's caches:
- * `start` in [0, 1) picks where the credential's round robin starts once its count is known.
- * Refusals are never answered from memory here (`refusalRecheckMs` 0: every call asks DynamoDB,
- * as before the memory): these tests show what each call asks; consume-refusals.test.ts shows
- * what the memory saves.
+ * One container at T0 over a fake table with app-1 (key-1): `start` in [0, 1) picks where the
+ * credential's round robin starts once its count is known. Refusals are never answered from
+ * memory here (`refusalRecheckMs` 0: every call asks DynamoDB, as before the memory): these tests
+ * show what each call asks; consume-refusals.test.ts shows what the memory saves.
  */
-const world = (start = 0): World => {
-  const store = new FakeConsumeStore();
-  store.addInstance(credential.projectId, credential.instanceId);
-  store.addApp(credential, APP);
-  const clock = manualClock(T0);
-  const deps = {
-    store,
-    clock,
-    subcounters: new SubcounterCache(100, () => start),
-    quotaStates: new QuotaStateCache(),
-    refusalRecheckMs: 0,
-  };
-  return { store, clock, deps };
-};
+const world = (start = 0): World => consumeWorld({ start, refusalRecheckMs: 0 });
 
 /** A world whose container already knows the credential's `count` sub-counters (a warm container). */
 const warm = (count: number, start = 0): World => {
