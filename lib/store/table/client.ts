@@ -1,6 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeadlineExceeded, recordWriteAttempt, timeLeftMs } from './request-scope.ts';
+import { DeadlineExceeded, recordWriteAttempt, requestDeadline } from './request-scope.ts';
 
 /** Where the client connects. */
 export interface ClientOptions {
@@ -134,15 +134,14 @@ const recordWrites = async <T>(commandName: string, attempt: Promise<T>): Promis
 };
 
 /**
- * Sends a command within its request's deadline (see `withRequestDeadline`): the SDK gets an
- * abort signal for the time left, which ends an attempt in flight and the wait between attempts;
+ * Sends a command within its request's deadline (see `withRequestDeadline`): the SDK gets the
+ * request's abort signal, which ends an attempt in flight and the wait between attempts;
  * past the deadline nothing more is sent, so no write leaves after its request was answered.
  */
 const sendBeforeDeadline = async (send: Send, command: unknown, options?: { abortSignal?: AbortSignal }) => {
-  const left = timeLeftMs();
-  if (left === undefined) return send(command, options);
-  if (left <= 0) throw new DeadlineExceeded(false);
-  const signal = AbortSignal.timeout(left);
+  const signal = requestDeadline();
+  if (signal === undefined) return send(command, options);
+  if (signal.aborted) throw new DeadlineExceeded(false);
   try {
     return await send(command, { ...options, abortSignal: signal });
   } catch (error) {

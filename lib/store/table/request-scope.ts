@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 /**
  * Time kept back from a function's deadline for its answer: the SDK sleeps up to 200 ms + 400 ms
@@ -8,8 +9,8 @@ export const DEADLINE_MARGIN_MS = 800;
 
 /** DynamoDB calls of one request: the deadline they share, and what became of its writes. */
 interface RequestScope {
-  /** `Date.now()` past which no call is sent and a call in flight is abandoned. */
-  readonly deadlineAt: number;
+  /** Aborts at the deadline: no call is sent after it, and a call in flight is abandoned. */
+  readonly signal: AbortSignal;
   /** Write attempts DynamoDB answered with success: the request changed something. */
   landed: number;
   /** Write attempts with no answer (a timeout, a lost connection, a 5xx): they may have landed. */
@@ -39,14 +40,17 @@ export class DeadlineExceeded extends Error {
  * {@link DEADLINE_MARGIN_MS}, and none starts after it. AsyncLocalStorage carries it, so the
  * stores keep their signatures and no call can forget it.
  */
-export const withRequestDeadline = <T>(remainingMs: number, work: () => Promise<T>): Promise<T> =>
-  scopes.run({ deadlineAt: Date.now() + remainingMs - DEADLINE_MARGIN_MS, landed: 0, uncertain: 0 }, work);
-
-/** Milliseconds left for DynamoDB in the current request; `undefined` outside one (the guard, scripts). */
-export const timeLeftMs = (): number | undefined => {
-  const scope = scopes.getStore();
-  return scope && scope.deadlineAt - Date.now();
+export const withRequestDeadline = <T>(remainingMs: number, work: () => Promise<T>): Promise<T> => {
+  const ms = remainingMs - DEADLINE_MARGIN_MS;
+  // One timer per request, shared by its calls; a deadline already past aborts at once.
+  const signal = ms > 0 ? AbortSignal.timeout(ms) : AbortSignal.abort();
+  // Each call in flight listens on it (a bind's runs, a page's reads at once): no limit to warn at.
+  setMaxListeners(0, signal);
+  return scopes.run({ signal, landed: 0, uncertain: 0 }, work);
 };
+
+/** The current request's deadline as an abort signal; `undefined` outside one (the guard, scripts). */
+export const requestDeadline = (): AbortSignal | undefined => scopes.getStore()?.signal;
 
 /** Records the end of one attempt of a write: landed, or unanswered (so it may have landed). */
 export const recordWriteAttempt = (outcome: 'landed' | 'uncertain'): void => {
