@@ -17,6 +17,10 @@
  * - quota update:     `SWEEP#QUOTA-UPDATES` / `<project>#<instance_id>#<app_quota_id>` (from a split
  *                     update's first transaction until every bound counter has its settings)
  * - client token:     `PROJECT#<project>#CLIENTTOKEN#<token>` / `CLIENTTOKEN` (a create's answer, 24 h)
+ * - usage history:    `PROJECT#<project>#INSTANCE#<instance_id>#HISTORY#<app_id>` / `WINDOW#<window start ms>`
+ *                     (a closed window of a credential, until its retention ends)
+ * - threshold alert:  `PROJECT#<project>#INSTANCE#<instance_id>#HISTORY#<app_id>` / `ALERT#<window start ms>#<percent>`
+ *                     (the one event of a credential, window and threshold)
  *
  * A counter is the one item consume writes: sub-counter n of a credential, in a partition of its
  * own (its pk is shared with nothing), addressed by what a consume call carries.
@@ -122,6 +126,42 @@ export const QUOTA_UPDATES_PARTITION = 'SWEEP#QUOTA-UPDATES';
 export const quotaUpdateMarkerKey = (projectId: string, instanceId: string, quotaId: string): Key => ({
   pk: QUOTA_UPDATES_PARTITION,
   sk: `${quotaDeletesOfInstancePrefix(projectId, instanceId)}${quotaId}`,
+});
+
+/**
+ * The partition of one app's usage history and threshold alerts, written off the hot path by the
+ * stream processor (a few items per app and window, never by consume), read newest first by the
+ * history route. Keyed by app id, which the route takes and every counter item carries.
+ */
+export const usageHistoryPartition = (projectId: string, instanceId: string, appId: string): string =>
+  `${instancePk(projectId, instanceId)}#HISTORY#${appId}`;
+
+// Epoch milliseconds zero-padded to 13 digits: ascending order is oldest first until the year 2286.
+const epochMs = (ms: number): string => String(ms).padStart(13, '0');
+
+/** Sort-key prefixes of an app's history partition. */
+export const HISTORY_PREFIX = { window: 'WINDOW#', alert: 'ALERT#' } as const;
+
+/** The history item of one closed window of an app's credential, by the window's start. */
+export const usageHistoryKey = (projectId: string, instanceId: string, appId: string, windowStartMs: number): Key => ({
+  pk: usageHistoryPartition(projectId, instanceId, appId),
+  sk: `${HISTORY_PREFIX.window}${epochMs(windowStartMs)}`,
+});
+
+/** The sort key of the history item of the window starting at `windowStartMs` (for range conditions). */
+export const usageHistorySortKey = (windowStartMs: number): string =>
+  `${HISTORY_PREFIX.window}${epochMs(windowStartMs)}`;
+
+/** The record that a credential's use in a window reached `percent` of its limit: one per threshold and window. */
+export const thresholdAlertKey = (
+  projectId: string,
+  instanceId: string,
+  appId: string,
+  windowStartMs: number,
+  percent: number,
+): Key => ({
+  pk: usageHistoryPartition(projectId, instanceId, appId),
+  sk: `${HISTORY_PREFIX.alert}${epochMs(windowStartMs)}#${String(percent).padStart(3, '0')}`,
 });
 
 /** Sort-key prefixes of the listing index (`lsi1`). */

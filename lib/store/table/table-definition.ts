@@ -4,8 +4,8 @@ const SHARED = ['project_id', 'instance_id', 'app_id', 'quota_id', 'name', 'name
 const APP_FIELDS = ['status', 'app_key', 'register_time', 'update_time'] as const;
 
 /**
- * The attribute DynamoDB's TTL reads (epoch seconds), the table's `timeToLiveAttribute`: only
- * client-token records carry it.
+ * The attribute DynamoDB's TTL reads (epoch seconds), the table's `timeToLiveAttribute`: client-token
+ * records and the usage history carry it.
  */
 export const TTL_ATTRIBUTE = 'expires_at';
 
@@ -51,7 +51,7 @@ export const BINDING_ATTRIBUTES = [
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds after which DynamoDB removes an item: the records of client tokens (24 h). */
+  /** Epoch seconds after which DynamoDB removes an item: client-token records (24 h), usage history (its retention). */
   timeToLiveAttribute: TTL_ATTRIBUTE,
   localIndexes: [
     /** Listing order within a collection: instances and apps by name, quotas newest first. */
