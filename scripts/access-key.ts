@@ -3,8 +3,8 @@
  * [--access-key AK] [--stage NAME [--region REGION]]`: manages the access keys that sign requests
  * (AK/SK). With `--stage`, in the deployed stage's table with the caller's AWS credentials (its
  * outputs name the table and the sealing secret); without, against the DynamoDB of a local run
- * (DYNAMODB_ENDPOINT, or a running `npm start`'s DynamoDB Local, or one started on DATA_DIR for
- * the call). `create` prints the secret key, the only time it is ever shown.
+ * (DYNAMODB_ENDPOINT, or the DynamoDB of the `npm start` that holds DATA_DIR, or one started on
+ * DATA_DIR for the call). `create` prints the secret key, the only time it is ever shown.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -30,8 +30,8 @@ const COMMAND = {
 list     the project's keys (no secrets)
 revoke   the key --access-key AK of the project
 
-Without --stage: the DynamoDB of a local run (DYNAMODB_ENDPOINT, or a running npm start's DynamoDB
-Local, or one started on DATA_DIR for the call). With --stage NAME: the deployed stage's table, with
+Without --stage: the DynamoDB of a local run (DYNAMODB_ENDPOINT, or the DynamoDB of the npm start
+that holds DATA_DIR, or one started on DATA_DIR for the call). With --stage NAME: the deployed stage's table, with
 your AWS credentials.`,
   config: {
     allowPositionals: true,
@@ -67,11 +67,16 @@ interface Target {
 /** The table of a local run, sealed with the local sealing key. */
 const localTarget = async (): Promise<Target> => {
   const settings = readLocalSettings(process.env);
-  const dynamodb = await prepareLocalDynamoDb({ settings, inMemory: false, reuseRunning: true });
+  const dynamodb = await prepareLocalDynamoDb({
+    settings,
+    inMemory: false,
+    reuseRunning: true,
+    command: COMMAND.name,
+  });
   const config = readConfig();
   const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
   return {
-    store: createStore({ client, tableName: settings.tableName }),
+    store: createStore({ client, tableName: dynamodb.tableName }),
     box: await sealingBox(config.accessKeySealing)(),
     close: async () => {
       client.destroy();

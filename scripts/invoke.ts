@@ -6,7 +6,7 @@
  *
  * In the event, `{{token}}` becomes a fresh token for the event's project (signed with
  * AUTH_JWT_SECRET) and `{{name}}` the value of `--var name=value`. DynamoDB: DYNAMODB_ENDPOINT, or
- * the DynamoDB Local of a running `npm start`, or one started here on DATA_DIR for this call.
+ * the DynamoDB of the `npm start` that holds DATA_DIR, or one started here on DATA_DIR for this call.
  */
 import { readFileSync } from 'node:fs';
 import { DEVELOPMENT_JWT_SECRET } from '#app/config.ts';
@@ -25,8 +25,8 @@ const COMMAND = {
   help: `Runs one function's handler on an API Gateway event file (events/*.json), without a server, and
 prints its result; app-quotas with events/sweep.json runs one sweep. In the event, {{token}} becomes a
 fresh token for the event's project and {{name}} the value of --var name=value; --print-event prints
-the event instead of running it. DynamoDB: DYNAMODB_ENDPOINT, or a running npm start's DynamoDB Local,
-or one started on DATA_DIR for the call.`,
+the event instead of running it. DynamoDB: DYNAMODB_ENDPOINT, or the DynamoDB of the npm start that holds
+DATA_DIR, or one started on DATA_DIR for the call.`,
   config: {
     allowPositionals: true,
     options: {
@@ -88,10 +88,15 @@ await runCli(COMMAND, async ({ values, positionals }) => {
   }
 
   const settings = readLocalSettings(process.env);
-  const dynamodb = await prepareLocalDynamoDb({ settings, inMemory: false, reuseRunning: true });
+  const dynamodb = await prepareLocalDynamoDb({
+    settings,
+    inMemory: false,
+    reuseRunning: true,
+    command: COMMAND.name,
+  });
   if (!dynamodb.started) console.error(`npm run invoke: using the DynamoDB already running at ${dynamodb.endpoint}`);
   process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
-  process.env.TABLE_NAME = settings.tableName;
+  process.env.TABLE_NAME = dynamodb.tableName;
   process.env.AUTH_JWT_SECRET = secret;
   try {
     const handler = await loadFunction(fn as FunctionName);

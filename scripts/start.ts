@@ -1,8 +1,10 @@
 /**
  * `npm start [-- --in-memory]`: the whole API on http://127.0.0.1:${PORT:-3000}, backed by
- * DynamoDB Local (started here, on 127.0.0.1, unless DYNAMODB_ENDPOINT is set). Prints the base
- * URL and a token for project `demo` with every action. SIGINT or SIGTERM stops everything it
- * started. A wrong setting is one line naming it and the fix.
+ * DynamoDB Local (started here, on 127.0.0.1, unless DYNAMODB_ENDPOINT is set). Claims DATA_DIR
+ * (its `local-run.json` says where the API and its DynamoDB are, for the other local commands)
+ * and prints the exports a second terminal needs: the base URL, the DynamoDB, a token and an
+ * access key for project `demo` with every action. SIGINT or SIGTERM stops everything it started.
+ * A wrong setting is one line naming it and the fix.
  */
 import type { Server } from 'node:http';
 import { DEVELOPMENT_JWT_SECRET, readConfig } from '#app/config.ts';
@@ -13,6 +15,7 @@ import { ensurePortFree, listenError } from '#local/listen.ts';
 import { type LocalDynamoDb, prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
 import { startLocalServer } from '#local/local-server.ts';
 import { readLocalSettings } from '#local/local-settings.ts';
+import { runStateFile } from '#local/run-state.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
 import type { CreatedAccessKey } from '#use-cases/access-keys.ts';
@@ -37,6 +40,7 @@ await runCli(COMMAND, async ({ values: args }) => {
 
   let dynamodb: LocalDynamoDb | undefined;
   let server: Server | undefined;
+  const base = `http://127.0.0.1:${settings.port}`;
   let starting = true;
   let stopRequested: string | undefined;
   let stopping = false;
@@ -64,7 +68,7 @@ await runCli(COMMAND, async ({ values: args }) => {
   // request still in flight (the table's creation, the demo key's write).
   let demoKey: CreatedAccessKey;
   try {
-    dynamodb = await prepareLocalDynamoDb({ settings, inMemory, reuseRunning: false });
+    dynamodb = await prepareLocalDynamoDb({ settings, inMemory, reuseRunning: false, command: COMMAND.name });
     process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
     process.env.TABLE_NAME = settings.tableName;
     process.env.AUTH_JWT_SECRET ||= DEVELOPMENT_JWT_SECRET;
@@ -74,6 +78,7 @@ await runCli(COMMAND, async ({ values: args }) => {
     }).catch((error: unknown) => {
       throw listenError(error, settings.port, 'PORT');
     });
+    dynamodb.announce(base);
     const config = readConfig();
     const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
     demoKey = await freshDemoAccessKey(
@@ -100,14 +105,16 @@ await runCli(COMMAND, async ({ values: args }) => {
     : inMemory
       ? `DynamoDB Local at ${dynamodb.endpoint} (in memory)`
       : `DynamoDB Local at ${dynamodb.endpoint} (data in ${settings.dataDir})`;
-  console.log(`credential-quota API listening on http://127.0.0.1:${settings.port}
+  console.log(`credential-quota API listening on ${base}
 storage: ${storage}
-token for project "demo" with every action (valid 12 h):
 
+For a second terminal: the base URL, the DynamoDB (npm run access-key, invoke and migrate also find
+it on their own, from ${runStateFile(settings.dataDir)}), a token for project "demo" with every action
+(valid 12 h) and an access key for the vendor's SDKs (its secret is shown only now):
+
+export BASE=${base}
+export DYNAMODB_ENDPOINT=${dynamodb.endpoint} TABLE_NAME=${settings.tableName}
 export TOKEN=${token}
-
-access key for project "demo" with every action (for the vendor's SDKs; the secret is shown only now):
-
 export AK=${demoKey.accessKey} SK=${demoKey.secretKey}
 `);
 });

@@ -9,6 +9,8 @@ export interface LocalSettings {
   readonly dynamodbEndpoint: string | undefined;
   readonly dataDir: string;
   readonly tableName: string;
+  /** Whether `TABLE_NAME` was set: a script then uses it, not the table of the `npm start` it finds. */
+  readonly tableNameSet: boolean;
   /** Every how many seconds `npm start` sweeps the quota deletes under way, as the schedule does in AWS. */
   readonly quotaSweepIntervalSeconds: number;
   /**
@@ -87,6 +89,7 @@ export const readLocalSettings = (env: NodeJS.ProcessEnv): LocalSettings => ({
   dynamodbEndpoint: endpointOf(env.DYNAMODB_ENDPOINT),
   dataDir: dataDirOf(env.DATA_DIR),
   tableName: tableNameOf(env.TABLE_NAME),
+  tableNameSet: Boolean(env.TABLE_NAME),
   quotaSweepIntervalSeconds: sweepIntervalOf(env.QUOTA_SWEEP_INTERVAL_SECONDS),
   functionTimeoutSeconds: functionTimeoutOf(env.LOCAL_FUNCTION_TIMEOUT_SECONDS),
 });

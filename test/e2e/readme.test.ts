@@ -90,6 +90,15 @@ describe('the README and docs/*.md', () => {
     );
   });
 
+  it("name the local API only through BASE, with npm start's default as its fallback", () => {
+    // A block that names a port works only on that port; BASE comes from npm start's exports.
+    const fallback = ['$', '{BASE:-http://127.0.0.1:3000}'].join('');
+    const pinned = runnable
+      .filter((block) => /127\.0\.0\.1|localhost/.test(block.code.replaceAll(fallback, '')))
+      .map((block) => `${block.file} line ${block.line}`);
+    expect(pinned).toEqual([]);
+  });
+
   it('link only to files, and headings, that exist', () => {
     expect(texts.flatMap(({ file, markdown }) => brokenLinks(file, markdown))).toEqual([]);
   });
@@ -130,24 +139,20 @@ describe('the README and docs/*.md', () => {
 
 describe('the blocks marked run', () => {
   let server: StartedNpm | undefined;
-  const env: Record<string, string> = {};
   const curlDir = strictCurl();
+  // As a user who set both ports in their shell: neither is npm start's default.
+  const ports: Record<string, string> = {};
 
   beforeAll(async () => {
-    Object.assign(env, {
-      PORT: String(await freePort()),
-      DYNAMODB_LOCAL_PORT: String(await freePort()),
-      TABLE_NAME: 'readme-test',
-    });
-    server = await startNpm(userShell(env), ['--', '--in-memory']);
+    Object.assign(ports, { PORT: String(await freePort()), DYNAMODB_LOCAL_PORT: String(await freePort()) });
+    server = await startNpm(userShell({ ...ports, TABLE_NAME: 'readme-test' }), ['--', '--in-memory']);
     // npm start moves to another free port when the one given was taken meanwhile: use its own.
-    env.PORT = new URL(server.base).port;
-    // The blocks' npm run commands find npm start's DynamoDB Local on this port; on a wrong one they
-    // would start their own and pass without it.
+    ports.PORT = new URL(server.base).port;
     const storage = /DynamoDB Local at http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())?.[1];
     if (!storage) throw new Error(`npm start's banner names no DynamoDB Local port:\n${server.output()}`);
-    env.DYNAMODB_LOCAL_PORT = storage;
-    env.TOKEN = server.token;
+    ports.DYNAMODB_LOCAL_PORT = storage;
+    expect([ports.PORT, ports.DYNAMODB_LOCAL_PORT]).not.toContain('3000');
+    expect([ports.PORT, ports.DYNAMODB_LOCAL_PORT]).not.toContain('8000');
   }, 90_000);
 
   afterAll(async () => {
@@ -156,10 +161,14 @@ describe('the blocks marked run', () => {
   });
 
   for (const block of runnable) {
-    it(`${block.file} line ${block.line} runs, as written, against npm start (only its port told apart)`, async () => {
-      // The blocks say 127.0.0.1:3000, npm start's default; this run's npm start has a free port.
-      const code = block.code.replaceAll('127.0.0.1:3000', `127.0.0.1:${env.PORT}`);
-      const { code: exit, output } = await runBash(code, { ...env, PATH: `${curlDir}${delimiter}${process.env.PATH}` });
+    it(`${block.file} line ${block.line} runs as written in a second terminal, after npm start's exports are pasted`, async () => {
+      // A second process, as a second terminal: npm start's `export ...` lines pasted, then the
+      // block exactly as the page has it.
+      const code = `${server?.exports}\n${block.code}`;
+      const { code: exit, output } = await runBash(code, {
+        ...ports,
+        PATH: `${curlDir}${delimiter}${process.env.PATH}`,
+      });
       const where = `${block.file} line ${block.line}:\n${output}`;
       expect(exit, where).toBe(0);
       expect(output, where).not.toContain('error_code');

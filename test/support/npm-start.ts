@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '#local/free-port.ts';
 
 /** A running `npm start`, with what its banner printed. */
@@ -8,6 +11,10 @@ export interface StartedNpm {
   readonly token: string;
   readonly accessKey: string;
   readonly secretKey: string;
+  /** Its `export ...` lines, as a user pastes them into a second terminal. */
+  readonly exports: string;
+  /** The DATA_DIR it holds. */
+  readonly dataDir: string;
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
   /** Sends a signal to npm itself and resolves with its exit code. */
@@ -21,9 +28,15 @@ const LAST_LINE = /export AK=(\S+) SK=(\S+)/;
  * Runs `npm start` through npm, as a user does, with `env` as its whole environment, and waits
  * (at most 60 s) for its banner. Unless `env` sets `LOCAL_FUNCTION_TIMEOUT_SECONDS`, the functions
  * get 60 s: DynamoDB Local on a loaded test machine is slow, and the deadline is what grows for it.
+ * Unless `env` sets `DATA_DIR`, it gets a folder of its own: npm start claims its DATA_DIR, and
+ * the tests run several at once.
  */
 export const startNpm = async (env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<StartedNpm> => {
-  env = { LOCAL_FUNCTION_TIMEOUT_SECONDS: '60', ...env };
+  env = {
+    LOCAL_FUNCTION_TIMEOUT_SECONDS: '60',
+    ...env,
+    DATA_DIR: env.DATA_DIR || mkdtempSync(join(tmpdir(), 'npm-start-data-')),
+  };
   // A port found free by the caller can be taken by another process (a kernel-picked port of
   // another test's server) before npm start binds it: that is the machine, not the test, so the
   // setting it names gets another free port, twice at most.
@@ -60,6 +73,11 @@ const startOnce = async (env: NodeJS.ProcessEnv, args: readonly string[]): Promi
     token: /export TOKEN=(\S+)/.exec(output)?.[1] ?? '',
     accessKey,
     secretKey,
+    exports: output
+      .split('\n')
+      .filter((line) => line.startsWith('export '))
+      .join('\n'),
+    dataDir: env.DATA_DIR ?? '',
     output: () => output,
     stop: (signal = 'SIGTERM') =>
       new Promise((done) => {
