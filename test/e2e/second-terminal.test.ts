@@ -14,7 +14,10 @@ const bareShell = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-const npm = (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+const npm = (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((done) => {
     const child = spawn('npm', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
