@@ -6,21 +6,18 @@
  * (DYNAMODB_ENDPOINT, or the DynamoDB of the `npm start` that holds DATA_DIR, or one started on
  * DATA_DIR for the call). `create` prints the secret key, the only time it is ever shown.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readConfig } from '#app/config.ts';
 import { sealingBox } from '#auth/sealing.ts';
 import { createSecretBox, type SecretBox } from '#domain/secret-box.ts';
 import { systemClock } from '#domain/time.ts';
 import { describeDeployedAccessKeys } from '#infra/deployed-stage.ts';
-import { prepareLocalDynamoDb } from '#local/local-dynamodb-env.ts';
-import { readLocalSettings } from '#local/local-settings.ts';
 import type { AccessKeyListing } from '#store/access-keys/access-key-store.ts';
 import { createStore, type Store } from '#store/control-plane/store.ts';
-import { createDocumentClient } from '#store/table/client.ts';
 import { createAccessKey } from '#use-cases/access-keys.ts';
 import { CommandFailure, runCli, UsageError } from './cli/cli.ts';
-import { actionsArg, projectIdArg, stageArg } from './cli/input.ts';
+import { actionsArg, projectIdArg } from './cli/input.ts';
+import { localTable, stageOptionsArg, stageTable } from './cli/targets.ts';
 
 const COMMAND = {
   name: 'npm run access-key',
@@ -66,44 +63,17 @@ interface Target {
 
 /** The table of a local run, sealed with the local sealing key. */
 const localTarget = async (): Promise<Target> => {
-  const settings = readLocalSettings(process.env);
-  const dynamodb = await prepareLocalDynamoDb({
-    settings,
-    inMemory: false,
-    reuseRunning: true,
-    command: COMMAND.name,
-  });
-  const config = readConfig();
-  const client = createDocumentClient({ region: config.region, endpoint: dynamodb.endpoint });
-  return {
-    store: createStore({ client, tableName: dynamodb.tableName }),
-    box: await sealingBox(config.accessKeySealing)(),
-    close: async () => {
-      client.destroy();
-      await dynamodb.stop();
-    },
-  };
+  const box = await sealingBox(readConfig().accessKeySealing)();
+  const table = await localTable(COMMAND.name);
+  return { store: createStore(table.db), box, close: table.close };
 };
 
 /** A deployed stage's table and sealing key, found through its stack outputs. */
 const stageTarget = async (stage: string, region: string | undefined): Promise<Target> => {
-  const options = region ? { region } : {};
-  const cloudFormation = new CloudFormationClient(options);
-  let deployed: Awaited<ReturnType<typeof describeDeployedAccessKeys>>;
-  try {
-    deployed = await describeDeployedAccessKeys(stage, {
-      cloudFormation,
-      secretsManager: new SecretsManagerClient(options),
-    });
-  } catch (error) {
-    throw new CommandFailure((error as Error).message);
-  }
-  const client = createDocumentClient({ region: await cloudFormation.config.region() });
-  return {
-    store: createStore({ client, tableName: deployed.tableName }),
-    box: createSecretBox(deployed.sealingKey),
-    close: async () => client.destroy(),
-  };
+  const table = await stageTable(region, ({ cloudFormation, clientOptions }) =>
+    describeDeployedAccessKeys(stage, { cloudFormation, secretsManager: new SecretsManagerClient(clientOptions) }),
+  );
+  return { store: createStore(table.db), box: createSecretBox(table.deployed.sealingKey), close: table.close };
 };
 
 await runCli(COMMAND, async ({ values, positionals }) => {
@@ -117,9 +87,9 @@ await runCli(COMMAND, async ({ values, positionals }) => {
   // Read before any DynamoDB is started: a refusal costs nothing.
   const actions = actionsArg(values.actions);
   if (command === 'revoke' && !values['access-key']) throw new UsageError('revoke needs --access-key');
-  const stage = values.stage === undefined ? undefined : stageArg(values.stage);
+  const stage = stageOptionsArg(values);
 
-  const target = stage === undefined ? await localTarget() : await stageTarget(stage, values.region);
+  const target = stage === undefined ? await localTarget() : await stageTarget(stage.stage, stage.region);
   const { store, box } = target;
   try {
     if (command === 'create') {

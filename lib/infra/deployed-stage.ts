@@ -1,6 +1,6 @@
 /**
  * What an operator's machine learns about a deployed stage, with the caller's own AWS credentials:
- * the stateless stack's outputs. Used by `npm run token` and `npm run openapi`, never by a function.
+ * the stateless stack's outputs. Used by `npm run token`, `access-key` and `migrate`, never by a function.
  */
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -69,6 +69,14 @@ export const describeDeployedStage = async (stage: string, client: CloudFormatio
     tableName: outputs.get(STAGE_OUTPUTS.tableName),
     accessKeySecretArn: outputs.get(STAGE_OUTPUTS.accessKeySecretArn),
   };
+};
+
+/** The name of a deployed stage's table, from its outputs (for `npm run migrate -- --stage`). */
+export const describeDeployedTable = async (stage: string, cloudFormation: CloudFormationClient): Promise<string> => {
+  const deployed = await describeDeployedStage(stage, cloudFormation);
+  if (!deployed.tableName)
+    throw new Error(`stack ${deployed.stackName} has no output TableName: deploy this version first`);
+  return deployed.tableName;
 };
 
 /** Where a deployed stage keeps its access keys: its table, and the key their secrets are sealed with. */

@@ -117,7 +117,7 @@ const SCRIPTS: Record<string, ScriptCase> = {
   },
   migrate: {
     command: 'npm run migrate',
-    failure: () => ({ args: [], env: { TABLE_NAME: 'legacy' }, mentions: ['table legacy', 'credentials'] }),
+    failure: () => ({ args: ['--stage', 'dev'], mentions: ['CredentialQuota-dev-Stateless', 'credentials'] }),
   },
   bench: {
     command: 'npm run bench',
@@ -158,8 +158,19 @@ describe('inputs the API would refuse are refused the same way, before any Dynam
       [['create', '--project', 'demo', '--stage', 'Prod!'], 'invalid stage'],
       [['rotate', '--project', 'demo'], 'rotate'],
       [['revoke', '--project', 'demo'], '--access-key'],
+      [['list', '--project', 'demo', '--region', 'eu-west-1'], '--region needs --stage'],
     ] as const) {
       expectOneLine(await npmRun('access-key', args), 2, 'npm run access-key', mention);
+    }
+  });
+
+  it('migrate: a region without a stage, a page size out of range, a stage no stack is named after', async () => {
+    for (const [args, mention] of [
+      [['--dry-run', '--region', 'eu-west-1'], '--region needs --stage'],
+      [['--page-size', '0'], '--page-size 0'],
+      [['--dry-run', '--stage', 'Prod!'], 'invalid stage'],
+    ] as const) {
+      expectOneLine(await npmRun('migrate', args), 2, 'npm run migrate', mention);
     }
   });
 
@@ -169,9 +180,11 @@ describe('inputs the API would refuse are refused the same way, before any Dynam
   });
 
   it('DEBUG adds the stack to the failure line', async () => {
-    const outcome = await npmRun('migrate', [], { TABLE_NAME: 'legacy', DEBUG: '1' });
+    const outcome = await npmRun('migrate', ['--stage', 'dev'], { DEBUG: '1' });
     expect(outcome.code).toBe(1);
-    expect(outcome.stderr.split('\n')[0]).toContain('npm run migrate: table legacy');
+    expect(outcome.stderr.split('\n')[0]).toContain(
+      'npm run migrate: could not read stack CredentialQuota-dev-Stateless',
+    );
     expect(outcome.stderr).toMatch(/^\s+at /m);
   });
 });

@@ -121,6 +121,12 @@ describe('@credential-quota/guard installed from its npm pack tarball', () => {
     for (const name of imported) expect(peers).toContain(name);
   });
 
+  it('carries none of the store the guard does not use: no Scan, no table migration, no control plane', () => {
+    const index = readFileSync(join(project, 'node_modules', '@credential-quota', 'guard', 'dist', 'index.js'), 'utf8');
+    expect(index).not.toContain('ScanCommand');
+    expect(index).not.toMatch(/^\/\/ lib\/store\/(migration\/table-migration|control-plane)\//m);
+  });
+
   it('declares only the public API, and the consumer typechecks against it with skipLibCheck off', async () => {
     const installed = join(project, 'node_modules', '@credential-quota', 'guard');
     const index = readFileSync(join(installed, 'dist', 'index.d.ts'), 'utf8');

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrateTable } from '#store/migration/migration-store.ts';
+import { migrateTable } from '#store/migration/table-migration.ts';
 import { appKey, counterKey } from '#store/table/keys.ts';
 import { createTestApi, type TestApi } from '../support/api-client.ts';
 import { manualClock } from '../support/clocks.ts';

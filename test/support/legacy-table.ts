@@ -14,6 +14,7 @@ import {
 } from '#store/table/keys.ts';
 import type { TestApi } from './api-client.ts';
 import { newInstance } from './fixtures.ts';
+import { tableSnapshot } from './table-snapshot.ts';
 
 /** The clock's start in the migration tests: the old layout's windows and times are set around it. */
 export const T0 = Date.parse('2026-11-23T07:00:00.000Z');
@@ -110,9 +111,17 @@ export const legacyTable = (api: TestApi) => {
     return { ...instance, quotaId, apps: made, consume, usage };
   };
 
+  /** What `npm run migrate` would find: the table's items, and its apps of each layout. */
+  const census = async () => {
+    const items = (await tableSnapshot(api.db)).map((item) => JSON.parse(item) as Record<string, unknown>);
+    const apps = items.filter((item) => item.type === 'app');
+    const onCounters = apps.filter((item) => item.subcounters !== undefined).length;
+    return { items: items.length, apps: apps.length, oldLayout: apps.length - onCounters, onCounters };
+  };
+
   const countersOfTable = async () => {
     const page = await api.db.client.send(new ScanCommand({ TableName: api.db.tableName, ConsistentRead: true }));
     return (page.Items ?? []).filter((item) => item.type === 'counter');
   };
-  return { get, oldLayout, countersOfTable };
+  return { get, oldLayout, census, countersOfTable };
 };

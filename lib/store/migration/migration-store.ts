@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppItem } from '#store/items/app-item.ts';
 import type { CounterItem } from '#store/items/counter-item.ts';
 import { batchGet, type Db, getItem, transact } from '#store/table/db.ts';
@@ -50,51 +49,8 @@ export const migrateApp = (db: Db, item: LegacyAppItem): Promise<boolean> =>
     },
   ]);
 
-/** What `npm run migrate` did. */
-export interface MigrationReport {
-  readonly apps: number;
-  readonly migrated: number;
-  readonly alreadyMigrated: number;
-}
-
-/**
- * The one-shot migration of a whole table (`npm run migrate`), never a request path: scans it
- * and moves every app of the old layout. An app whose move is cancelled (traffic changed it, or a
- * first-touch move beat us) is read again by the next pass until none is left.
- */
-export const migrateTable = async (db: Db): Promise<MigrationReport> => {
-  let apps = 0;
-  let migrated = 0;
-  let alreadyMigrated = 0;
-  for (let pass = 0; pass < 10; pass += 1) {
-    let leftBehind = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await db.client.send(
-        new ScanCommand({
-          TableName: db.tableName,
-          ConsistentRead: true,
-          FilterExpression: '#type = :app',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':app': 'app' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of (page.Items ?? []) as LegacyAppItem[]) {
-        if (pass === 0) apps += 1;
-        if (!isLegacyApp(item)) {
-          if (pass === 0) alreadyMigrated += 1;
-          continue;
-        }
-        if (await migrateApp(db, item)) migrated += 1;
-        else leftBehind += 1;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    if (leftBehind === 0) return { apps, migrated, alreadyMigrated };
-  }
-  throw new Error('migration: apps still left behind after 10 passes');
-};
+/** How many times a migration reads an app whose move a change raced again before giving up. */
+export const MIGRATION_PASSES = 10;
 
 /**
  * First touch of an app by the data plane: if its item is of the old layout, move it (one
@@ -104,9 +60,6 @@ export const migrateAppById = async (db: Db, projectId: string, instanceId: stri
   const item = await getItem<LegacyAppItem>(db, appKey(projectId, instanceId, appId));
   if (item && isLegacyApp(item)) await migrateApp(db, item);
 };
-
-/** How many times first-touch migration reads an app again before giving up. */
-const MIGRATION_PASSES = 10;
 
 /**
  * Reads app items, moving any of the old layout to this one first (its first touch since the
