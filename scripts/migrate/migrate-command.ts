@@ -24,9 +24,9 @@ credential. Safe to run twice, to stop (Ctrl-C) and run again, and while traffic
                 (cloudformation:DescribeStacks; dynamodb:Scan, and UpdateItem unless --dry-run);
                 --region REGION, else your default region
 
-Without --stage: the DynamoDB of a local run (DYNAMODB_ENDPOINT, or a running npm start's DynamoDB
-Local, or one started on DATA_DIR for the call) and its table TABLE_NAME. The summary line goes to
-stdout.`,
+Without --stage: the DynamoDB of a local run (DYNAMODB_ENDPOINT, or the DynamoDB and table of the
+npm start that holds DATA_DIR, or one started on DATA_DIR for the call); TABLE_NAME when set. The
+summary line goes to stdout.`,
   config: {
     options: {
       'dry-run': { type: 'boolean', default: false },
