@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { HandlerSet } from '#http/function-handler.ts';
-import { bindableAppView, bindingView, boundAppView, pageView, quotaView } from '#http/views.ts';
+import { appUsageView, bindableAppView, bindingView, boundAppView, pageView, quotaView } from '#http/views.ts';
 import { parseRequest } from '#schemas/operations.ts';
 import type { quotaBody } from '#schemas/quota-bodies.ts';
 import { bindApps } from '#use-cases/bind-apps.ts';
@@ -8,6 +8,7 @@ import { createQuota } from '#use-cases/create-quota.ts';
 import { deleteQuota } from '#use-cases/delete-quota.ts';
 import { listBindableApps } from '#use-cases/list-bindable-apps.ts';
 import { listBoundApps } from '#use-cases/list-bound-apps.ts';
+import { listQuotaUsage } from '#use-cases/list-quota-usage.ts';
 import { listQuotas } from '#use-cases/list-quotas.ts';
 import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { showQuota } from '#use-cases/show-quota.ts';
@@ -112,5 +113,11 @@ export const appQuotaHandlers: HandlerSet<'app-quotas', UseCaseDeps> = {
       },
     });
     return { status: 200, body: pageView(page, 'apps', bindableAppView) };
+  },
+
+  listQuotaUsage: async (request, deps) => {
+    const { path, query } = parseRequest('listQuotaUsage', request);
+    const page = await listQuotaUsage(deps, { ...quotaRefOf(path), query });
+    return { status: 200, body: pageView(page, 'apps', appUsageView) };
   },
 };

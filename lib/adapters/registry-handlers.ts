@@ -1,6 +1,6 @@
 import { CLIENT_TOKEN_HEADER, clientTokenOf } from '#http/client-token.ts';
 import type { HandlerDeps, HandlerSet } from '#http/function-handler.ts';
-import { appView, instanceView, listedAppView, pageView, quotaView, usageView } from '#http/views.ts';
+import { appView, instanceView, listedAppView, pageView, quotaView, usageView, usageWindowView } from '#http/views.ts';
 import { openApiDocument } from '#openapi/openapi-document.ts';
 import { parseRequest } from '#schemas/operations.ts';
 import { createApp } from '#use-cases/create-app.ts';
@@ -9,6 +9,7 @@ import { deleteApp } from '#use-cases/delete-app.ts';
 import { deleteInstance } from '#use-cases/delete-instance.ts';
 import { listApps } from '#use-cases/list-apps.ts';
 import { listInstances } from '#use-cases/list-instances.ts';
+import { listUsageHistory } from '#use-cases/list-usage-history.ts';
 import type { UseCaseDeps } from '#use-cases/ports.ts';
 import { showApp } from '#use-cases/show-app.ts';
 import { showAppQuota } from '#use-cases/show-app-quota.ts';
@@ -121,6 +122,12 @@ export const registryHandlers: HandlerSet<'registry', UseCaseDeps & Pick<Handler
   showUsage: async (request, deps) => {
     const { path } = parseRequest('showUsage', request);
     return { status: 200, body: usageView(await showUsage(deps, appRefOf(path))) };
+  },
+
+  listUsageHistory: async (request, deps) => {
+    const { path, query } = parseRequest('listUsageHistory', request);
+    const page = await listUsageHistory(deps, { ...appRefOf(path), query });
+    return { status: 200, body: pageView(page, 'history', usageWindowView) };
   },
 
   deleteInstance: async (request, deps) => {

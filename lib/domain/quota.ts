@@ -1,4 +1,4 @@
-import { utcFromParts } from './time.ts';
+import { parseInstant } from './time.ts';
 import { LAST_INSTANT } from './window.ts';
 
 /** The units a quota window is measured in, with their length in milliseconds. */
@@ -53,28 +53,13 @@ export interface Binding {
 export const windowLengthMs = (config: Pick<QuotaConfig, 'timeUnit' | 'timeInterval'>): number =>
   Math.min(config.timeInterval * TIME_UNIT_MS[config.timeUnit], LAST_INSTANT);
 
-const SPACED = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
 /**
  * Parses `reset_time`: `YYYY-MM-DD HH:mm:ss` in UTC (the vendor's example) or RFC 3339 with an
  * offset. Fractions of a second are dropped: windows are anchored on whole seconds.
  */
 export const parseResetTime = (value: string): Date | undefined => {
-  const spaced = SPACED.exec(value);
-  if (spaced) return utcFromParts(spaced.slice(1, 7));
-  const rfc = RFC3339.exec(value);
-  if (!rfc) return undefined;
-  const local = utcFromParts(rfc.slice(1, 7));
-  if (!local) return undefined;
-  const offset = rfc[8] ?? 'Z';
-  if (offset === 'Z' || offset === 'z') return local;
-  const sign = offset.startsWith('-') ? -1 : 1;
-  const [hours, minutes] = offset.slice(1).split(':').map(Number) as [number, number];
-  if (hours > 23 || minutes > 59) return undefined;
-  const date = new Date(local.getTime() - sign * (hours * 60 + minutes) * 60_000);
-  // An offset can carry the instant past year 9999 or before 1970, which UTC cannot show as given.
-  return date.getTime() >= 0 && date.getTime() <= LAST_INSTANT ? date : undefined;
+  const date = parseInstant(value);
+  return date && new Date(date.getTime() - (date.getTime() % 1000));
 };
 
 /** `reset_time` as responses show it: `YYYY-MM-DD HH:mm:ss` in UTC. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { invalidParameter } from '#domain/errors.ts';
 import { canonicalId, ID_PATTERN } from '#domain/ids.ts';
+import { parseInstant } from '#domain/time.ts';
 
 /**
  * Parses a value with a schema or throws 400 `APIG.2012` naming the first offending field (its
@@ -51,3 +52,17 @@ export const limitSchema = decimal.optional().transform((value) => {
 
 /** A case-insensitive substring filter on names. */
 export const nameFilterSchema = z.string().max(64).refine(wellFormed).optional();
+
+/**
+ * An instant in a query: RFC 3339 with an offset (as every answer writes times, milliseconds
+ * kept) or `YYYY-MM-DD HH:mm:ss` in UTC (as `reset_time` is written).
+ */
+export const instantSchema = z
+  .string()
+  .transform((value, ctx) => {
+    const date = parseInstant(value);
+    if (date) return date;
+    ctx.addIssue({ code: 'custom', message: 'not an instant' });
+    return z.NEVER;
+  })
+  .meta({ description: 'RFC 3339 with an offset (2026-12-01T18:35:00.000Z) or YYYY-MM-DD HH:mm:ss in UTC' });

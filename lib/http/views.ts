@@ -5,6 +5,7 @@ import { type Binding, formatResetTime, type Quota } from '#domain/quota.ts';
 import { formatTime } from '#domain/time.ts';
 import type {
   appSchema,
+  appUsageSchema,
   bindableAppSchema,
   bindingSchema,
   boundAppSchema,
@@ -12,7 +13,10 @@ import type {
   listedAppSchema,
   quotaSchema,
   usageSchema,
+  usageWindowSchema,
 } from '#schemas/responses.ts';
+import type { AppUsage } from '#use-cases/list-quota-usage.ts';
+import type { UsageWindow } from '#use-cases/list-usage-history.ts';
 import type { Usage } from '#use-cases/show-usage.ts';
 
 // Each view is typed by its schema in lib/schemas/responses.ts, which the OpenAPI document is made of.
@@ -110,4 +114,24 @@ export const usageView = (usage: Usage): Shape<typeof usageSchema> => ({
   remaining: usage.remaining,
   window_start: timeOrNull(usage.windowStart),
   reset_at: timeOrNull(usage.resetAt),
+});
+
+/** A bound app in a quota's usage list. */
+export const appUsageView = (usage: AppUsage): Shape<typeof appUsageSchema> => ({
+  app_id: usage.app.appId,
+  name: usage.app.name,
+  limit: usage.limit,
+  used: usage.used,
+  remaining: usage.remaining,
+  window_start: timeOrNull(usage.windowStart),
+  reset_at: timeOrNull(usage.resetAt),
+});
+
+/** A closed window in an app's usage history. */
+export const usageWindowView = (window: UsageWindow): Shape<typeof usageWindowSchema> => ({
+  app_quota_id: window.quotaId,
+  limit: window.limit,
+  used: window.used,
+  window_start: formatTime(window.windowStart),
+  window_end: formatTime(window.windowEnd),
 });

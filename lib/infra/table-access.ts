@@ -32,15 +32,18 @@ export interface TableAccess {
  * DynamoDB Local, records the IAM action of every request it sends, and fails on an action missing
  * here and on one listed here that nothing used. IAM authorises a `TransactWriteItems` per
  * contained action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), so it needs no action
- * of its own; a Query with `IndexName` is authorised on the index's ARN, not the table's. Only
- * app-quotas queries the table itself, and only the partition of quota deletes under way.
+ * of its own; a Query with `IndexName` is authorised on the index's ARN, not the table's. Two
+ * functions query the table itself: app-quotas the partition of quota deletes under way, registry
+ * an app's usage-history partition; the data plane queries nothing.
  */
 export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>> = {
   // Instances (Put, Get), apps (transactions of Put and Update on create, Delete and Update on
-  // delete), an app's bound quota (BatchGet of the app, Get of the quota), usage (Get); lists on lsi1.
+  // delete), an app's bound quota (BatchGet of the app, Get of the quota), usage (Get), usage
+  // history (Query of the app's history partition); lists on lsi1.
   registry: {
     onTable: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

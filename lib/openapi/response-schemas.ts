@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Operation } from '#routing/routes.ts';
 import {
   appSchema,
+  appUsageSchema,
   appWithSecretSchema,
   bindableAppSchema,
   bindingSchema,
@@ -13,6 +14,7 @@ import {
   quotaSchema,
   RESPONSE_BODIES,
   usageSchema,
+  usageWindowSchema,
 } from '#schemas/responses.ts';
 
 /** A JSON Schema (or any other JSON object of the document). */
@@ -29,6 +31,8 @@ const SHARED: Readonly<Record<string, z.ZodType>> = {
   BindableApp: bindableAppSchema,
   BoundApp: boundAppSchema,
   Usage: usageSchema,
+  AppUsage: appUsageSchema,
+  UsageWindow: usageWindowSchema,
   Consumption: consumptionSchema,
   Error: errorSchema,
 };
@@ -41,6 +45,8 @@ const OWN: Partial<Record<Operation, string>> = {
   listBoundApps: 'BoundAppList',
   listQuotas: 'QuotaList',
   listBindableApps: 'BindableAppList',
+  listUsageHistory: 'UsageHistory',
+  listQuotaUsage: 'AppUsageList',
   health: 'Health',
   openapi: 'OpenApiDocument',
 };

@@ -114,6 +114,20 @@ export const ROUTES = [
     action: 'apig:instance:delete',
     fn: 'registry',
   },
+  {
+    operation: 'listUsageHistory',
+    method: 'GET',
+    path: `${P}/apps/{app_id}/quota-usage/history`,
+    action: 'apig:app:get',
+    fn: 'registry',
+  },
+  {
+    operation: 'listQuotaUsage',
+    method: 'GET',
+    path: `${P}/app-quotas/{app_quota_id}/usage`,
+    action: 'apig:clientQuota:get',
+    fn: 'app-quotas',
+  },
   { operation: 'health', method: 'GET', path: '/health', action: null, fn: 'registry' },
   { operation: 'openapi', method: 'GET', path: OPENAPI_PATH, action: null, fn: 'registry' },
 ] as const satisfies readonly RouteDefinition[];

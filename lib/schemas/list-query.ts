@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { idSchema, limitSchema, nameFilterSchema, offsetSchema } from '#http/validation.ts';
+import { idSchema, instantSchema, limitSchema, nameFilterSchema, offsetSchema } from '#http/validation.ts';
 import { credentialSchema } from './registry-bodies.ts';
 
 /** Query of list routes filtered by `name` (instances, apps, quotas). */
@@ -13,6 +13,15 @@ export const instanceListQuery = nameListQuery.extend({
   instance_name: nameFilterSchema,
   instance_id: idSchema.optional(),
 });
+/** Query of list routes that page and nothing more (a quota's apps by use). */
+export const pageQuery = z.object({ offset: offsetSchema, limit: limitSchema });
+/**
+ * Query of an app's usage history: the windows that start at or after `from` and before `to`
+ * (either may be left out); `to` before `from` is refused, naming `to`.
+ */
+export const historyQuery = pageQuery
+  .extend({ from: instantSchema.optional(), to: instantSchema.optional() })
+  .refine(({ from, to }) => from === undefined || to === undefined || from <= to, { path: ['to'] });
 /** Query of list routes filtered by `app_name` (bound and bindable apps). */
 export const appNameListQuery = z.object({ offset: offsetSchema, limit: limitSchema, app_name: nameFilterSchema });
 

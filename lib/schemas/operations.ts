@@ -3,7 +3,14 @@ import type { ApiRequest } from '#http/api-types.ts';
 import { parseWith } from '#http/validation.ts';
 import type { Operation } from '#routing/routes.ts';
 import { consumeBody } from './consume-body.ts';
-import { appListQuery, appNameListQuery, instanceListQuery, nameListQuery } from './list-query.ts';
+import {
+  appListQuery,
+  appNameListQuery,
+  historyQuery,
+  instanceListQuery,
+  nameListQuery,
+  pageQuery,
+} from './list-query.ts';
 import { appPath, instancePath, projectPath, quotaAppPath, quotaPath } from './path.ts';
 import { bindAppsBody, quotaBody } from './quota-bodies.ts';
 import { createAppBody, createInstanceBody, resetAppSecretBody, updateAppBody } from './registry-bodies.ts';
@@ -61,6 +68,18 @@ export const OPERATION_SCHEMAS = {
     body: consumeBody,
   },
   showUsage: { summary: "Show an app's usage of its quota", status: 200, path: appPath },
+  listUsageHistory: {
+    summary: "List an app's closed quota windows, newest first (this service's own route)",
+    status: 200,
+    path: appPath,
+    query: historyQuery,
+  },
+  listQuotaUsage: {
+    summary: "List a quota's bound apps by their open window's use, highest first (this service's own route)",
+    status: 200,
+    path: quotaPath,
+    query: pageQuery,
+  },
   updateApp: { summary: "Update an app's name and remark", status: 200, path: appPath, body: updateAppBody },
   resetAppSecret: {
     summary: "Reset an app's secret (the new one is shown once)",

@@ -85,6 +85,29 @@ export const usageSchema = z.strictObject({
   reset_at: time.nullable(),
 });
 
+/**
+ * A bound app in a quota's usage list: its open window's use. `window_start` and `reset_at` are
+ * null while it has no window open (an unanchored quota opens one at the first counted call).
+ */
+export const appUsageSchema = z.strictObject({
+  app_id: z.string(),
+  name: z.string(),
+  limit: int,
+  used: int,
+  remaining: int,
+  window_start: time.nullable(),
+  reset_at: time.nullable(),
+});
+
+/** One closed window of an app's credential in its usage history: the units admitted in it, of which limit. */
+export const usageWindowSchema = z.strictObject({
+  app_quota_id: z.string(),
+  limit: int,
+  used: int,
+  window_start: time,
+  window_end: time,
+});
+
 /** The answer to an admitted consume: the quota fields are null when no quota applies. */
 export const consumptionSchema = z.strictObject({
   app_id: z.string(),
@@ -122,6 +145,8 @@ export const RESPONSE_BODIES = {
   showAppQuota: quotaSchema,
   consume: consumptionSchema,
   showUsage: usageSchema,
+  listUsageHistory: page('history', usageWindowSchema),
+  listQuotaUsage: page('apps', appUsageSchema),
   updateApp: appSchema,
   resetAppSecret: appWithSecretSchema,
   deleteInstance: undefined,

@@ -1,5 +1,6 @@
 import type { AppRef } from '#domain/refs.ts';
 import { windowAt } from '#domain/window.ts';
+import type { CounterItem } from '#store/items/counter-item.ts';
 import type { UseCaseDeps } from './ports.ts';
 import { requireApp } from './require-app.ts';
 
@@ -16,25 +17,23 @@ export interface Usage {
 }
 
 /**
- * Show usage. Primary course: read the app's counters (404 for a missing instance or app). The
- * units used are those its sub-counters took in the open window (all of a credential's
- * sub-counters count in the same window); with none open nothing is used, and an anchored quota
- * shows the window now current.
+ * An app's usage as its counters show it at `nowMs` (sorted by sub-counter, the main one first):
+ * the units its sub-counters took in the open window (all of a credential's sub-counters count in
+ * the same window); with none open nothing is used, and an anchored quota shows the window now
+ * current. Every quota field is null when the counters are bound to no quota.
  */
-export const showUsage = async (deps: UseCaseDeps, { projectId, instanceId, appId }: AppRef): Promise<Usage> => {
-  const counters = await deps.store.getUsageCounters(projectId, instanceId, appId);
-  if (!counters) await requireApp(deps, { projectId, instanceId, appId });
-  const none = { appId, quotaId: null, limit: null, used: null, remaining: null, windowStart: null, resetAt: null };
-  const [main] = counters ?? [];
-  if (!main?.quota_id || main.call_limits === undefined || main.window_ms === undefined) return none;
-  const now = deps.clock.now().getTime();
+export const usageOfCounters = (appId: string, counters: readonly CounterItem[], nowMs: number): Usage => {
+  const [main] = counters;
+  if (!main?.quota_id || main.call_limits === undefined || main.window_ms === undefined) {
+    return { appId, quotaId: null, limit: null, used: null, remaining: null, windowStart: null, resetAt: null };
+  }
   const limit = main.call_limits;
-  const open = (counters ?? []).filter(
+  const open = counters.filter(
     (counter) =>
-      counter.quota_id === main.quota_id && counter.window_end_ms !== undefined && counter.window_end_ms > now,
+      counter.quota_id === main.quota_id && counter.window_end_ms !== undefined && counter.window_end_ms > nowMs,
   );
-  const end = Math.max(...open.map((counter) => counter.window_end_ms as number));
   if (open.length > 0) {
+    const end = Math.max(...open.map((counter) => counter.window_end_ms as number));
     const used = open.reduce((sum, counter) => sum + ((counter.limit_units ?? 0) - (counter.remaining ?? 0)), 0);
     return {
       appId,
@@ -46,7 +45,7 @@ export const showUsage = async (deps: UseCaseDeps, { projectId, instanceId, appI
       resetAt: end,
     };
   }
-  const current = main.anchor_ms === undefined ? undefined : windowAt(now, main.window_ms, main.anchor_ms);
+  const current = main.anchor_ms === undefined ? undefined : windowAt(nowMs, main.window_ms, main.anchor_ms);
   return {
     appId,
     quotaId: main.quota_id,
@@ -56,4 +55,11 @@ export const showUsage = async (deps: UseCaseDeps, { projectId, instanceId, appI
     windowStart: current?.start ?? null,
     resetAt: current?.end ?? null,
   };
+};
+
+/** Show usage. Primary course: read the app's counters (404 for a missing instance or app), then {@link usageOfCounters}. */
+export const showUsage = async (deps: UseCaseDeps, { projectId, instanceId, appId }: AppRef): Promise<Usage> => {
+  const counters = await deps.store.getUsageCounters(projectId, instanceId, appId);
+  if (!counters) await requireApp(deps, { projectId, instanceId, appId });
+  return usageOfCounters(appId, counters ?? [], deps.clock.now().getTime());
 };

@@ -122,6 +122,16 @@ const STEPS: readonly Step[] = [
   },
   { operation: 'showUsage', method: 'GET', url: (s) => `${s.fixture.base}/apps/${s.boundApp}/quota-usage` },
   {
+    operation: 'listUsageHistory',
+    method: 'GET',
+    url: (s) => `${s.fixture.base}/apps/${s.boundApp}/quota-usage/history`,
+  },
+  {
+    operation: 'listQuotaUsage',
+    method: 'GET',
+    url: (s) => `${s.fixture.base}/app-quotas/${s.boundQuota}/usage`,
+  },
+  {
     operation: 'deleteInstance',
     method: 'DELETE',
     url: (s) => `/v2/${s.fixture.project}/apigw/instances/${s.createdInstance}`,

@@ -11,6 +11,7 @@ import { type Fault, injectFaults } from '../support/fault-injector.ts';
 import { newInstance } from '../support/fixtures.ts';
 import { conformanceChecker } from '../support/openapi-conformance.ts';
 import { tokenFor } from '../support/tokens.ts';
+import { seedUsageWindow } from '../support/usage-history.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -131,6 +132,27 @@ const OWN: Record<Operation, (w: World) => Promise<Sample[]> | Sample[]> = {
   showUsage: (w) => [
     { params: { app_id: w.a.id }, expect: 200 },
     { params: { app_id: w.b.id }, expect: 200 },
+  ],
+  listUsageHistory: async (w) => {
+    const start = Date.parse('2026-01-01T00:00:00.000Z');
+    await seedUsageWindow(api.db, {
+      projectId: w.project,
+      instanceId: w.instanceId,
+      appId: w.a.id,
+      quotaId: w.quotaId,
+      used: 4,
+      limit: 5,
+      windowStartMs: start,
+      windowEndMs: start + 60_000,
+    });
+    return [
+      { params: { app_id: w.a.id }, query: 'from=2025-12-31T00:00:00Z&limit=5', expect: 200 },
+      { params: { app_id: w.a.id }, query: 'from=yesterday', expect: 400 },
+    ];
+  },
+  listQuotaUsage: (w) => [
+    { params: { app_quota_id: w.quotaId }, query: 'offset=0&limit=5', expect: 200 },
+    { params: { app_quota_id: w.quotaId }, query: 'offset=first', expect: 400 },
   ],
   updateApp: (w) => [
     { params: { app_id: w.b.id }, body: { name: 'app_b2', remark: 'renamed' }, expect: 200 },

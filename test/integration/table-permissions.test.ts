@@ -95,6 +95,8 @@ const driveEveryRoute = async () => {
 
   // registry: an app's quota and usage, then delete a bound app.
   expectStatus(await call('GET', `${base}/apps/${alpha.id}/quota-usage`), 200, 'show usage');
+  expectStatus(await call('GET', `${base}/apps/${alpha.id}/quota-usage/history`), 200, 'usage history');
+  expectStatus(await call('GET', `${base}/app-quotas/${quota.body.app_quota_id}/usage`), 200, "a quota's apps by use");
   expectStatus(await call('GET', `${base}/apps/${alpha.id}/bound-quota`), 200, 'show bound quota');
   expectStatus(await call('GET', `${base}/apps/${charlie.id}/bound-quota`), 404, 'show the quota of an unbound app');
   expectStatus(await call('DELETE', `${base}/apps/${alpha.id}`), 204, 'delete a bound app');

@@ -34,6 +34,7 @@ export const EMPTY_STORE: Partial<Store> = {
   getClientToken: async () => undefined,
   getAppBindings: async () => new Map(),
   getUsageCounters: async () => undefined,
+  getBoundAppCounters: async () => [],
   findAppIdByKey: async () => undefined,
   consumeInWindow: async () => ({ kind: 'missing' }),
   replaceAppSecret: async () => 'missing',
@@ -42,6 +43,7 @@ export const EMPTY_STORE: Partial<Store> = {
   listQuotas: emptyPage,
   listBoundApps: emptyPage,
   listBindableApps: emptyPage,
+  listUsageHistory: emptyPage,
   deleteApp: async () => 'missing',
   deleteInstance: async () => ({ kind: 'missing' }),
 };

@@ -12,6 +12,7 @@ import {
   chunks,
   type Db,
   MAX_TRANSACTION_ACTIONS,
+  queryAll,
   queryFirst,
   queryPage,
   type TransactItem,
@@ -393,6 +394,25 @@ export const listBoundApps = (
   quotaId: string,
   query: ListQuery,
 ): Promise<Page<AppBinding>> => bindingStatePage(db, projectId, instanceId, boundToQuotaPrefix(quotaId), query);
+
+/**
+ * Every app bound to a quota (strongly consistent), in the binding index's order; bound apps of
+ * the old layout are moved to this one first, so each has its counters. For the quota's usage
+ * list, which reads them all: a quota holds at most the instance's apps. The index does not
+ * project `subcounters`: the quota's own count is the one that holds.
+ */
+export const listAllBoundApps = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+): Promise<AppBinding[]> => {
+  for (let pass = 0; pass < 10; pass += 1) {
+    const listed = await queryAll<AppItem>(db, bindingStateQuery(projectId, instanceId, boundToQuotaPrefix(quotaId)));
+    if (!(await migrateListedApps(db, listed))) return listed.map(bindingFromItem);
+  }
+  throw new Error(`bound apps of quota ${quotaId} of the old layout could not be migrated`);
+};
 
 /** A page of the apps bound to no quota, by name. */
 export const listBindableApps = (

@@ -11,6 +11,7 @@ import * as clientTokens from './client-token-store.ts';
 import * as instances from './instance-store.ts';
 import * as quotas from './quota-store.ts';
 import * as quotaUpdates from './quota-update-store.ts';
+import * as usageHistory from './usage-history-store.ts';
 import * as usage from './usage-store.ts';
 
 /** The data adapter the use cases call; every method is one operation's DynamoDB work. */
@@ -42,6 +43,8 @@ export const createStore = (db: Db) => ({
   openWindow: (...args: Tail<typeof consumption.openWindow>) => consumption.openWindow(db, ...args),
   getCounter: (...args: Tail<typeof consumption.getCounter>) => consumption.getCounter(db, ...args),
   getUsageCounters: (...args: Tail<typeof usage.getUsageCounters>) => usage.getUsageCounters(db, ...args),
+  listUsageHistory: (...args: Tail<typeof usageHistory.listUsageHistory>) => usageHistory.listUsageHistory(db, ...args),
+  getBoundAppCounters: (...args: Tail<typeof usage.getBoundAppCounters>) => usage.getBoundAppCounters(db, ...args),
   migrateAppById: (...args: Tail<typeof migration.migrateAppById>) => migration.migrateAppById(db, ...args),
   recoverSplitBinds: (...args: Tail<typeof bindings.recoverSplitBinds>) => bindings.recoverSplitBinds(db, ...args),
   listQuotas: (...args: Tail<typeof quotas.listQuotas>) => quotas.listQuotas(db, ...args),

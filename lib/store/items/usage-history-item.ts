@@ -36,8 +36,11 @@ export interface UsageHistoryItem extends Key {
   readonly expires_at: number;
 }
 
+/** What a stored history item says of its window: all but its keys and bookkeeping (a read may project just this). */
+export type UsageWindowFields = Omit<UsageHistoryItem, keyof Key | 'type' | 'counted' | 'expires_at'>;
+
 /** A stored history item as the domain reads it. */
-export const usageWindowOf = (item: UsageHistoryItem): UsageWindow => ({
+export const usageWindowOf = (item: UsageWindowFields): UsageWindow => ({
   projectId: item.project_id,
   instanceId: item.instance_id,
   appId: item.app_id,
