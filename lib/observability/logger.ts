@@ -43,8 +43,8 @@ const serializable = (_key: string, value: unknown): unknown =>
  * itself: docs/design.md, "A lean data plane".
  */
 export class Logger {
-  readonly #threshold: number;
-  readonly #sink: LineSink;
+  #threshold: number;
+  #sink: LineSink;
   #context: Record<string, unknown> = {};
   #coldStart = true;
 
@@ -54,6 +54,16 @@ export class Logger {
   }: { readonly level?: LogLevel; readonly sink?: LineSink } = {}) {
     this.#threshold = LOG_LEVELS.indexOf(level);
     this.#sink = sink;
+  }
+
+  /**
+   * Sends the lines that follow to `sink` from `level` up, in place of the standard streams and
+   * `LOG_LEVEL`: for a process that hosts the functions and keeps their lines itself (`npm run
+   * bench` writes them to a file beside its results and reads their failures).
+   */
+  routeTo(sink: LineSink, level: LogLevel): void {
+    this.#sink = sink;
+    this.#threshold = LOG_LEVELS.indexOf(level);
   }
 
   /** Tags the lines that follow with this invocation (and whether it is the container's first). */

@@ -55,8 +55,13 @@ const operations = (counter: RequestCounter): string[] => counter.sent.map((requ
  * Times an operation's handler and its bare calls in alternation (handler then bare, then bare
  * then handler, ...), so that whatever else the machine does at a given moment hits both alike
  * and neither always runs second on warmer caches. Every call's DynamoDB requests are counted.
+ * `warn` tells when the bare calls send other requests than the handler.
  */
-export const interleave = async (bench: OperationBench, counter: RequestCounter): Promise<OperationResult> => {
+export const interleave = async (
+  bench: OperationBench,
+  counter: RequestCounter,
+  warn: (text: string) => void,
+): Promise<OperationResult> => {
   const total = bench.warmup + bench.iterations;
   await bench.prepare(total);
 
@@ -69,9 +74,13 @@ export const interleave = async (bench: OperationBench, counter: RequestCounter)
   const bareOperations = operations(counter);
   const matches = JSON.stringify(handlerOperations) === JSON.stringify(bareOperations);
   if (!matches) {
-    console.warn(`bench: ${bench.op}: the bare calls send other requests than the handler`);
-    console.warn(`  handler: ${handlerOperations.join(', ')}`);
-    console.warn(`  bare:    ${bareOperations.join(', ')}`);
+    warn(
+      [
+        `bench: ${bench.op}: the bare calls send other requests than the handler`,
+        `  handler: ${handlerOperations.join(', ')}`,
+        `  bare:    ${bareOperations.join(', ')}`,
+      ].join('\n'),
+    );
   }
   for (let index = 1; index < bench.warmup; index += 1) {
     await bench.handler(index)();

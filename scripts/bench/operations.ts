@@ -65,19 +65,37 @@ export const createConsumeFixture = async (env: BenchEnv, count: number, name: s
 };
 
 /** The operations of the bench, in report order. */
+export const OPERATIONS = [
+  'create quota',
+  'bind 1',
+  'bind 100',
+  'list bound apps',
+  'show quota',
+  'consume',
+  'usage',
+] as const;
+
+/** One of {@link OPERATIONS}. */
+export type OperationName = (typeof OPERATIONS)[number];
+
+/** The benches of {@link OPERATIONS}, in that order. */
 export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: ConsumeFixture): OperationBench[] => {
   const { db, base } = env;
   const scope = { projectId: env.projectId, instanceId: env.instanceId };
   const maxQuotas = env.deps.limits.quotasPerInstance;
 
-  const bindBench = (op: string, perCall: number, iterations: number, warmup: number): OperationBench => {
+  const bindBench = (
+    op: OperationName,
+    perCall: number,
+    iterations: number,
+    warmup: number,
+  ): Omit<OperationBench, 'op'> => {
     let quotaId = '';
     let handlerApps: App[] = [];
     let bareApps: App[] = [];
     const idsOf = (apps: readonly App[], index: number) =>
       apps.slice(index * perCall, (index + 1) * perCall).map((app) => app.appId);
     return {
-      op,
       iterations,
       warmup,
       prepare: async (total) => {
@@ -106,9 +124,8 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
   const [consumeApp] = consumeFixture.apps;
   if (!consumeApp) throw new Error('the consume fixture has no app');
 
-  return [
-    {
-      op: 'create quota',
+  const benches: Record<OperationName, Omit<OperationBench, 'op'>> = {
+    'create quota': {
       iterations: sizes.fast,
       warmup: sizes.fastWarmup,
       prepare: async () => undefined,
@@ -129,10 +146,9 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
           maxQuotas,
         ),
     },
-    bindBench('bind 1', 1, sizes.fast, sizes.fastWarmup),
-    bindBench('bind 100', 100, sizes.bind100, sizes.bind100Warmup),
-    {
-      op: 'list bound apps',
+    'bind 1': bindBench('bind 1', 1, sizes.fast, sizes.fastWarmup),
+    'bind 100': bindBench('bind 100', 100, sizes.bind100, sizes.bind100Warmup),
+    'list bound apps': {
       iterations: sizes.list,
       warmup: sizes.listWarmup,
       prepare: async () => {
@@ -159,8 +175,7 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
         if (count !== sizes.listApps) throw new Error(`bare list: ${count} items`);
       },
     },
-    {
-      op: 'show quota',
+    'show quota': {
       iterations: sizes.fast,
       warmup: sizes.fastWarmup,
       prepare: async () => {
@@ -169,8 +184,7 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
       handler: () => handlerCall(env, 'GET', `${base}/app-quotas/${showQuotaId}`, undefined, 200, 'show quota'),
       bare: () => () => bare.getQuota(db, scope, showQuotaId),
     },
-    {
-      op: 'consume',
+    consume: {
       iterations: sizes.fast,
       warmup: sizes.fastWarmup,
       prepare: async () => undefined,
@@ -178,13 +192,13 @@ export const operationBenches = (env: BenchEnv, sizes: Sizes, consumeFixture: Co
         handlerCall(env, 'POST', `${base}/quota-consumptions`, { app_key: consumeApp.appKey, cost: 1 }, 200, 'consume'),
       bare: () => () => bare.consume(db, scope, consumeApp.appKey, 1),
     },
-    {
-      op: 'usage',
+    usage: {
       iterations: sizes.fast,
       warmup: sizes.fastWarmup,
       prepare: async () => undefined,
       handler: () => handlerCall(env, 'GET', `${base}/apps/${consumeApp.appId}/quota-usage`, undefined, 200, 'usage'),
       bare: () => () => bare.getUsage(db, scope, consumeApp.appId),
     },
-  ];
+  };
+  return OPERATIONS.map((op) => ({ op, ...benches[op] }));
 };

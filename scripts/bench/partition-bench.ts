@@ -2,6 +2,8 @@ import { MAX_INT32 } from '#schemas/quota-bodies.ts';
 import type { BenchEnv } from './environment.ts';
 import { type FloodResult, runFloodBench } from './flood-bench.ts';
 import { runVirtualLoad, type VirtualLoadResult } from './partition-load.ts';
+import type { RunBlock } from './progress.ts';
+import { fixed } from './stats.ts';
 import { runWindowStartBench, type WindowStartResult } from './window-start-bench.ts';
 
 /** One partition key's budget in the model: DynamoDB's 1,000 WCU/s scaled down 10x. */
@@ -50,6 +52,14 @@ const HOT_OFFERED_PER_S = 10 * BUDGET_WCU;
 const WINDOW_START_LIMIT = 20;
 const START_MS = Date.parse('2026-11-23T07:00:00.000Z');
 
+/** The blocks the partition model runs in, in order, as the progress lines name them. */
+export const PARTITION_BLOCKS = {
+  instance: `partition model: ${APPS} apps of one instance`,
+  hot: `partition model: one hot credential, ${SUBCOUNTERS} sub-counters, then its limit`,
+  flood: 'partition model: flood of an exhausted credential',
+  windowStart: 'partition model: window starts',
+} as const;
+
 const measured = (result: VirtualLoadResult, offeredPerS: number): Measured => ({
   offered_per_s: offeredPerS,
   offered_ratio: offeredPerS / BUDGET_WCU,
@@ -64,11 +74,13 @@ const measured = (result: VirtualLoadResult, offeredPerS: number): Measured => (
  * Consume through the partition model on its virtual clock: 6,000 calls offered per model second
  * over 50 apps of one instance (more than their 50 keys can take), 1,000 over one hot credential
  * with 4 sub-counters, then 400 calls against that credential's limit of 100, to count any
- * over-admission; then the flood and the window-start blocks (see their modules).
+ * over-admission; then the flood and the window-start blocks (see their modules). Each of
+ * {@link PARTITION_BLOCKS} runs as a `block` of the run.
  */
 export const runPartitionBench = async (
   env: BenchEnv,
   seconds: PartitionBenchSeconds,
+  block: RunBlock,
 ): Promise<PartitionModelResult> => {
   const virtual = env.virtualTime();
   const consume = async (appKey: string) =>
@@ -105,25 +117,53 @@ export const runPartitionBench = async (
     });
 
   try {
-    const instance = await load(await credentials('PartitionInstance', APPS, MAX_INT32, 1), INSTANCE_OFFERED_PER_S);
-    const hot = await load(await credentials('PartitionHot', 1, MAX_INT32, SUBCOUNTERS), HOT_OFFERED_PER_S);
-    const limited = await load(await credentials('PartitionLimit', 1, 100, SUBCOUNTERS), HOT_OFFERED_PER_S, 400);
-    // The warm-up took 2 x SUBCOUNTERS of the 100 units.
-    const overLimit = Math.max(0, limited.admitted + 2 * SUBCOUNTERS - 100);
-    const flood = await runFloodBench(env, {
-      budgetWcu: BUDGET_WCU,
-      offeredPerS: 20 * BUDGET_WCU,
-      seconds: seconds.flood,
-      startMs: START_MS,
-      subcounters: [1, SUBCOUNTERS],
-    });
-    const windowStart = await runWindowStartBench(env, {
-      budgetWcu: BUDGET_WCU,
-      limit: WINDOW_START_LIMIT,
-      offeredPerS: 10 * BUDGET_WCU,
-      seconds: seconds.windowStart,
-      startMs: START_MS,
-    });
+    const instance = await block(
+      PARTITION_BLOCKS.instance,
+      async () => load(await credentials('PartitionInstance', APPS, MAX_INT32, 1), INSTANCE_OFFERED_PER_S),
+      (run) => `admitted ${fixed(run.ratio)} x the budget, ${run.failed} calls failed on purpose (throttled)`,
+    );
+    const { hot, overLimit } = await block(
+      PARTITION_BLOCKS.hot,
+      async () => {
+        const hot = await load(await credentials('PartitionHot', 1, MAX_INT32, SUBCOUNTERS), HOT_OFFERED_PER_S);
+        const limited = await load(await credentials('PartitionLimit', 1, 100, SUBCOUNTERS), HOT_OFFERED_PER_S, 400);
+        // The warm-up took 2 x SUBCOUNTERS of the 100 units.
+        return { hot, overLimit: Math.max(0, limited.admitted + 2 * SUBCOUNTERS - 100) };
+      },
+      (run) =>
+        `admitted ${fixed(run.hot.ratio)} x the budget, ${run.hot.failed} calls failed on purpose (throttled), ${run.overLimit} over its limit`,
+    );
+    const flood = await block(
+      PARTITION_BLOCKS.flood,
+      () =>
+        runFloodBench(env, {
+          budgetWcu: BUDGET_WCU,
+          offeredPerS: 20 * BUDGET_WCU,
+          seconds: seconds.flood,
+          startMs: START_MS,
+          subcounters: [1, SUBCOUNTERS],
+        }),
+      (runs) =>
+        runs
+          .map(
+            (run) =>
+              `${run.subcounters} sub-counter(s): ${run.failed} failed, ${fixed(run.ddb_requests_per_refusal, 4)} DynamoDB requests per refusal`,
+          )
+          .join('; '),
+    );
+    const windowStart = await block(
+      PARTITION_BLOCKS.windowStart,
+      () =>
+        runWindowStartBench(env, {
+          budgetWcu: BUDGET_WCU,
+          limit: WINDOW_START_LIMIT,
+          offeredPerS: 10 * BUDGET_WCU,
+          seconds: seconds.windowStart,
+          startMs: START_MS,
+        }),
+      (run) =>
+        `${run.windows} whole windows admitted ${run.admitted_per_window_min}-${run.admitted_per_window_max} each (target ${run.target}), ${run.failed} failed`,
+    );
     return {
       budget_wcu: BUDGET_WCU,
       seconds: seconds.steady,

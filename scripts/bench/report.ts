@@ -3,6 +3,7 @@ import type { GuardLeaseResult } from './guard-lease.ts';
 import type { OperationResult } from './interleave.ts';
 import type { PartitionModelResult } from './partition-bench.ts';
 import type { PeerResult } from './peer.ts';
+import { fixed } from './stats.ts';
 import type { ThroughputLevel } from './throughput.ts';
 
 /** Everything bench/results.json holds. */
@@ -30,8 +31,6 @@ const pad = (cells: readonly (string | number)[], widths: readonly number[]): st
       index === 0 ? String(cell).padEnd(widths[index] ?? 0) : String(cell).padStart(widths[index] ?? 0),
     )
     .join('  ');
-
-const fixed = (value: number, digits = 2): string => value.toFixed(digits);
 
 /** The human-readable report: the operations table, then the peer, throughput and bundles. */
 export const formatReport = (results: BenchResults): string => {

@@ -20,6 +20,9 @@ export const round = (value: number, digits = 3): number => {
   return Math.round(value * scale) / scale;
 };
 
+/** A figure as the report and the progress lines print it: two decimals unless told. */
+export const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
 /** The value that occurs most often (the first of equals), e.g. the usual request count of an operation. */
 export const mode = (values: readonly number[]): number => {
   const counts = new Map<number, number>();

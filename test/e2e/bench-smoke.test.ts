@@ -4,10 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { THROTTLED_MESSAGE } from '../support/partition-model.ts';
 
 const run = promisify(execFile);
 
 const OPERATIONS = ['create quota', 'bind 1', 'bind 100', 'list bound apps', 'show quota', 'consume', 'usage'];
+/** The blocks the progress lines tell, in order. */
+const BLOCKS = [
+  'start DynamoDB Local and the functions',
+  ...OPERATIONS.map((op) => `operation ${op}`),
+  'consume against rate-limiter-flexible',
+  'quotaGuard with leases of 10',
+  'consume throughput, 1, 8, 32 callers',
+  'partition model: 50 apps of one instance',
+  'partition model: one hot credential, 4 sub-counters, then its limit',
+  'partition model: flood of an exhausted credential',
+  'partition model: window starts',
+  'bundles: build, import, first call',
+];
 const NUMERIC_FIELDS = ['p50_ms', 'p99_ms', 'bare_p50_ms', 'ratio', 'ddb_requests'] as const;
 
 describe('npm run bench -- --smoke', () => {
@@ -16,10 +30,12 @@ describe('npm run bench -- --smoke', () => {
 
   // The bench starts a DynamoDB Local of its own (another port than the suite's) and bundles the
   // three functions: a minute or two on a busy machine.
-  it('measures every operation, counts one request per consume, admits exactly the limit and ends with its summary line', async () => {
+  it('measures every operation, counts one request per consume, admits exactly the limit, ends with its summary line, tells its progress per block and keeps the failures it causes on purpose out of its output', async () => {
     const out = join(dir, 'results.json');
-    const { stdout } = await run(process.execPath, ['scripts/bench.ts', '--smoke', '--out', out], {
-      env: { ...process.env, BENCH_SMOKE: '1' },
+    // As an operator's shell runs it: no LOG_LEVEL (the suite's SILENT would hide what leaks).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'LOG_LEVEL'));
+    const { stdout, stderr } = await run(process.execPath, ['scripts/bench.ts', '--smoke', '--out', out], {
+      env: { ...env, BENCH_SMOKE: '1' },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 240_000,
     });
@@ -116,5 +132,43 @@ describe('npm run bench -- --smoke', () => {
     expect(starts.over_limit).toBe(0);
     expect(stdout).toContain('flood, exhausted credential, 4 sub-counter(s)');
     expect(stdout).toContain('window starts, ');
+
+    // Progress: one line per block on stderr, numbered in order, each done; stdout keeps the report.
+    const progress = stderr
+      .split('\n')
+      .map((line) => /^bench: \[(\d+)\/(\d+)\] (.+) \.\.\. done in \d+\.\d s(: .+)?$/.exec(line))
+      .filter((match) => match !== null);
+    expect(progress.map((match) => match[3])).toEqual(BLOCKS);
+    expect(progress.map((match) => `${match[1]}/${match[2]}`)).toEqual(
+      BLOCKS.map((_, index) => `${index + 1}/${BLOCKS.length}`),
+    );
+    expect(stdout).not.toContain('bench: [');
+
+    // The calls the partition model throttles fail on purpose: counted in one line, their log
+    // lines in a file beside the results, none of them (nor any stack or SDK warning) in the output.
+    const failedOnPurpose =
+      model.instance.failed +
+      model.hot.failed +
+      model.flood.reduce((sum: number, flood: { failed: number }) => sum + flood.failed, 0) +
+      starts.failed;
+    expect(failedOnPurpose).toBeGreaterThan(0);
+    const logFile = join(dir, 'results.functions.log');
+    expect(stderr.split('\n')).toContain(
+      `bench: ${failedOnPurpose} calls failed on purpose (throttled by the partition model); their log lines are in ${logFile}`,
+    );
+    const logged = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+    expect(logged).toHaveLength(failedOnPurpose);
+    for (const line of logged) {
+      expect(JSON.parse(line)).toMatchObject({
+        level: 'ERROR',
+        message: 'dynamodb unavailable after retries',
+        error: { name: 'ProvisionedThroughputExceededException', message: THROTTLED_MESSAGE },
+      });
+    }
+    const output = `${stdout}\n${stderr}`;
+    expect(output).not.toMatch(/^\s*\{/m);
+    expect(output).not.toContain('"level":"ERROR"');
+    expect(output).not.toContain('    at ');
+    expect(output).not.toContain('JsonCodec');
   }, 300_000);
 });

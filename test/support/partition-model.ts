@@ -24,6 +24,14 @@ import { createMeter, type PartitionUsage } from './partition-model/meter.ts';
 export { itemSize } from './partition-model/item-size.ts';
 export type { PartitionUsage } from './partition-model/meter.ts';
 
+/** What the model's throttling says: how a log line or a test tells it from DynamoDB's own. */
+export const THROTTLED_MESSAGE =
+  'The level of configured provisioned throughput for the table was exceeded (partition model)';
+
+// Decodes the bytes themselves: `Buffer.from` of the SDK's JSON body (a Uint8Array with string
+// methods) calls its `valueOf`, which converts it and makes the SDK warn ("JsonCodec2").
+const utf8 = new TextDecoder();
+
 /** How the model meters and limits. */
 export interface PartitionModelOptions {
   /** WCU per second one partition key may take (DynamoDB's partition: 1,000). */
@@ -70,17 +78,13 @@ export const installPartitionModel = (
       const operation = String(context.commandName).replace(/Command$/, '');
       const body = (args.request as { body?: unknown } | undefined)?.body;
       // The SDK sends the JSON body as a string or as its UTF-8 bytes.
-      const text =
-        typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+      const text = typeof body === 'string' ? body : body instanceof Uint8Array ? utf8.decode(body) : '';
       const input = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       const charges = meter.expected(operation, input);
       const hot = meter.overBudget(charges);
       if (hot !== undefined) {
         meter.refuse(hot);
-        throw new ProvisionedThroughputExceededException({
-          message: 'The level of configured provisioned throughput for the table was exceeded (partition model)',
-          $metadata: {},
-        });
+        throw new ProvisionedThroughputExceededException({ message: THROTTLED_MESSAGE, $metadata: {} });
       }
       try {
         const result = await next(args);
