@@ -102,7 +102,7 @@ export class UsageStream extends Construct {
       id: 'AwsSolutions-SQS3',
       reason:
         "This queue is the dead-letter queue itself: the stream's event source mapping sends it the records it gave " +
-        'up on (cdk-nag only recognises queues named in another queue\'s redrive policy), and an alarm watches it.',
+        "up on (cdk-nag only recognises queues named in another queue's redrive policy), and an alarm watches it.",
     });
 
     fn.function.addToRolePolicy(new PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }));

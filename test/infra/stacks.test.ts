@@ -1172,7 +1172,10 @@ describe('usage stream (history and threshold events)', () => {
     });
     const targets = alertRuleOf(stateless).Properties.Targets as Json[];
     expect(targets.map((t) => key(t.Arn)).sort()).toEqual(
-      [key({ Ref: resources(stateless, 'AWS::SNS::Topic')[0]?.[0] }), key({ 'Fn::GetAtt': [destinationId, 'Arn'] })].sort(),
+      [
+        key({ Ref: resources(stateless, 'AWS::SNS::Topic')[0]?.[0] }),
+        key({ 'Fn::GetAtt': [destinationId, 'Arn'] }),
+      ].sort(),
     );
     expect(envOf(fn(stateless, 'app-quotas'))).toMatchObject({
       ALERT_THRESHOLDS: '50,90,100',
@@ -1878,7 +1881,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
   });
 
-  it('acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles), SMG4 (generated secrets) and SQS3 (the stream\'s dead-letter queue), each with a reason', () => {
+  it("acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles), SMG4 (generated secrets) and SQS3 (the stream's dead-letter queue), each with a reason", () => {
     for (const [variant, synthesized] of variants()) {
       const rules = new Set(acknowledgments(synthesized.app).map((ack) => ack.rule));
       // SMG4 in every variant: the access-key sealing secret is generated whatever verifies tokens.
