@@ -8,7 +8,7 @@ export const THRESHOLD_EVENT_DETAIL_TYPE = 'Credential quota threshold reached';
  * The `detail` of a threshold event: a credential's use in one window first reached `threshold`
  * percent of its quota's limit. It names the app, never its key or secret. `event_id` is the same
  * for every emission of one credential, window and threshold, so a receiver can drop the rare
- * duplicate (docs/api.md, "Threshold events").
+ * duplicate (docs/operations.md, "Threshold events").
  */
 export interface ThresholdEventDetail {
   readonly event_id: string;
