@@ -6,7 +6,7 @@ import type { ThresholdEvent } from '#domain/threshold-event.ts';
 import { type Clock, systemClock } from '#domain/time.ts';
 import { DEFAULT_ALERT_THRESHOLDS, DEFAULT_HISTORY_RETENTION_DAYS } from '#domain/usage-window.ts';
 import { STREAM_BATCH_SIZE } from '#local/stream-poller.ts';
-import { lambdaEventsOf, TableStreamReader } from '#local/table-stream.ts';
+import { lambdaEventsOf, type StreamStart, TableStreamReader } from '#local/table-stream.ts';
 import type { Db } from '#store/table/db.ts';
 import { COUNTER_RECORDS_PATTERN } from '#store/table/stream-filter.ts';
 import type { AlertSink, UsageStreamSettings } from '#use-cases/record-counter-changes.ts';
@@ -33,17 +33,19 @@ export interface CounterStreamOptions {
   readonly settings?: Partial<UsageStreamSettings>;
   /** Where the handler's events go. @default a recorder ({@link CounterStream.sent}) */
   readonly sink?: AlertSink;
+  /** @default LATEST: what is written from now on */
+  readonly start?: StreamStart;
 }
 
 /**
- * Opens a test table's stream from now on (the reader `npm start` uses) and builds the stream
+ * Opens a test table's stream, from now on unless told (the reader `npm start` uses) and builds the stream
  * handler the app-quotas function runs, over the same table, with a recording sink.
  */
 export const openCounterStream = async (db: Db, options: CounterStreamOptions = {}): Promise<CounterStream> => {
   const reader = await TableStreamReader.open({
     endpoint: inject('dynamodbEndpoint'),
     tableName: db.tableName,
-    start: 'LATEST',
+    start: options.start ?? 'LATEST',
   });
   const sent: ThresholdEvent[] = [];
   const recorder: AlertSink = {
