@@ -1,5 +1,6 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { SERVICE_NAME } from '#app/config.ts';
+import { checkRetentionDays, checkThresholds, thresholdsFromText } from '#domain/usage-window.ts';
 import { isProductionStage, parseStage, stackNames } from './stage.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { type AuthOptions, type CustomDomainOptions, StatelessStack } from './stateless-stack.ts';
@@ -21,6 +22,12 @@ export interface AppOptions {
   readonly corsOrigins?: readonly string[];
   /** @default - the API is served at its execute-api URL only */
   readonly customDomain?: CustomDomainOptions;
+  /** Where threshold events are also posted. @default - the alarm topic only */
+  readonly alertWebhookUrl?: string;
+  /** Threshold percentages of the stage. @default 80 and 100 */
+  readonly alertThresholds?: readonly number[];
+  /** Days the usage history keeps a closed window. @default 90 */
+  readonly historyRetentionDays?: number;
   /** @default - environment-agnostic stacks */
   readonly env?: Environment;
 }
@@ -60,6 +67,9 @@ export const buildApp = (app: App, stage: string, options: AppOptions = {}): Ser
     alarmEmail: options.alarmEmail,
     corsOrigins: options.corsOrigins,
     customDomain: options.customDomain,
+    alertWebhookUrl: options.alertWebhookUrl,
+    alertThresholds: options.alertThresholds,
+    historyRetentionDays: options.historyRetentionDays,
   });
   return { stateful, stateless };
 };
@@ -155,6 +165,34 @@ const concurrencyFromContext = (app: App): number | undefined => {
   return parsed;
 };
 
+const alertWebhookFromContext = (app: App): string | undefined => {
+  const url = optionalString(app, 'alertWebhookUrl');
+  if (url !== undefined && !(URL.canParse(url) && new URL(url).protocol === 'https:'))
+    throw new Error(`context alertWebhookUrl must be an https URL, got ${JSON.stringify(url)}`);
+  return url;
+};
+
+const alertThresholdsFromContext = (app: App): readonly number[] | undefined => {
+  const value: unknown = app.node.tryGetContext('alertThresholds');
+  if (value === undefined || value === null || value === '') return undefined;
+  // `-c alertThresholds=50,90` gives a string; cdk.json may give a list of numbers.
+  try {
+    return Array.isArray(value) ? checkThresholds(value.map(Number)) : thresholdsFromText(String(value));
+  } catch (error) {
+    throw new Error(`context alertThresholds: ${(error as Error).message}`);
+  }
+};
+
+const retentionFromContext = (app: App): number | undefined => {
+  const value: unknown = app.node.tryGetContext('historyRetentionDays');
+  if (value === undefined || value === null || value === '') return undefined;
+  try {
+    return checkRetentionDays(Number(value));
+  } catch (error) {
+    throw new Error(`context historyRetentionDays: ${(error as Error).message}`);
+  }
+};
+
 const diagnosticsFromContext = (app: App): boolean | undefined => {
   const value: unknown = app.node.tryGetContext('consumeDiagnostics');
   if (value === undefined || value === null || value === '') return undefined;
@@ -167,7 +205,8 @@ const diagnosticsFromContext = (app: App): boolean | undefined => {
 /**
  * Reads the stage and options from the app's context (`-c stage=NAME`, `-c jwksUrl=...`,
  * `-c issuer=...`, `-c audience=...`, `-c consumeConcurrency=N`, `-c consumeDiagnostics=true`, `-c alarmEmail=...`,
- * `-c corsOrigins=a,b`, `-c domainName=... -c certificateArn=... [-c basePath=...]`) and the
+ * `-c corsOrigins=a,b`, `-c domainName=... -c certificateArn=... [-c basePath=...]`,
+ * `-c alertWebhookUrl=https://...`, `-c alertThresholds=80,100`, `-c historyRetentionDays=90`) and the
  * account and region from the CLI's `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`, when set. Throws on invalid values.
  */
 export const readAppContext = (
@@ -185,6 +224,9 @@ export const readAppContext = (
       alarmEmail: alarmEmailFromContext(app),
       corsOrigins: corsOriginsFromContext(app),
       customDomain: customDomainFromContext(app),
+      alertWebhookUrl: alertWebhookFromContext(app),
+      alertThresholds: alertThresholdsFromContext(app),
+      historyRetentionDays: retentionFromContext(app),
       env: account || region ? { account, region } : undefined,
     },
   };

@@ -65,8 +65,10 @@ const perSecond = (id: string, metric: Metric, label: string) =>
  * API, the table and the alarms.
  */
 export class Monitoring extends Construct {
-  /** The topic the alarms publish to. */
+  /** The topic the alarms publish to (and the threshold events' rule). */
   public readonly topic: Topic;
+  /** The key the topic is encrypted with: whoever publishes needs its use. */
+  public readonly topicKey: Key;
   /** The stage's dashboard. */
   public readonly dashboard: Dashboard;
   /** The top instances and credentials by admitted and refused calls. */
@@ -87,6 +89,7 @@ export class Monitoring extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
+    this.topicKey = key;
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     const fromOurAlarms = {
       StringEquals: { 'aws:SourceAccount': account },

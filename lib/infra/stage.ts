@@ -67,6 +67,10 @@ export const STAGE_OUTPUTS = {
   alarmTopicArn: 'AlarmTopicArn',
   /** The CloudWatch dashboard of the stage. */
   dashboardName: 'DashboardName',
+  /** The EventBridge bus of the threshold events. */
+  alertBusName: 'AlertBusName',
+  /** With -c alertWebhookUrl: the secret whose value the webhook receives in X-Alert-Token. */
+  alertWebhookTokenArn: 'AlertWebhookTokenArn',
   /** With a custom domain: the regional domain name its DNS record must point at. */
   domainTarget: 'DomainTarget',
 } as const;

@@ -1,5 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SERVICE_NAME } from '#app/config.ts';
@@ -56,6 +56,8 @@ export class StatefulStack extends Stack {
       })),
       billing: Billing.onDemand(),
       timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+      // The usage history and threshold events read every counter's change from it (lib/infra/usage-stream.ts).
+      dynamoStream: StreamViewType[TABLE_DEFINITION.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Test stages are created and destroyed freely; production data is never deleted by a stack
       // operation, even one run by mistake.

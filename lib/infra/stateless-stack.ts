@@ -30,6 +30,7 @@ import { Monitoring } from './monitoring.ts';
 import { type FunctionAuth, LOG_RETENTION, QuotaFunction } from './quota-function.ts';
 import { exportNames, isProductionStage, STAGE_OUTPUTS } from './stage.ts';
 import { FUNCTION_TABLE_ACTIONS } from './table-access.ts';
+import { UsageStream } from './usage-stream.ts';
 
 /** How the deployed functions verify tokens: a generated HS256 secret, or an OIDC issuer's JWKS. */
 export type AuthOptions =
@@ -119,6 +120,9 @@ export const ACCESS_LOG_CLASS = LogGroupClass.INFREQUENT_ACCESS;
 
 /** The function whose schedule sweeps the quota deletes under way (it owns quotas; SPEC §8 allows no fourth). */
 export const QUOTA_SWEEP_FUNCTION: FunctionName = 'app-quotas';
+
+/** The function the table's stream of counter changes goes to (the same one, for the same reason). */
+export const USAGE_STREAM_FUNCTION: FunctionName = 'app-quotas';
 
 /**
  * The schedule of the sweep that finishes quota deletes and split quota updates their clients
@@ -215,6 +219,12 @@ export interface StatelessStackProps extends StackProps {
   readonly corsOrigins?: readonly string[];
   /** @default - served at the execute-api URL only */
   readonly customDomain?: CustomDomainOptions;
+  /** Where threshold events are also posted (an EventBridge API destination). @default - the alarm topic only */
+  readonly alertWebhookUrl?: string;
+  /** Threshold percentages of the stage. @default DEFAULT_ALERT_THRESHOLDS (80, 100) */
+  readonly alertThresholds?: readonly number[];
+  /** How long closed windows stay in the usage history. @default DEFAULT_HISTORY_RETENTION_DAYS (90) */
+  readonly historyRetentionDays?: number;
 }
 
 /**
@@ -230,7 +240,7 @@ export class StatelessStack extends Stack {
   public readonly apiStage: HttpStage;
   /** The generated HS256 secret, when tokens are not verified against a JWKS. */
   public readonly authSecret: Secret | undefined;
-  /** The stage's alarms: API 5xx, each function's errors and throttles, table throttling. */
+  /** The stage's alarms: API 5xx, each function's errors and throttles, table throttling, the stream's dead letters. */
   public readonly alarms: readonly Alarm[];
   /** The alarm topic and the dashboard. */
   public readonly monitoring: Monitoring;
@@ -238,6 +248,8 @@ export class StatelessStack extends Stack {
   public readonly domainName: DomainName | undefined;
   /** The schedule that sends the app-quotas function the sweep of quota deletes under way. */
   public readonly quotaSweep: Rule;
+  /** The table's stream of counter changes into app-quotas, and the bus of threshold events. */
+  public readonly usageStream: UsageStream;
 
   /** Creates the functions and the API of one stage, bound to that stage's table. */
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -300,6 +312,15 @@ export class StatelessStack extends Stack {
           maxEventAge: Duration.seconds(QUOTA_SWEEP_PERIOD_SECONDS),
         }),
       ],
+    });
+
+    // The usage history and the threshold events: the table's stream, into the function that owns quotas.
+    this.usageStream = new UsageStream(this, 'UsageStream', {
+      stage: props.stage,
+      table: props.table,
+      fn: functions[USAGE_STREAM_FUNCTION],
+      alertThresholds: props.alertThresholds,
+      historyRetentionDays: props.historyRetentionDays,
     });
 
     // One integration per function, shared by its routes.
@@ -365,7 +386,7 @@ export class StatelessStack extends Stack {
       },
     });
 
-    this.alarms = this.createAlarms(props.stage, props.table);
+    this.alarms = [...this.createAlarms(props.stage, props.table), this.usageStream.deadLetterAlarm];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: props.stage,
       functions,
@@ -374,6 +395,11 @@ export class StatelessStack extends Stack {
       alarms: this.alarms,
       alarmEmail: props.alarmEmail,
     });
+    const webhookToken = this.usageStream.routeEvents(
+      this.monitoring.topic,
+      this.monitoring.topicKey,
+      props.alertWebhookUrl,
+    );
 
     // The API's endpoint, not the stage URL: that one ends in `/`, and `$ApiUrl/v2/...` would be `//v2`.
     let apiUrl = this.api.apiEndpoint;
@@ -418,6 +444,16 @@ export class StatelessStack extends Stack {
       description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)',
       value: this.monitoring.topic.topicArn,
     });
+    new CfnOutput(this, STAGE_OUTPUTS.alertBusName, {
+      description: 'EventBridge bus of the threshold events (add rules to it for more targets)',
+      value: this.usageStream.bus.eventBusName,
+    });
+    if (webhookToken) {
+      new CfnOutput(this, STAGE_OUTPUTS.alertWebhookTokenArn, {
+        description: 'Secrets Manager secret whose value the alert webhook receives in X-Alert-Token',
+        value: webhookToken.secretArn,
+      });
+    }
     new CfnOutput(this, STAGE_OUTPUTS.dashboardName, {
       description: 'CloudWatch dashboard of the stage',
       value: this.monitoring.dashboard.dashboardName,

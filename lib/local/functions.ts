@@ -1,4 +1,4 @@
-import type { AppQuotasHandler } from '#adapters/quota-sweep-handler.ts';
+import type { AppQuotasStreamHandler } from '#adapters/counter-stream-handler.ts';
 import type { FunctionHandler } from '#http/function-handler.ts';
 import type { FunctionName } from '#routing/route-types.ts';
 
@@ -13,10 +13,13 @@ export const loadFunction = async (fn: FunctionName): Promise<FunctionHandler> =
   return module.handler;
 };
 
-/** Loads the app-quotas entry point with its second face: the scheduled sweep of quota deletes. */
-export const loadAppQuotasFunction = async (): Promise<AppQuotasHandler> => {
+/**
+ * Loads the app-quotas entry point with its other faces: the scheduled sweep of quota deletes, and
+ * the table's stream of counter changes.
+ */
+export const loadAppQuotasFunction = async (): Promise<AppQuotasStreamHandler> => {
   const module = (await import(new URL('../../functions/app-quotas.ts', import.meta.url).href)) as {
-    handler: AppQuotasHandler;
+    handler: AppQuotasStreamHandler;
   };
   return module.handler;
 };

@@ -10,6 +10,7 @@ import { QUOTA_SWEEP_PERIOD_SECONDS } from '#use-cases/finish-quota-deletes.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 import { loadAppQuotasFunction, loadFunction } from './functions.ts';
 import { scheduledEvent } from './scheduled-event.ts';
+import { startStreamPoller } from './stream-poller.ts';
 
 /** API Gateway's own payload limit; a larger body is refused before any function runs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -38,6 +39,12 @@ export interface LocalServerOptions {
    * @default each function's deployed timeout (`FUNCTION_TIMEOUT_SECONDS`)
    */
   readonly functionTimeoutSeconds?: number | undefined;
+  /**
+   * The table whose stream the app-quotas function gets, as its event source mapping sends it in
+   * AWS (the usage history, the threshold events). @default `DYNAMODB_ENDPOINT` and `TABLE_NAME`
+   * when the endpoint is set; none otherwise
+   */
+  readonly counterStream?: { readonly endpoint: string; readonly tableName: string } | undefined;
 }
 
 /** The Lambda context of one invocation of `fn`, its deadline the deployed one unless the options set it. */
@@ -66,10 +73,34 @@ const scheduleQuotaSweep = async (server: Server, seconds: number, options: Loca
 };
 
 /**
+ * Hands the app-quotas function the table's stream, read with the DynamoDB Streams API: counter
+ * records, filtered and batched as the event source mapping does. Stops with `server`.
+ */
+const pollCounterStream = async (
+  server: Server,
+  table: { readonly endpoint: string; readonly tableName: string },
+  options: LocalServerOptions,
+): Promise<void> => {
+  const appQuotas = await loadAppQuotasFunction();
+  const poller = await startStreamPoller({
+    ...table,
+    handler: appQuotas,
+    context: () => contextFor('app-quotas', options),
+  });
+  server.once('close', () => void poller.stop());
+};
+
+const counterStreamOf = (options: LocalServerOptions) => {
+  if (options.counterStream) return options.counterStream;
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  return endpoint ? { endpoint, tableName: process.env.TABLE_NAME || 'credential-quota' } : undefined;
+};
+
+/**
  * Serves the API over HTTP the way API Gateway does: each request becomes the HTTP API event the
  * deployed API would send, and goes to the handler of the function the route table names (the
  * OpenAPI document included, a route like any other). Like the deployment, it also runs the
- * scheduled sweep of quota deletes.
+ * scheduled sweep of quota deletes and hands the table's stream to the app-quotas function.
  */
 export const startLocalServer = async (
   port: number,
@@ -105,5 +136,7 @@ export const startLocalServer = async (
     server.listen(port, host, () => done());
   });
   await scheduleQuotaSweep(server, options.quotaSweepIntervalSeconds ?? QUOTA_SWEEP_PERIOD_SECONDS, options);
+  const counterStream = counterStreamOf(options);
+  if (counterStream) await pollCounterStream(server, counterStream, options);
   return server;
 };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -189,6 +191,62 @@ describe('npm start', () => {
     } finally {
       client.destroy();
       await stop(started);
+    }
+  });
+
+  it('reads the table stream as the event source mapping does: each threshold event one JSON line, posted to ALERT_WEBHOOK_URL', async () => {
+    const posted: unknown[] = [];
+    const webhook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        posted.push({ method: request.method, type: request.headers['content-type'], body: JSON.parse(body) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => webhook.listen(0, '127.0.0.1', done));
+    const started = await start({
+      PORT: String(await freePort()),
+      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      TABLE_NAME: `stream-${randomUUID()}`,
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
+    });
+    try {
+      const headers = { 'x-auth-token': started.token, 'content-type': 'application/json' };
+      const post = async (path: string, body: unknown, status = 201) => {
+        const response = await fetch(`${started.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        expect(response.status, path).toBe(status);
+        return (await response.json()) as Record<string, unknown>;
+      };
+      const instances = '/v2/demo/apigw/instances';
+      const base = `${instances}/${String((await post(instances, { instance_name: 'watched' })).instance_id)}`;
+      const app = await post(`${base}/apps`, { name: 'watched' });
+      const quota = { name: 'watched', call_limits: 5, time_unit: 'HOUR', time_interval: 1 };
+      const quotaId = String((await post(`${base}/app-quotas`, quota)).app_quota_id);
+      await post(`${base}/app-quotas/${quotaId}/binding-apps`, { app_ids: [app.id] });
+      for (let call = 0; call < 5; call += 1) await post(`${base}/quota-consumptions`, { app_key: app.app_key }, 200);
+      const lines = () =>
+        started
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{"source":"credential-quota"'))
+          .map((line) => JSON.parse(line) as { detail: Record<string, unknown> });
+      // Generous: the stream is polled four times a second, but the machine may be loaded.
+      const deadline = Date.now() + 60_000;
+      while (lines().length < 2 || posted.length < 2) {
+        if (Date.now() > deadline) throw new Error(`no two threshold events within 60 s:\n${started.output()}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      expect(lines().map((event) => [event.detail.threshold, event.detail.app_id, event.detail.app_quota_id])).toEqual([
+        [80, app.id, quotaId],
+        [100, app.id, quotaId],
+      ]);
+      expect(posted).toEqual(lines().map((event) => ({ method: 'POST', type: 'application/json', body: event })));
+    } finally {
+      await stop(started);
+      webhook.close();
     }
   });
 

@@ -20,8 +20,15 @@ import {
   ALARM_THRESHOLDS,
   FUNCTION_SETTINGS,
   QUOTA_SWEEP_FUNCTION,
+  USAGE_STREAM_FUNCTION,
 } from '#infra/stateless-stack.ts';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
+import {
+  ALERT_WEBHOOK_TOKEN_HEADER,
+  DEAD_LETTER_ALARM_THRESHOLD,
+  STREAM_MAPPING,
+  STREAM_READ_ACTIONS,
+} from '#infra/usage-stream.ts';
 import { METRICS_BATCH_CALLS, METRICS_NAMESPACE, ServiceMetrics } from '#observability/metrics.ts';
 import { routeKey } from '#routing/route-table.ts';
 import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
@@ -109,6 +116,9 @@ const everyOption = memo(() =>
       certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f3e2a1b-1234-4cde-8f00-abcdefabcdef',
       basePath: 'v1',
     },
+    alertWebhookUrl: 'https://hooks.example.com/quota',
+    alertThresholds: [50, 90, 100],
+    historyRetentionDays: 30,
   }),
 );
 
@@ -214,6 +224,27 @@ const tableArnReference = (synthesized: Synthesized): Json => {
   );
   if (!output) throw new Error('the stateful stack does not export the table ARN');
   return { 'Fn::ImportValue': output.Export.Name };
+};
+
+/** How the stateless stack refers to the table's stream: the stateful stack's export of `Fn::GetAtt Table.StreamArn`. */
+const tableStreamArnReference = (synthesized: Synthesized): Json => {
+  const [tableId] = resources(synthesized.stateful, 'AWS::DynamoDB::GlobalTable').map(([id]) => id);
+  const outputs = (
+    synthesized.stateful.toJSON() as { Outputs: Record<string, { Value: unknown; Export: { Name: string } }> }
+  ).Outputs;
+  const output = Object.values(outputs).find(
+    (candidate) =>
+      isCrossStackExport(candidate) && key(candidate.Value) === key({ 'Fn::GetAtt': [tableId, 'StreamArn'] }),
+  );
+  if (!output) throw new Error('the stateful stack does not export the table stream ARN');
+  return { 'Fn::ImportValue': output.Export.Name };
+};
+
+/** The logical id of the stream's dead-letter queue (the stack's one queue). */
+const deadLetterQueueId = (template: Template): string => {
+  const queues = resources(template, 'AWS::SQS::Queue');
+  expect(queues).toHaveLength(1);
+  return queues[0]?.[0] as string;
 };
 
 /** How the stateless stack refers to the table's name: the stateful stack's export of `Ref Table`. */
@@ -377,6 +408,9 @@ describe('table', () => {
     expect(props.KeySchema).toEqual(local.KeySchema);
     expect(props.LocalSecondaryIndexes).toEqual(local.LocalSecondaryIndexes);
     expect(props.BillingMode).toBe(local.BillingMode);
+    // The stream, new and old images: what the usage history and the threshold events read.
+    expect(props.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(local.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
   });
 
   it('has point-in-time recovery on in every stage', () => {
@@ -573,11 +607,13 @@ describe('function roles and tracing', () => {
       const services = new Set(
         statements.flatMap((statement) => asArray(statement.Action)).map((a) => a.split(':')[0]),
       );
-      expect([...services].sort(), name).toEqual(
-        name === 'quota-consumptions'
-          ? ['dynamodb', 'logs', 'secretsmanager']
-          : ['dynamodb', 'logs', 'secretsmanager', 'xray'],
-      );
+      // app-quotas also sends threshold events (EventBridge) and gives up on stream records (SQS).
+      const expected = {
+        'quota-consumptions': ['dynamodb', 'logs', 'secretsmanager'],
+        registry: ['dynamodb', 'logs', 'secretsmanager', 'xray'],
+        'app-quotas': ['dynamodb', 'events', 'logs', 'secretsmanager', 'sqs', 'xray'],
+      }[name];
+      expect([...services].sort(), name).toEqual(expected);
     }
   });
 
@@ -704,6 +740,8 @@ describe('least privilege', () => {
           expected.set(action, (expected.get(action) ?? new Set<string>()).add(key(resource)));
         for (const action of onTable) allow(action, tableArn);
         for (const index of queryIndexes) allow('dynamodb:Query', { 'Fn::Join': ['', [tableArn, `/index/${index}`]] });
+        if (name === USAGE_STREAM_FUNCTION)
+          for (const action of STREAM_READ_ACTIONS) allow(action, tableStreamArnReference(synthesized));
         expect(grantsObject(allowed), name).toEqual(grantsObject(expected));
       }
     }
@@ -958,7 +996,10 @@ describe('the sweep of quota deletes', () => {
     for (const synthesized of [dev(), prod(), jwks()]) {
       const { stateless } = synthesized;
       expect(QUOTA_SWEEP_FUNCTION).toBe('app-quotas');
-      const rules = resources(stateless, 'AWS::Events::Rule');
+      // The other rule routes threshold events (see 'usage stream').
+      const rules = resources(stateless, 'AWS::Events::Rule').filter(
+        ([, rule]) => rule.Properties.ScheduleExpression !== undefined,
+      );
       expect(rules).toHaveLength(1);
       const [, rule] = rules[0] as [string, Resource];
       expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
@@ -991,6 +1032,175 @@ describe('the sweep of quota deletes', () => {
   });
 });
 
+describe('usage stream (history and threshold events)', () => {
+  const mappingOf = (template: Template): Json => {
+    const mappings = resources(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    return mappings[0]?.[1].Properties ?? {};
+  };
+  const busOf = (template: Template): [string, Resource] => {
+    const buses = resources(template, 'AWS::Events::EventBus');
+    expect(buses).toHaveLength(1);
+    return buses[0] as [string, Resource];
+  };
+  const alertRuleOf = (template: Template): Resource => {
+    const [busId] = busOf(template);
+    const rules = resources(template, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties.EventBusName !== undefined && target(rule.Properties.EventBusName) === busId,
+    );
+    expect(rules).toHaveLength(1);
+    return rules[0]?.[1] as Resource;
+  };
+
+  it('maps the table stream into app-quotas, counter records only, bisecting failed batches, reporting partial failures', () => {
+    for (const synthesized of [dev(), prod()]) {
+      const { stateless } = synthesized;
+      const props = mappingOf(stateless);
+      expect(USAGE_STREAM_FUNCTION).toBe('app-quotas');
+      expect(target(props.FunctionName)).toBe(fn(stateless, 'app-quotas').logicalId);
+      expect(props.EventSourceArn).toEqual(tableStreamArnReference(synthesized));
+      expect(props).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: STREAM_MAPPING.batchSize,
+        MaximumBatchingWindowInSeconds: STREAM_MAPPING.maxBatchingWindow.toSeconds(),
+        MaximumRetryAttempts: STREAM_MAPPING.retryAttempts,
+        MaximumRecordAgeInSeconds: STREAM_MAPPING.maxRecordAge.toSeconds(),
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(props.FilterCriteria).toEqual({
+        Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { sk: { S: ['COUNTER'] } } } }) }],
+      });
+      // Still exactly the three functions of SPEC §8.
+      expect(resources(stateless, 'AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
+    }
+  });
+
+  it('sends the records it gives up on to an encrypted, TLS-only dead-letter queue that an alarm watches', () => {
+    const { stateless } = dev();
+    const queueId = deadLetterQueueId(stateless);
+    const queue = new Map(resources(stateless, 'AWS::SQS::Queue')).get(queueId);
+    expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const queuePolicies = resources(stateless, 'AWS::SQS::QueuePolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(queuePolicies).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    expect(mappingOf(stateless).DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    const alarm = resources(stateless, 'AWS::CloudWatch::Alarm').find(
+      ([, candidate]) => candidate.Properties.Namespace === 'AWS/SQS',
+    )?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('gives app-quotas the stream actions on the stream, PutEvents on its bus and the queue, and no other function any of them', () => {
+    const synthesized = dev();
+    const { stateless } = synthesized;
+    const [busId] = busOf(stateless);
+    const queueId = deadLetterQueueId(stateless);
+    for (const name of FUNCTION_NAMES) {
+      const statements = roleStatements(stateless, fn(stateless, name));
+      const stream = grantsObject(grants(statements, 'dynamodb'));
+      const events = grantsObject(grants(statements, 'events'));
+      const sqs = grantsObject(grants(statements, 'sqs'));
+      if (name !== USAGE_STREAM_FUNCTION) {
+        for (const action of STREAM_READ_ACTIONS) expect(stream[action], name).toBeUndefined();
+        expect(events, name).toEqual({});
+        expect(sqs, name).toEqual({});
+        continue;
+      }
+      for (const action of STREAM_READ_ACTIONS)
+        expect(stream[action], action).toEqual([key(tableStreamArnReference(synthesized))]);
+      expect(events).toEqual({ 'events:PutEvents': [key({ 'Fn::GetAtt': [busId, 'Arn'] })] });
+      expect(Object.keys(sqs).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      for (const on of Object.values(sqs)) expect(on).toEqual([key({ 'Fn::GetAtt': [queueId, 'Arn'] })]);
+      expect(envOf(fn(stateless, name)).ALERT_BUS_NAME).toEqual({ Ref: busId });
+    }
+  });
+
+  it('routes the threshold events of its own bus to the alarm topic, which EventBridge may use the key of', () => {
+    const { stateless } = dev();
+    const rule = alertRuleOf(stateless);
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['credential-quota'],
+      'detail-type': ['Credential quota threshold reached'],
+    });
+    const [topicId] = resources(stateless, 'AWS::SNS::Topic').map(([id]) => id);
+    expect((rule.Properties.Targets as Json[]).map((t) => t.Arn)).toEqual([{ Ref: topicId }]);
+    const topicStatements = resources(stateless, 'AWS::SNS::TopicPolicy').flatMap(([, policy]) => statementsOf(policy));
+    expect(topicStatements).toContainEqual(
+      expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
+    );
+    const keyStatements = resources(stateless, 'AWS::KMS::Key').flatMap(([, k]) =>
+      asArray((k.Properties.KeyPolicy as { Statement: Statement[] }).Statement),
+    );
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: expect.objectContaining({ ArnLike: expect.anything() }),
+      }),
+    );
+    stateless.hasOutput('AlertBusName', { Value: { Ref: busOf(stateless)[0] } });
+  });
+
+  it('adds the webhook (connection, API destination, rule target) only with -c alertWebhookUrl', () => {
+    for (const synthesized of [dev(), prod(), jwks()]) {
+      expect(resources(synthesized.stateless, 'AWS::Events::Connection')).toHaveLength(0);
+      expect(resources(synthesized.stateless, 'AWS::Events::ApiDestination')).toHaveLength(0);
+      expect(alertRuleOf(synthesized.stateless).Properties.Targets as Json[]).toHaveLength(1);
+    }
+    const { stateless } = everyOption();
+    const destinations = resources(stateless, 'AWS::Events::ApiDestination');
+    expect(destinations).toHaveLength(1);
+    const [destinationId, destination] = destinations[0] as [string, Resource];
+    expect(destination.Properties).toMatchObject({
+      InvocationEndpoint: 'https://hooks.example.com/quota',
+      HttpMethod: 'POST',
+    });
+    const connection = resources(stateless, 'AWS::Events::Connection')[0]?.[1];
+    expect(connection?.Properties).toMatchObject({
+      AuthorizationType: 'API_KEY',
+      AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: ALERT_WEBHOOK_TOKEN_HEADER } },
+    });
+    const targets = alertRuleOf(stateless).Properties.Targets as Json[];
+    expect(targets.map((t) => key(t.Arn)).sort()).toEqual(
+      [
+        key({ Ref: resources(stateless, 'AWS::SNS::Topic')[0]?.[0] }),
+        key({ 'Fn::GetAtt': [destinationId, 'Arn'] }),
+      ].sort(),
+    );
+    expect(envOf(fn(stateless, 'app-quotas'))).toMatchObject({
+      ALERT_THRESHOLDS: '50,90,100',
+      HISTORY_RETENTION_DAYS: '30',
+    });
+    expect(envOf(fn(dev().stateless, 'app-quotas')).ALERT_THRESHOLDS).toBeUndefined();
+  });
+
+  it('reads alertWebhookUrl (https only), alertThresholds and historyRetentionDays from the context', () => {
+    const options = (context: Json) => readAppContext(newApp(context), {}).options;
+    expect(options({}).alertWebhookUrl).toBeUndefined();
+    expect(options({ alertWebhookUrl: 'https://hooks.example.com/q' }).alertWebhookUrl).toBe(
+      'https://hooks.example.com/q',
+    );
+    for (const bad of ['http://hooks.example.com', 'hooks', 'ftp://x.example'])
+      expect(() => options({ alertWebhookUrl: bad }), bad).toThrow(/alertWebhookUrl/);
+    expect(options({ alertThresholds: '90,50' }).alertThresholds).toEqual([50, 90]);
+    expect(options({ alertThresholds: [75, 100] }).alertThresholds).toEqual([75, 100]);
+    for (const bad of ['0', '101', '50,50', 'x', '80;100'])
+      expect(() => options({ alertThresholds: bad }), bad).toThrow(/alertThresholds/);
+    expect(options({ historyRetentionDays: '30' }).historyRetentionDays).toBe(30);
+    for (const bad of ['0', '-1', '1.5', 'forever'])
+      expect(() => options({ historyRetentionDays: bad }), bad).toThrow(/historyRetentionDays/);
+  });
+});
+
 describe('alarms', () => {
   interface AlarmProps {
     readonly Namespace?: string;
@@ -999,7 +1209,7 @@ describe('alarms', () => {
     readonly Threshold?: number;
   }
 
-  it("watch API 5xx, each function's errors and throttles and the table's read and write throttling", () => {
+  it("watch API 5xx, each function's errors and throttles, the table's read and write throttling and the stream's dead letters", () => {
     for (const synthesized of [dev(), prod()]) {
       const { stateless } = synthesized;
       const [apiId] = resources(stateless, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
@@ -1023,6 +1233,12 @@ describe('alarms', () => {
           [{ Name: 'TableName', Value: tableName }],
           ALARM_THRESHOLDS.tableThrottleEvents,
         ]),
+        [
+          'AWS/SQS',
+          'ApproximateNumberOfMessagesVisible',
+          [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId(stateless), 'QueueName'] } }],
+          DEAD_LETTER_ALARM_THRESHOLD,
+        ],
       ].map(key);
       expect(watched.sort()).toEqual(expected.sort());
     }
@@ -1032,7 +1248,7 @@ describe('alarms', () => {
     expect(ALARM_PERIOD.toSeconds()).toBe(300);
     for (const threshold of Object.values(ALARM_THRESHOLDS)) expect(threshold).toBeGreaterThanOrEqual(1);
     const alarms = resources(dev().stateless, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2);
+    expect(alarms).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2 + 1);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties, id).toMatchObject({
         Statistic: 'Sum',
@@ -1443,7 +1659,7 @@ describe('dashboard', () => {
     const alarms = widget(/^Alarms$/)?.properties.alarms ?? [];
     const expected = resources(dev().stateless, 'AWS::CloudWatch::Alarm').map(([id]) => `<GetAtt:${id}.Arn>`);
     expect(alarms.sort()).toEqual(expected.sort());
-    expect(expected).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2);
+    expect(expected).toHaveLength(1 + 2 * FUNCTION_NAMES.length + 2 + 1);
   });
 });
 
@@ -1664,11 +1880,16 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
   });
 
-  it('acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles) and SMG4 (generated secrets), each with a reason', () => {
+  it("acknowledge only APIG4 (routes), IAM5 for X-Ray (function roles), SMG4 (generated secrets) and SQS3 (the stream's dead-letter queue), each with a reason", () => {
     for (const [variant, synthesized] of variants()) {
       const rules = new Set(acknowledgments(synthesized.app).map((ack) => ack.rule));
       // SMG4 in every variant: the access-key sealing secret is generated whatever verifies tokens.
-      const expected = ['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SMG4'];
+      const expected = [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
+      ];
       expect([...rules].sort(), variant).toEqual(expected.sort());
       for (const ack of acknowledgments(synthesized.app)) expect(ack.reason.length, ack.path).toBeGreaterThan(60);
     }

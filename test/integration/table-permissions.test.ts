@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_TABLE_ACTIONS } from '#infra/table-access.ts';
 import { FUNCTION_NAMES } from '#routing/route-types.ts';
 import { routesOf } from '#routing/routes.ts';
 import { freshProject, type TestResponse } from '../support/api-client.ts';
+import { type CounterStream, openCounterStream } from '../support/counter-stream.ts';
 import { createRecordedService, grantedPermissions, type RecordedService } from '../support/table-permissions.ts';
 import { tokenFor } from '../support/tokens.ts';
 
@@ -130,12 +131,23 @@ const driveEveryRoute = async () => {
   expectStatus(await call('GET', `/v2/${project}/apigw/nothing-here`), 404, 'unmatched path');
 };
 
+let stream: CounterStream;
+
 beforeAll(async () => {
   service = await createRecordedService();
   await driveEveryRoute();
+  // app-quotas' third face: the table's stream of every change above, through its own client
+  // (alpha's window reached 100% and closed with alpha's delete).
+  stream = await openCounterStream(service.appQuotasDb, { start: 'TRIM_HORIZON' });
+  await stream.deliver();
 });
+afterAll(() => stream.close());
 
 describe('table permissions, proven by use', () => {
+  it('app-quotas processed the stream: the threshold events of the window that reached its limit', () => {
+    expect(stream.sent.map((event) => event.detail.threshold)).toEqual([80, 100]);
+  });
+
   it.each(FUNCTION_NAMES)('%s: every route was driven to a 2xx', (fn) => {
     const operations = routesOf(fn).map((route) => route.operation);
     expect([...service.succeeded[fn]].sort()).toEqual([...operations].sort());

@@ -9,6 +9,7 @@ import { FUNCTION_NAMES, type FunctionName } from '#routing/route-types.ts';
 import { matchRoute } from '#routing/routes.ts';
 import { createStore } from '#store/control-plane/store.ts';
 import { createDocumentClient } from '#store/table/client.ts';
+import type { Db } from '#store/table/db.ts';
 import type { QuotaSweepsReport } from '#use-cases/sweep-quotas.ts';
 import {
   createTestTable,
@@ -101,6 +102,8 @@ export interface RecordedService {
   readonly succeeded: Readonly<Record<FunctionName, ReadonlySet<string>>>;
   /** Sends the app-quotas function its schedule's event, as EventBridge does: one sweep of quota deletes and split updates. */
   sweep(): Promise<QuotaSweepsReport>;
+  /** The table through app-quotas' own client: what its stream processing runs over. */
+  readonly appQuotasDb: Db;
 }
 
 type Invoke = (event: ApiEvent) => Promise<ApiResult>;
@@ -116,8 +119,10 @@ export const createRecordedService = async (): Promise<RecordedService> => {
   const succeeded = {} as Record<FunctionName, Set<string>>;
   const invokers = {} as Record<FunctionName, Invoke>;
   let sweep: (() => Promise<QuotaSweepsReport>) | undefined;
+  let appQuotasDb: Db | undefined;
   for (const fn of FUNCTION_NAMES) {
     const client = createDocumentClient({ region: 'us-east-1', endpoint });
+    if (fn === 'app-quotas') appQuotasDb = { client, tableName };
     recorders[fn] = recordPermissions(client, tableName);
     succeeded[fn] = new Set();
     const deps = depsOver(createStore({ client, tableName }), testDepsConfig());
@@ -131,6 +136,7 @@ export const createRecordedService = async (): Promise<RecordedService> => {
   return {
     recorders,
     succeeded,
+    appQuotasDb: appQuotasDb as Db,
     sweep: () => (sweep as () => Promise<QuotaSweepsReport>)(),
     async call(method, url, request = {}) {
       const { fn, event } = testEvent(method, url, request);

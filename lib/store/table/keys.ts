@@ -87,8 +87,30 @@ export const quotaNameKey = (projectId: string, instanceId: string, name: string
  */
 export const counterKey = (projectId: string, instanceId: string, key: string, index = 0): Key => ({
   pk: `${instancePk(projectId, instanceId)}#APPKEY#${key}#${index}`,
-  sk: 'COUNTER',
+  sk: COUNTER_SORT_KEY,
 });
+
+/** The sort key of every counter and of nothing else: what the stream's filter keeps. */
+export const COUNTER_SORT_KEY = 'COUNTER';
+
+/** What a counter's partition key names: its credential and which sub-counter it is. */
+export interface CounterAddress {
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly appKey: string;
+  readonly index: number;
+}
+
+// Project ids, instance ids and app keys hold no `#` (their schemas), so the split is unambiguous.
+const COUNTER_PK = /^PROJECT#([^#]+)#INSTANCE#([^#]+)#APPKEY#([^#]+)#(\d+)$/;
+
+/** The credential and sub-counter a counter's partition key names (a stream record carries only the keys). */
+export const counterAddressOf = (pk: string): CounterAddress | undefined => {
+  const match = COUNTER_PK.exec(pk);
+  if (!match) return undefined;
+  const [, projectId, instanceId, appKey, index] = match as unknown as [string, string, string, string, string];
+  return { projectId, instanceId, appKey, index: Number(index) };
+};
 
 /** The record of a bind that spans several transactions, while it runs (in its instance's partition). */
 export const bindOperationKey = (projectId: string, instanceId: string, bindId: string): Key => ({
@@ -161,8 +183,12 @@ export const thresholdAlertKey = (
   percent: number,
 ): Key => ({
   pk: usageHistoryPartition(projectId, instanceId, appId),
-  sk: `${HISTORY_PREFIX.alert}${epochMs(windowStartMs)}#${String(percent).padStart(3, '0')}`,
+  sk: `${thresholdAlertsPrefix(windowStartMs)}${String(percent).padStart(3, '0')}`,
 });
+
+/** The sort-key prefix of the threshold alerts of one window of an app's credential. */
+export const thresholdAlertsPrefix = (windowStartMs: number): string =>
+  `${HISTORY_PREFIX.alert}${epochMs(windowStartMs)}#`;
 
 /** Sort-key prefixes of the listing index (`lsi1`). */
 export const LIST_PREFIX = { instance: 'INSTANCE#', app: 'APP#', quota: 'QUOTA#' } as const;

@@ -51,6 +51,12 @@ export const BINDING_ATTRIBUTES = [
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /**
+   * The table's stream: every change with the item before and after it, which the usage history
+   * and the threshold events are made of (a counter's old and new `remaining` and window), off the
+   * hot path.
+   */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
   /** Epoch seconds after which DynamoDB removes an item: client-token records (24 h), usage history (its retention). */
   timeToLiveAttribute: TTL_ATTRIBUTE,
   localIndexes: [
@@ -66,10 +72,11 @@ export type IndexName = (typeof TABLE_DEFINITION.localIndexes)[number]['indexNam
 
 /** `CreateTable` input for the table (on-demand billing), used against DynamoDB Local. */
 export const createTableInput = (tableName: string): CreateTableCommandInput => {
-  const { partitionKey, sortKey, localIndexes } = TABLE_DEFINITION;
+  const { partitionKey, sortKey, localIndexes, streamViewType } = TABLE_DEFINITION;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType },
     AttributeDefinitions: [partitionKey, sortKey, ...localIndexes.map((index) => index.sortKey)].map((name) => ({
       AttributeName: name,
       AttributeType: 'S',
