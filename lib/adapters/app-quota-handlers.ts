@@ -25,6 +25,7 @@ const quotaFields = (body: z.output<typeof quotaBody>) => ({
   resetTime: body.reset_time ?? undefined,
   remark: body.remark ?? '',
   subcounters: body.subcounters,
+  alertThresholds: body.alert_thresholds,
 });
 
 /** The adapters of the app-quotas function: everything under `{P}/app-quotas`. */

@@ -36,6 +36,11 @@ export interface Quota extends QuotaConfig {
    * admitting its share of `callLimits`: past one partition's write rate for a hot credential.
    */
   readonly subcounters: number;
+  /**
+   * This service's own option: the percentages of `callLimits` at which its threshold events are
+   * sent for this quota's credentials, ascending; absent, the stage's thresholds apply.
+   */
+  readonly alertThresholds?: readonly number[] | undefined;
 }
 
 /** An app's binding to a quota. */

@@ -64,21 +64,40 @@ export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
 export const MAX_HISTORY_RETENTION_DAYS = 3650;
 
 /**
- * Checks thresholds given in settings: 1 to 10 distinct integer percentages from 1 to 100, returned
- * in ascending order.
+ * The rule every set of alert thresholds follows, the stage's setting and a quota's
+ * `alert_thresholds` alike: 1 to 10 distinct integer percentages of the limit, from 1 to 100.
+ */
+export const ALERT_THRESHOLD_RULE = { minCount: 1, maxCount: 10, min: 1, max: 100 } as const;
+
+/** Whether thresholds follow {@link ALERT_THRESHOLD_RULE}. */
+export const areAlertThresholds = (thresholds: readonly number[]): boolean => {
+  const { minCount, maxCount, min, max } = ALERT_THRESHOLD_RULE;
+  return (
+    thresholds.length >= minCount &&
+    thresholds.length <= maxCount &&
+    new Set(thresholds).size === thresholds.length &&
+    thresholds.every((t) => Number.isInteger(t) && t >= min && t <= max)
+  );
+};
+
+/** Thresholds in the order they are kept and checked: ascending. */
+export const sortedThresholds = (thresholds: readonly number[]): readonly number[] =>
+  [...thresholds].sort((a, b) => a - b);
+
+/**
+ * Checks thresholds given in settings ({@link ALERT_THRESHOLD_RULE}), returned in ascending order.
  */
 export const checkThresholds = (thresholds: readonly number[]): readonly number[] => {
-  const valid =
-    thresholds.length >= 1 &&
-    thresholds.length <= 10 &&
-    new Set(thresholds).size === thresholds.length &&
-    thresholds.every((t) => Number.isInteger(t) && t >= 1 && t <= 100);
-  if (!valid)
+  if (!areAlertThresholds(thresholds))
     throw new RangeError(
-      `alert thresholds must be 1 to 10 distinct integer percentages from 1 to 100, got ${JSON.stringify(thresholds)}`,
+      `alert thresholds must be ${ALERT_THRESHOLD_RULE.minCount} to ${ALERT_THRESHOLD_RULE.maxCount} distinct integer percentages from ${ALERT_THRESHOLD_RULE.min} to ${ALERT_THRESHOLD_RULE.max}, got ${JSON.stringify(thresholds)}`,
     );
-  return [...thresholds].sort((a, b) => a - b);
+  return sortedThresholds(thresholds);
 };
+
+/** Whether two sets of thresholds (each ascending, or absent) are the same. */
+export const sameThresholds = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((t, i) => t === b[i]));
 
 /** Thresholds written as a setting (`80,100`): unset or empty, the defaults; anything invalid throws. */
 export const thresholdsFromText = (text: string | undefined): readonly number[] => {
@@ -105,6 +124,13 @@ export const retentionDaysFromText = (text: string | undefined): number =>
 /** The thresholds a use of `used` units of `limit` has reached (integer arithmetic: 80% of 5 is 4). */
 export const reachedThresholds = (used: number, limit: number, thresholds: readonly number[]): number[] =>
   used > 0 ? thresholds.filter((percent) => used * 100 >= percent * limit) : [];
+
+/**
+ * Whether a use of `used` units of `limit` may have reached any threshold at all, whatever the
+ * quota's own thresholds are: it reached the lowest any rule allows (1%).
+ */
+export const mayReachThresholds = (used: number, limit: number): boolean =>
+  reachedThresholds(used, limit, [ALERT_THRESHOLD_RULE.min]).length > 0;
 
 /** When a closed window's history item expires: its end plus the retention, in epoch seconds (DynamoDB's TTL). */
 export const historyExpiry = (windowEndMs: number, retentionDays: number): number =>

@@ -64,7 +64,10 @@ export const pageView = <T, V, N extends string>(
     size: number;
   } & Record<N, V[]>;
 
-/** A quota as the API shows it (AppQuotaInfo); `reset_time` is omitted when it has none. */
+/**
+ * A quota as the API shows it (AppQuotaInfo); `reset_time` is omitted when it has none, and this
+ * service's `alert_thresholds` when the quota has none of its own (the vendor's shape unchanged).
+ */
 export const quotaView = (quota: Quota): Shape<typeof quotaSchema> => ({
   app_quota_id: quota.quotaId,
   name: quota.name,
@@ -75,6 +78,7 @@ export const quotaView = (quota: Quota): Shape<typeof quotaSchema> => ({
   ...(quota.resetTime ? { reset_time: formatResetTime(quota.resetTime) } : {}),
   create_time: formatTime(quota.createTime),
   bound_app_num: quota.boundAppNum,
+  ...(quota.alertThresholds ? { alert_thresholds: [...quota.alertThresholds] } : {}),
 });
 
 /** A binding as bind answers it (AppQuotaAppBinding). */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { parseResetTime, TIME_UNIT_MS, type TimeUnit } from '#domain/quota.ts';
 import { MAX_SUBCOUNTERS } from '#domain/subcounters.ts';
+import { ALERT_THRESHOLD_RULE, areAlertThresholds, sortedThresholds } from '#domain/usage-window.ts';
 import { idSchema, remarkSchema } from '#http/validation.ts';
 
 /** The largest `call_limits` and `time_interval`: a 32-bit signed integer, as the vendor's. */
@@ -20,6 +21,25 @@ const resetTime = z
   })
   .nullish();
 
+const { minCount, maxCount, min, max } = ALERT_THRESHOLD_RULE;
+
+/**
+ * A quota's own alert thresholds: the stage setting's rule (`areAlertThresholds`, one check for
+ * both), the bounds spelt out for the OpenAPI document; kept ascending.
+ */
+export const alertThresholdsSchema = z
+  .array(z.number().int().min(min).max(max))
+  .min(minCount)
+  .max(maxCount)
+  .refine(areAlertThresholds, 'not distinct')
+  .transform(sortedThresholds)
+  .meta({
+    description:
+      "This service's extension, not the vendor's: the percentages of call_limits at which a bound " +
+      "credential's use in a window sends a threshold event (distinct; kept ascending). Absent, the " +
+      "stage's thresholds apply; on update, absent keeps them and null removes them.",
+  });
+
 /** Create (and update) quota body: every field rule of the vendor's CreateAppQuota. */
 export const quotaBody = z.object({
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{2,254}$/),
@@ -30,6 +50,7 @@ export const quotaBody = z.object({
   remark: remarkSchema.optional(),
   /** This service's own option: sub-counters per bound credential, for credentials past one partition's write rate. */
   subcounters: z.number().int().min(1).max(MAX_SUBCOUNTERS).optional(),
+  alert_thresholds: alertThresholdsSchema.nullish(),
 });
 
 /** The most ids one bind request takes. */

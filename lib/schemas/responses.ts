@@ -51,6 +51,13 @@ export const quotaSchema = z.strictObject({
   reset_time: z.string().optional(),
   create_time: time,
   bound_app_num: int,
+  alert_thresholds: z
+    .array(int)
+    .optional()
+    .describe(
+      "This service's extension, not the vendor's: the quota's own threshold percentages, ascending; " +
+        "present only when set (the stage's apply otherwise). List quotas does not carry it: show the quota.",
+    ),
 });
 
 /** A binding as bind answers it (AppQuotaAppBinding). */

@@ -13,6 +13,8 @@ export interface CreateQuotaInput extends QuotaConfig {
   readonly remark: string;
   /** Sub-counters per bound credential (1 when not given). */
   readonly subcounters?: number | undefined;
+  /** The quota's own threshold percentages, ascending; absent or `null`, the stage's apply. */
+  readonly alertThresholds?: readonly number[] | null | undefined;
 }
 
 const isLimitRefusal = (error: unknown): error is ApiError => error instanceof ApiError && error.code === 'APIG.3100';
@@ -25,12 +27,14 @@ const isLimitRefusal = (error: unknown): error is ApiError => error instanceof A
  */
 export const createQuota = async (deps: UseCaseDeps, input: CreateQuotaInput): Promise<Quota> => {
   const { store, clock, limits } = deps;
+  const { alertThresholds, ...fields } = input;
   const quota: Quota = {
-    ...input,
+    ...fields,
     quotaId: newId(),
     createTime: clock.now(),
     boundAppNum: 0,
     subcounters: input.subcounters ?? 1,
+    ...(alertThresholds ? { alertThresholds } : {}),
   };
   // A create whose write may have landed unseen says its outcome is unknown (CQ.5032).
   const create = () =>

@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OVERTAKEN, type Overtaken } from '#domain/overtaken.ts';
 import { type Quota, windowLengthMs } from '#domain/quota.ts';
 import { subcounterShare } from '#domain/subcounters.ts';
+import { sameThresholds } from '#domain/usage-window.ts';
 import { type AppItem, appFromItem } from '#store/items/app-item.ts';
 import { type CounterItem, counterKeys } from '#store/items/counter-item.ts';
 import type { VersionedQuota } from '#store/items/quota-item.ts';
@@ -140,6 +141,11 @@ const quotaUpdateActions = (
   const { projectId, instanceId, quotaId } = next;
   const { version } = targetOf(update);
   const renamed = next.name !== current.quota.name;
+  // Left alone when unchanged, so an update that does not name them (a vendor client's) never
+  // writes back the thresholds it read over a concurrent change of them.
+  const thresholds = sameThresholds(next.alertThresholds, current.quota.alertThresholds)
+    ? 'keep'
+    : (next.alertThresholds ?? 'remove');
   const sets = [
     '#name = :name',
     'name_lc = :nameLc',
@@ -150,13 +156,15 @@ const quotaUpdateActions = (
     'config_version = :version',
     ...(freshWindow ? ['fresh_version = :version'] : []),
     ...(next.resetTime ? ['reset_time = :reset'] : []),
+    ...(typeof thresholds === 'object' ? ['alert_thresholds = :thresholds'] : []),
   ];
+  const removes = [...(next.resetTime ? [] : ['reset_time']), ...(thresholds === 'remove' ? ['alert_thresholds'] : [])];
   return {
     quota: {
       Update: {
         TableName: db.tableName,
         Key: quotaKey(projectId, instanceId, quotaId),
-        UpdateExpression: `SET ${sets.join(', ')}${next.resetTime ? '' : ' REMOVE reset_time'}`,
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
         ConditionExpression:
           'config_version = :seen AND attribute_not_exists(deleting)' +
           (boundCount === undefined ? '' : ' AND bound_app_num = :bound'),
@@ -171,6 +179,7 @@ const quotaUpdateActions = (
           ':version': version,
           ':seen': current.configVersion,
           ...(next.resetTime ? { ':reset': next.resetTime.toISOString() } : {}),
+          ...(typeof thresholds === 'object' ? { ':thresholds': thresholds } : {}),
           ...(boundCount === undefined ? {} : { ':bound': boundCount }),
         },
       },

@@ -35,6 +35,11 @@ export interface QuotaItem {
   readonly deleting?: boolean;
   /** Sub-counters per bound credential; absent on quotas of the layout before counters (1). */
   readonly subcounters?: number;
+  /**
+   * The quota's own threshold percentages, ascending (a list); absent when the stage's apply. Not
+   * copied onto counters: the stream processor reads it here (`readQuotaThresholds`), never consume.
+   */
+  readonly alert_thresholds?: readonly number[];
   /** The split binds to this quota in progress (see `bindApps`); absent when none. */
   readonly pending_binds?: ReadonlySet<string>;
 }
@@ -58,6 +63,7 @@ export const quotaItemOf = (quota: Quota): QuotaItem => ({
   bound_app_num: quota.boundAppNum,
   config_version: 1,
   subcounters: quota.subcounters,
+  ...(quota.alertThresholds ? { alert_thresholds: quota.alertThresholds } : {}),
 });
 
 /** A quota as read, with the version its settings are at and whether a delete has begun. */
@@ -94,4 +100,5 @@ export const quotaFromItem = (item: QuotaItem): Quota => ({
   createTime: new Date(item.create_time),
   boundAppNum: item.bound_app_num,
   subcounters: item.subcounters ?? 1,
+  ...(item.alert_thresholds ? { alertThresholds: item.alert_thresholds } : {}),
 });
