@@ -13,6 +13,7 @@ import {
   closedWindow,
   credentialUse,
   historyExpiry,
+  mayReachThresholds,
   reachedThresholds,
   sameWindow,
   windowOver,
@@ -34,7 +35,7 @@ export interface AlertSink {
 
 /** The stage's settings of the stream processing. */
 export interface UsageStreamSettings {
-  /** Percentages of the limit, ascending. */
+  /** Percentages of the limit, ascending: those of every quota without its own `alert_thresholds`. */
   readonly thresholds: readonly number[];
   readonly retentionDays: number;
 }
@@ -67,6 +68,29 @@ const siblingKeys = (address: CounterAddress, count: number, except: ReadonlySet
     .filter((index) => !except.has(index))
     .map((index) => counterKey(address.projectId, address.instanceId, address.appKey, index));
 
+/** The thresholds that apply to a quota's credentials, as one batch's processing learns them. */
+type ThresholdsOf = (owner: WindowOwner, quotaId: string) => Promise<readonly number[]>;
+
+/**
+ * The thresholds of each quota for one batch: the quota's own (`alert_thresholds`), else the
+ * stage's, read once per quota per batch, when a check first needs them. Per batch, not kept
+ * longer: a quota update's thresholds apply from the next batch on.
+ */
+const batchThresholds = (deps: UsageStreamDeps): ThresholdsOf => {
+  const known = new Map<string, Promise<readonly number[]>>();
+  return (owner, quotaId) => {
+    const name = `${owner.projectId}/${owner.instanceId}/${quotaId}`;
+    let thresholds = known.get(name);
+    if (!thresholds) {
+      thresholds = deps.store
+        .readQuotaThresholds(owner.projectId, owner.instanceId, quotaId)
+        .then((own) => own ?? deps.settings.thresholds);
+      known.set(name, thresholds);
+    }
+    return thresholds;
+  };
+};
+
 /** A credential's window as the threshold checks see it: whose, which, how much of which limit. */
 interface WindowUse {
   readonly owner: WindowOwner;
@@ -84,10 +108,12 @@ interface WindowUse {
  * stopped between the claim and the mark); one claimed by another record is being sent by that
  * record's processing (another shard's, concurrently) or will be on its retry.
  */
-const sendReached = async (deps: UsageStreamDeps, window: WindowUse): Promise<number> => {
-  const reached = reachedThresholds(window.used, window.limit, deps.settings.thresholds);
-  if (reached.length === 0) return 0;
+const sendReached = async (deps: UsageStreamDeps, thresholdsOf: ThresholdsOf, window: WindowUse): Promise<number> => {
+  // Below the lowest threshold any quota may have, no read of the quota's is needed.
+  if (!mayReachThresholds(window.used, window.limit)) return 0;
   const { owner, use } = window;
+  const reached = reachedThresholds(window.used, window.limit, await thresholdsOf(owner, use.quotaId));
+  if (reached.length === 0) return 0;
   const records = new Map(
     (await deps.store.readAlerts(owner, use.window.start)).map((item) => [item.detail.threshold, item]),
   );
@@ -138,7 +164,13 @@ const sendReached = async (deps: UsageStreamDeps, window: WindowUse): Promise<nu
  * then checked against the thresholds: a use that reached one without its event being sent in the
  * window (a sibling's last units seen only now) is told now.
  */
-const closeWindow = async (deps: UsageStreamDeps, change: CounterChange, before: CounterItem, closed: CounterUse) => {
+const closeWindow = async (
+  deps: UsageStreamDeps,
+  thresholdsOf: ThresholdsOf,
+  change: CounterChange,
+  before: CounterItem,
+  closed: CounterUse,
+) => {
   const owner = ownerOf(change, before);
   const expiresAt = historyExpiry(closed.window.end, deps.settings.retentionDays);
   let item = closed.used > 0 ? await deps.store.addWindowUse(owner, closed, expiresAt) : undefined;
@@ -152,7 +184,7 @@ const closeWindow = async (deps: UsageStreamDeps, change: CounterChange, before:
     }
   }
   if (!item) return 0;
-  return sendReached(deps, {
+  return sendReached(deps, thresholdsOf, {
     owner,
     use: closed,
     used: item.used,
@@ -202,14 +234,18 @@ const windowGroups = (changes: readonly CounterChange[], upTo: number): WindowGr
 };
 
 /** The threshold check of one credential's window: the batch's images, and a read of its other sub-counters. */
-const checkThresholds = async (deps: UsageStreamDeps, group: WindowGroup): Promise<number> => {
+const checkThresholds = async (
+  deps: UsageStreamDeps,
+  thresholdsOf: ThresholdsOf,
+  group: WindowGroup,
+): Promise<number> => {
   const { use } = group;
   const seen: (CounterUse | undefined)[] = [...group.seen];
   if (use.subcounters > 1) {
     const current = await deps.store.readCounters(siblingKeys(group.change.address, use.subcounters, new Set()));
     seen.push(...current.map(counterUseOf));
   }
-  return sendReached(deps, {
+  return sendReached(deps, thresholdsOf, {
     owner: ownerOf(group.change, group.after),
     use,
     used: credentialUse(use, seen),
@@ -233,11 +269,12 @@ export const recordCounterChanges = async (
   let windowsClosed = 0;
   let eventsSent = 0;
   let failedAt = changes.length;
+  const thresholdsOf = batchThresholds(deps);
   for (const [position, change] of changes.entries()) {
     const closed = closedWindow(counterUseOf(change.before), counterUseOf(change.after));
     if (!closed || !change.before) continue;
     try {
-      eventsSent += await closeWindow(deps, change, change.before, closed);
+      eventsSent += await closeWindow(deps, thresholdsOf, change, change.before, closed);
       windowsClosed += 1;
     } catch (error) {
       logger.error('counter change not recorded', { sequence: change.sequence, error });
@@ -247,7 +284,7 @@ export const recordCounterChanges = async (
   }
   for (const group of windowGroups(changes, failedAt)) {
     try {
-      eventsSent += await checkThresholds(deps, group);
+      eventsSent += await checkThresholds(deps, thresholdsOf, group);
     } catch (error) {
       logger.error('threshold check failed', { sequence: group.change.sequence, error });
       failedAt = Math.min(failedAt, group.first);

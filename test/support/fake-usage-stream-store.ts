@@ -12,11 +12,19 @@ export const fakeUsageStreamStore = () => {
   const counters = new Map<string, CounterItem>();
   const history = new Map<string, UsageHistoryItem>();
   const alerts = new Map<string, ThresholdAlertItem>();
+  /** Quotas' own thresholds, by `project/instance/quota`; every read of them, in order. */
+  const quotaThresholds = new Map<string, readonly number[]>();
+  const thresholdReads: string[] = [];
   const alertKey = (detail: ThresholdEventDetail, start: number) =>
     id(thresholdAlertKey(detail.project_id, detail.instance_id, detail.app_id, start, detail.threshold));
   const store: UsageStreamStore = {
     async readCounters(keys) {
       return keys.flatMap((key) => counters.get(id(key)) ?? []);
+    },
+    async readQuotaThresholds(projectId, instanceId, quotaId) {
+      const name = `${projectId}/${instanceId}/${quotaId}`;
+      thresholdReads.push(name);
+      return quotaThresholds.get(name);
     },
     async addWindowUse(owner, use, expiresAt) {
       const key = usageHistoryKey(owner.projectId, owner.instanceId, owner.appId, use.window.start);
@@ -65,5 +73,13 @@ export const fakeUsageStreamStore = () => {
       if (item) alerts.set(key, { ...item, state: 'sent' });
     },
   };
-  return { store, counters, history, alerts, put: (item: CounterItem) => counters.set(id(item), item) };
+  return {
+    store,
+    counters,
+    history,
+    alerts,
+    quotaThresholds,
+    thresholdReads,
+    put: (item: CounterItem) => counters.set(id(item), item),
+  };
 };

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ThresholdEvent } from '#domain/threshold-event.ts';
 import {
+  areAlertThresholds,
   type CounterUse,
+  checkThresholds,
   closedWindow,
   credentialUse,
+  mayReachThresholds,
   reachedThresholds,
   retentionDaysFromText,
+  sameThresholds,
   thresholdsFromText,
   windowOver,
 } from '#domain/usage-window.ts';
@@ -100,6 +104,26 @@ describe('thresholds (pure)', () => {
     expect(retentionDaysFromText('7')).toBe(7);
     for (const bad of ['0', '3651', '-1', 'week']) expect(() => retentionDaysFromText(bad), bad).toThrow(RangeError);
   });
+
+  it("one rule for the stage's setting and a quota's own: 1-10 distinct integers from 1 to 100", () => {
+    for (const good of [[1], [100], [50], [90, 10], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+      expect(areAlertThresholds(good), JSON.stringify(good)).toBe(true);
+    for (const bad of [[], [0], [101], [50, 50], [1.5], [Number.NaN], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]) {
+      expect(areAlertThresholds(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => checkThresholds(bad), JSON.stringify(bad)).toThrow(RangeError);
+    }
+    expect(checkThresholds([90, 10])).toEqual([10, 90]);
+  });
+
+  it('any threshold may be reached from 1% of the limit on; thresholds compare in order', () => {
+    expect(mayReachThresholds(0, 10)).toBe(false);
+    expect(mayReachThresholds(1, 101)).toBe(false);
+    expect(mayReachThresholds(1, 100)).toBe(true);
+    expect(sameThresholds(undefined, undefined)).toBe(true);
+    expect(sameThresholds([50], [50])).toBe(true);
+    expect(sameThresholds([50], undefined)).toBe(false);
+    expect(sameThresholds([50, 80], [50])).toBe(false);
+  });
 });
 
 describe('stream records (pure)', () => {
@@ -169,6 +193,40 @@ describe('recordCounterChanges (fake store and sink)', () => {
     };
     return { ...fake, sent, deps, clock };
   };
+
+  it("a quota's own thresholds replace the stage's: read once per quota per batch, not below 1%", async () => {
+    const { deps, sent, quotaThresholds, thresholdReads } = world();
+    quotaThresholds.set('p/i/q1', [50]);
+    // 0 of 200 and 1 of 200 used (under 1%): no read.
+    const spare = { call_limits: 200, limit_units: 200 };
+    await recordCounterChanges(deps, [change('1', counter(0, 200, spare), counter(0, 199, spare))]);
+    expect(thresholdReads).toEqual([]);
+    // Two credentials of the quota in one batch: one read; 50% reached, 80% and 100% not theirs.
+    const other = (remaining: number): CounterItem => ({
+      ...counter(0, remaining),
+      ...counterKey('p', 'i', 'KEY2'),
+      app_id: 'app2',
+    });
+    const second = (sequence: string, before: CounterItem, after: CounterItem): CounterChange => ({
+      ...change(sequence, before, after),
+      address: { projectId: 'p', instanceId: 'i', appKey: 'KEY2', index: 0 },
+    });
+    await recordCounterChanges(deps, [change('2', counter(0, 6), counter(0, 0)), second('3', other(6), other(5))]);
+    expect(thresholdReads).toEqual(['p/i/q1']);
+    expect(sent.map((event) => [event.detail.app_id, event.detail.threshold, event.detail.used])).toEqual([
+      ['app1', 50, 10],
+      ['app2', 50, 5],
+    ]);
+    // Another batch reads again: a change of the quota's thresholds applies from it on.
+    quotaThresholds.delete('p/i/q1');
+    await recordCounterChanges(deps, [second('4', other(5), other(2))]);
+    expect(thresholdReads).toEqual(['p/i/q1', 'p/i/q1']);
+    expect(sent.map((event) => [event.detail.app_id, event.detail.threshold])).toEqual([
+      ['app1', 50],
+      ['app2', 50],
+      ['app2', 80],
+    ]);
+  });
 
   it('a crash between the claim and the send: the retry of the batch sends the event once, with the same detail', async () => {
     const { deps, sent, alerts } = world(1);

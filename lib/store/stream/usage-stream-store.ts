@@ -1,14 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ThresholdEventDetail } from '#domain/threshold-event.ts';
 import type { CounterUse } from '#domain/usage-window.ts';
 import type { CounterItem } from '#store/items/counter-item.ts';
+import type { QuotaItem } from '#store/items/quota-item.ts';
 import type { ThresholdAlertItem } from '#store/items/threshold-alert-item.ts';
 import type { UsageHistoryItem } from '#store/items/usage-history-item.ts';
-import { batchGet, type Db } from '#store/table/db.ts';
+import { batchGet, type Db, getItemInput } from '#store/table/db.ts';
 import {
   type Key,
+  quotaKey,
   thresholdAlertKey,
   thresholdAlertsPrefix,
   usageHistoryKey,
@@ -88,6 +90,25 @@ const readAlerts = async (db: Db, owner: WindowOwner, windowStartMs: number): Pr
   return (Items ?? []) as ThresholdAlertItem[];
 };
 
+/**
+ * A quota's own alert thresholds: one strongly consistent GetItem of the quota item, projected to
+ * the one attribute (1 read unit). Undefined when it has none, or is gone (deleted meanwhile).
+ */
+const readQuotaThresholds = async (
+  db: Db,
+  projectId: string,
+  instanceId: string,
+  quotaId: string,
+): Promise<readonly number[] | undefined> => {
+  const { Item } = await db.client.send(
+    new GetCommand({
+      ...getItemInput(db, quotaKey(projectId, instanceId, quotaId)),
+      ProjectionExpression: 'alert_thresholds',
+    }),
+  );
+  return (Item as Pick<QuotaItem, 'alert_thresholds'> | undefined)?.alert_thresholds;
+};
+
 /** The key of a threshold event's record. */
 const alertKeyOf = (detail: ThresholdEventDetail, windowStartMs: number): Key =>
   thresholdAlertKey(detail.project_id, detail.instance_id, detail.app_id, windowStartMs, detail.threshold);
@@ -136,13 +157,15 @@ const markAlertSent = async (db: Db, detail: ThresholdEventDetail, windowStartMs
 };
 
 /**
- * What the stream processor reads and writes: counters (read), the usage history and the
- * threshold alert records (written). Apart from the control plane's store, so neither function's
+ * What the stream processor reads and writes: counters and a quota's thresholds (read), the usage
+ * history and the threshold alert records (written). Apart from the control plane's store, so neither function's
  * request path carries it.
  */
 export const createUsageStreamStore = (db: Db) => ({
   /** The counters with these keys that exist, strongly consistent (one BatchGetItem). */
   readCounters: (keys: readonly Key[]) => batchGet<CounterItem>(db, keys),
+  readQuotaThresholds: (projectId: string, instanceId: string, quotaId: string) =>
+    readQuotaThresholds(db, projectId, instanceId, quotaId),
   addWindowUse: (owner: WindowOwner, use: CounterUse, expiresAt: number) => addWindowUse(db, owner, use, expiresAt),
   readAlerts: (owner: WindowOwner, windowStartMs: number) => readAlerts(db, owner, windowStartMs),
   claimAlert: (detail: ThresholdEventDetail, windowStartMs: number, claimedBy: string, expiresAt: number) =>
