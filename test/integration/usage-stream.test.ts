@@ -156,6 +156,58 @@ describe('threshold events (the stream of DynamoDB Local, delivered as the event
   });
 });
 
+describe("a quota's own thresholds (alert_thresholds)", () => {
+  it('[50]: exactly one event, at 50%, and none at 80% or 100% (one counter, 4 sub-counters)', async () => {
+    for (const subcounters of [1, 4]) {
+      const app = await boundApp({ call_limits: 20, subcounters, alert_thresholds: [50] });
+      for (let call = 0; call < 9; call += 1) expect(await app.consume()).toBe(true);
+      await stream.deliver();
+      expect(app.events()).toEqual([]);
+      expect(await consumeToTheLimit(app.consume, 20)).toBe(11);
+      const events = app.events().map((event) => [event.detail.threshold, event.detail.used, event.detail.limit]);
+      expect(events, `${subcounters} sub-counters`).toEqual([[50, 10, 20]]);
+    }
+  });
+
+  it("an update of them applies to the later crossings; events sent stay sent; null brings back the stage's", async () => {
+    const app = await boundApp({ call_limits: 10, alert_thresholds: [50] });
+    const put = async (alertThresholds: readonly number[] | null) => {
+      const body = { name: 'watched', call_limits: 10, time_unit: 'HOUR', time_interval: 1 };
+      const response = await app.call('PUT', `/app-quotas/${app.quotaId}`, {
+        ...body,
+        alert_thresholds: alertThresholds,
+      });
+      expect(response.status).toBe(200);
+      await stream.deliver();
+    };
+    const crossings = () => app.events().map((event) => [event.detail.threshold, event.detail.used]);
+    expect(await consumeToTheLimit(app.consume, 5)).toBe(5);
+    expect(crossings()).toEqual([[50, 5]]);
+    await put([50, 60, 90]);
+    expect(crossings()).toEqual([[50, 5]]);
+    expect(await consumeToTheLimit(app.consume, 4)).toBe(4);
+    expect(crossings()).toEqual([
+      [50, 5],
+      [60, 6],
+      [90, 9],
+    ]);
+    // Back to the stage's 80% and 100%: 80% was passed under other thresholds, and is told with
+    // the next counted call, as 100% is.
+    await put(null);
+    expect(crossings()).toHaveLength(3);
+    expect(await consumeToTheLimit(app.consume, 3)).toBe(1);
+    expect(crossings()).toEqual([
+      [50, 5],
+      [60, 6],
+      [90, 9],
+      [80, 10],
+      [100, 10],
+    ]);
+    // The window was never closed by the updates: thresholds are not a setting of the counters.
+    expect(await app.history()).toEqual([]);
+  });
+});
+
 describe('usage history (written when a window closes)', () => {
   it('one item per closed window, its used the units admitted in it', async () => {
     for (const subcounters of [1, 4]) {
