@@ -34,6 +34,7 @@ export const alertThresholdsSchema = z
   .refine(areAlertThresholds, 'not distinct')
   .transform(sortedThresholds)
   .meta({
+    uniqueItems: true,
     description:
       "This service's extension, not the vendor's: the percentages of call_limits at which a bound " +
       "credential's use in a window sends a threshold event (distinct; kept ascending). Absent, the " +

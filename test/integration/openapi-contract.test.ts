@@ -91,7 +91,9 @@ const OWN: Record<Operation, (w: World) => Promise<Sample[]> | Sample[]> = {
   deleteApp: (w) => [{ params: { app_id: w.b.id }, expect: 204 }],
   createQuota: () => [
     { body: quotaBody('quota_new'), expect: 201 },
+    { body: { ...quotaBody('quota_alerts'), alert_thresholds: [90, 50] }, expect: 201 },
     { body: quotaBody('quota_q'), expect: 400 },
+    { body: { ...quotaBody('quota_bad_alerts'), alert_thresholds: [50, 50] }, expect: 400 },
   ],
   bindApps: async (w) => {
     const other = await w.createQuota('quota_other');
@@ -108,6 +110,7 @@ const OWN: Record<Operation, (w: World) => Promise<Sample[]> | Sample[]> = {
     await w.createQuota('quota_taken');
     return [
       { params: { app_quota_id: w.quotaId }, body: quotaBody('quota_q2'), expect: 200 },
+      { params: { app_quota_id: w.quotaId }, body: { ...quotaBody('quota_q2'), alert_thresholds: [75] }, expect: 200 },
       { params: { app_quota_id: w.quotaId }, body: quotaBody('quota_taken'), expect: 400 },
     ];
   },
