@@ -53,7 +53,9 @@ export const FUNCTION_TABLE_ACTIONS: Readonly<Record<FunctionName, TableAccess>>
   },
   // Quotas and bindings: transactions of every kind, ConditionCheck for apps a bind finds already
   // bound; the quota list on lsi1, bound and bindable apps (and the update and delete fan-outs) on
-  // lsi2; the markers of quota deletes under way (the sweep, a create at the limit) on the table.
+  // lsi2; the markers of quota deletes under way (the sweep, a create at the limit) on the table;
+  // the stream's processing: counters (BatchGet), a quota's own thresholds (Get), the history and
+  // alert records (Update, Query, Put).
   'app-quotas': {
     onTable: [
       'dynamodb:GetItem',
