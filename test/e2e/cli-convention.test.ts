@@ -54,10 +54,19 @@ const runProcess = (command: string, args: readonly string[], env: NodeJS.Proces
 const npmRun = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> =>
   runProcess('npm', ['run', '-s', script, '--', ...args], { ...BASE_ENV, ...env });
 
-/** One line on stderr, starting with the command, mentioning each of `mentions`, and no stack. */
+/** The bench's progress lines on stderr, `bench: [k/N] <block> ...`, which come before whatever ends it. */
+const PROGRESS_LINE = /^bench: \[\d+\/\d+\] /;
+
+/**
+ * One line on stderr (after the bench's progress lines), starting with the command, mentioning
+ * each of `mentions`, and no stack.
+ */
 const expectOneLine = (outcome: Outcome, exitCode: 1 | 2, command: string, ...mentions: string[]) => {
   expect(outcome.code, outcome.stderr).toBe(exitCode);
-  const lines = outcome.stderr.trimEnd().split('\n');
+  const lines = outcome.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((line) => !PROGRESS_LINE.test(line));
   expect(lines, outcome.stderr).toHaveLength(1);
   expect(lines[0]?.startsWith(`${command}: `), outcome.stderr).toBe(true);
   for (const mention of mentions) expect(lines[0]).toContain(mention);

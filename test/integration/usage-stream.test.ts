@@ -16,7 +16,7 @@ let clock: ManualClock;
 let stream: CounterStream;
 beforeAll(async () => {
   clock = manualClock('2026-11-23T07:00:00.000Z');
-  api = await createTestApi({ clock });
+  api = await createTestApi({ clock, stream: true });
   stream = await openCounterStream(api.db, { clock });
 });
 afterAll(() => stream.close());

@@ -55,13 +55,18 @@ export interface TestApiOptions {
   readonly timeouts?: ClientOptions['timeouts'];
   /** A table another test API of the test created, to reach the same data with other settings. */
   readonly tableName?: string;
+  /**
+   * Whether the table has its stream, as the stack's and npm start's do: only the tests that read
+   * it ask for it, since DynamoDB Local's streams slow every write of a suite of many tables.
+   */
+  readonly stream?: boolean;
 }
 
 /** Creates a fresh table on the suite's DynamoDB Local and the three functions' handlers over it. */
 export const createTestApi = async (options: TestApiOptions = {}): Promise<TestApi> => {
   const { endpoint, tableName } =
     options.tableName === undefined
-      ? await createTestTable(options.endpoint)
+      ? await createTestTable(options.endpoint, { stream: options.stream ?? false })
       : { endpoint: options.endpoint ?? inject('dynamodbEndpoint'), tableName: options.tableName };
   const db: Db = {
     client: createDocumentClient({
@@ -138,9 +143,13 @@ export const testResponse = (result: ApiResult): TestResponse => {
   };
 };
 
-/** A fresh table, built from the stack's definition, on the suite's DynamoDB Local (or the one given). */
+/**
+ * A fresh table, built from the stack's definition, on the suite's DynamoDB Local (or the one
+ * given); with its stream only when asked (`stream: true`), for the tests that read it.
+ */
 export const createTestTable = async (
   endpoint: string = inject('dynamodbEndpoint'),
+  { stream = false }: { stream?: boolean } = {},
 ): Promise<{ endpoint: string; tableName: string }> => {
   const tableName = `test-${randomUUID()}`;
   const raw = new DynamoDBClient({
@@ -148,7 +157,7 @@ export const createTestTable = async (
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await raw.send(new CreateTableCommand(createTableInput(tableName)));
+  await raw.send(new CreateTableCommand(createTableInput(tableName, { stream })));
   raw.destroy();
   return { endpoint, tableName };
 };

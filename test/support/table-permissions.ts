@@ -114,7 +114,7 @@ type Invoke = (event: ApiEvent) => Promise<ApiResult>;
  * app-key cache), so each recorder sees only its own function's requests.
  */
 export const createRecordedService = async (): Promise<RecordedService> => {
-  const { endpoint, tableName } = await createTestTable();
+  const { endpoint, tableName } = await createTestTable(undefined, { stream: true });
   const recorders = {} as Record<FunctionName, PermissionRecorder>;
   const succeeded = {} as Record<FunctionName, Set<string>>;
   const invokers = {} as Record<FunctionName, Invoke>;
