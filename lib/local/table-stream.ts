@@ -8,6 +8,7 @@ import {
   GetShardIteratorCommand,
   type Shard,
   type ShardIteratorType,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type FilterPattern, matchesPattern } from '#store/table/stream-filter.ts';
@@ -166,13 +167,23 @@ export class TableStreamReader {
   /** Every record a shard has now, GetRecords after GetRecords until one returns none. */
   async #drain(cursor: ShardCursor): Promise<DynamoDBRecord[]> {
     const records: DynamoDBRecord[] = [];
+    let trimmed = false;
     while (cursor.iterator) {
       let output: { Records?: _Record[]; NextShardIterator?: string };
       try {
         output = await this.#client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
       } catch (error) {
-        if (!(error instanceof ExpiredIteratorException)) throw error;
-        cursor.iterator = await this.#iterator(cursor.shard, 'TRIM_HORIZON', cursor.lastSequence);
+        // An iterator that expired resumes after the last record read. One whose position the
+        // shard no longer holds (DynamoDB Local answers so for a LATEST position under load)
+        // resumes at the oldest record still there: records read twice are harmless, the
+        // handler being idempotent, while records skipped would be lost.
+        if (error instanceof ExpiredIteratorException && !trimmed) {
+          cursor.iterator = await this.#iterator(cursor.shard, 'TRIM_HORIZON', cursor.lastSequence);
+          continue;
+        }
+        if (!(error instanceof TrimmedDataAccessException) || trimmed) throw error;
+        trimmed = true;
+        cursor.iterator = await this.#iterator(cursor.shard, 'TRIM_HORIZON');
         continue;
       }
       const batch = output.Records ?? [];
