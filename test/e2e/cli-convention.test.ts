@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Outcome, runProcess } from '../support/processes.ts';
 
 // Every script as a user runs it, `npm run -s NAME -- ...`, held to scripts/cli/cli.ts's convention.
 // Each failure is one the script meets before any DynamoDB Local starts or any AWS call succeeds,
 // so the file needs neither.
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'credential-quota-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -28,28 +26,6 @@ const BASE_ENV: NodeJS.ProcessEnv = {
   AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'no-credentials'),
   AWS_CONFIG_FILE: join(scratch, 'no-config'),
 };
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `command` to its end, collecting what it prints. */
-const runProcess = (command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Outcome> =>
-  new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, stdout, stderr }));
-  });
 
 const npmRun = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> =>
   runProcess('npm', ['run', '-s', script, '--', ...args], { ...BASE_ENV, ...env });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#local/free-port.ts';
 import { runStateFile } from '#local/run-state.ts';
 import { type StartedNpm, startNpm } from '../support/npm-start.ts';
+import { runProcess } from '../support/processes.ts';
 
 /** A shell's environment with none of the local run's settings: a second terminal that set nothing. */
 const bareShell = (): NodeJS.ProcessEnv => {
@@ -14,22 +14,7 @@ const bareShell = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-const npm = (
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((done) => {
-    const child = spawn('npm', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
+const npm = (args: string[], env: NodeJS.ProcessEnv) => runProcess('npm', args, env);
 
 let server: StartedNpm | undefined;
 let dataDir: string;
@@ -74,9 +59,12 @@ describe('a second terminal next to npm start, with only DATA_DIR in common', ()
     const invoked = await npm(['run', '-s', 'invoke', '--', 'registry', 'events/health.json'], env);
     expect(invoked.code).toBe(0);
     expect(invoked.stderr.trim()).toBe(`npm run invoke: using the DynamoDB already running at ${dynamodb}`);
-    // npm start still holds the folder: nobody took it over.
-    expect(JSON.parse(readFileSync(runStateFile(dataDir), 'utf8')).pid).not.toBe(undefined);
-    expect(JSON.parse(readFileSync(runStateFile(dataDir), 'utf8')).base).toBe(server?.base);
+    // npm start still holds the folder: nobody took it over, nor let it go.
+    expect(JSON.parse(readFileSync(runStateFile(dataDir), 'utf8'))).toMatchObject({
+      command: 'npm start',
+      transient: false,
+      base: server?.base,
+    });
   });
 
   it('a second npm start on the same DATA_DIR stops with one line naming the first', async () => {

@@ -1,16 +1,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { UsageHistoryItem } from '#store/items/usage-history-item.ts';
+import type { UsageHistoryItem, UsageWindow } from '#store/items/usage-history-item.ts';
 import type { Db } from '#store/table/db.ts';
 import { usageHistoryKey } from '#store/table/keys.ts';
 
-/** One closed window to seed, as the stream processor would have written it. */
-export interface SeededWindow {
-  readonly projectId: string;
-  readonly instanceId: string;
-  readonly appId: string;
-  readonly quotaId: string;
-  readonly used: number;
-  readonly limit: number;
+/** One closed window to seed, as the stream processor would have written it (its times in epoch ms). */
+export interface SeededWindow extends Omit<UsageWindow, 'windowStart' | 'windowEnd'> {
   readonly windowStartMs: number;
   readonly windowEndMs: number;
 }
